@@ -1,0 +1,47 @@
+"""Where user data lives: platformdirs decides (XDG variables on Linux), so runs can be isolated."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "reader-app"
+APP_AUTHOR = "reader-app"
+
+
+def data_dir() -> Path:
+    """Library database, per-book caches, user voices, settings."""
+    path = Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def cache_dir() -> Path:
+    """Disposable files: built test checkpoints, downloads in progress."""
+    path = Path(platformdirs.user_cache_dir(APP_NAME, APP_AUTHOR))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def models_dir() -> Path:
+    """Downloaded or registered model checkpoints."""
+    override = os.environ.get("READER_APP_MODELS_DIR")
+    path = Path(override) if override else data_dir() / "models"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def books_dir() -> Path:
+    """One SQLite file per book (sentences and audio clips)."""
+    path = data_dir() / "books"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def voices_dir() -> Path:
+    """User voices: JSON metadata, reference audio, safetensors."""
+    path = data_dir() / "voices"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,63 @@
+"""The speech engine seam: what narration asks for, independent of how the model runs.
+
+The Qwen engine (real qwen_tts code over a checkpoint folder) is the only implementation that ships; tests
+run it on tiny checkpoints the suite builds itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from typing import Callable, Protocol, Sequence
+
+from reader_app.audio.clip import AudioClip
+
+SAMPLE_RATE = 24_000
+
+
+@dataclass(frozen=True)
+class VoiceSpec:
+    """Who narrates. kind: "preset" (CustomVoice speaker + optional style instruction),
+    "design" (VoiceDesign description) or "clone" (Base model, reference audio + transcript)."""
+
+    kind: str = "preset"
+    speaker: str | None = None
+    instruct: str | None = None
+    description: str | None = None
+    ref_audio: str | None = None  # path of the reference recording (clone)
+    ref_text: str | None = None  # its transcript; None means x-vector-only cloning
+    prompt_path: str | None = None  # stored clone prompt (safetensors), computed once
+
+    @property
+    def voice_id(self) -> str:
+        """Fingerprint used in clip cache keys."""
+        payload = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class SynthesisRequest:
+    text: str
+    voice: VoiceSpec
+    language: str = "auto"  # the model's language name ("English", "Chinese", ...) or "auto"
+
+
+class EngineError(RuntimeError):
+    """A clear, user-facing failure: missing model, unsupported voice for this model kind, bad input."""
+
+
+class SpeechEngine(Protocol):
+    sample_rate: int
+
+    @property
+    def model_id(self) -> str:
+        """Fingerprint of the loaded checkpoint, used in clip cache keys."""
+
+    @property
+    def settings(self) -> dict:
+        """Generation settings that change the audio (part of the clip key)."""
+
+    def synthesize(self, requests: Sequence[SynthesisRequest],
+                   on_clip: Callable[[int, AudioClip], None] | None = None) -> list[AudioClip]:
+        """Generate one clip per request (batched where the engine can); on_clip is called as each finishes."""
