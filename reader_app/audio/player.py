@@ -1,0 +1,143 @@
+"""Gapless player: one continuous output stream fed from a queue of clips.
+
+The output's audio thread calls fill(); everything else (enqueue, pause, clear) happens on other threads, so
+the shared state sits behind one short lock. Clips follow each other sample-exactly; configured pauses are
+silence appended at enqueue time, so they are exact too.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from reader_app.audio.output import AudioOutput
+
+
+class PlayerListener(Protocol):
+    def sentence_started(self, item_id: str, delay_s: float) -> None:
+        """Called from the audio thread when an item's first sample is handed to the output;
+        it is heard delay_s later (output latency)."""
+
+    def item_finished(self, item_id: str) -> None:
+        """All of an item's samples (and its pause) were handed to the output."""
+
+    def starved(self) -> None:
+        """Playing, but nothing is queued: the listener hears silence until more arrives."""
+
+
+@dataclass
+class _Item:
+    item_id: str
+    samples: np.ndarray
+    voiced_frames: int  # samples before the appended pause
+    pos: int = 0
+
+
+class Player:
+    def __init__(self, output: AudioOutput, listener: PlayerListener | None = None) -> None:
+        self.output = output
+        self.listener = listener
+        self._lock = threading.Lock()
+        self._queue: deque[_Item] = deque()
+        self._playing = False
+        self._volume = 1.0
+        self._starved_reported = False
+        self.frames_played = 0  # voiced + pause samples handed out while playing
+
+    # -- control (any thread) -------------------------------------------------------------------------
+    def enqueue(self, item_id: str, samples: np.ndarray, pause_after_s: float = 0.0) -> None:
+        pause = np.zeros(int(round(pause_after_s * self.output.sample_rate)), dtype=np.float32)
+        data = np.concatenate([samples.astype(np.float32, copy=False), pause]) if len(pause) else samples
+        with self._lock:
+            self._queue.append(_Item(item_id, np.ascontiguousarray(data, dtype=np.float32), len(samples)))
+            self._starved_reported = False
+
+    def clear(self) -> None:
+        with self._lock:
+            self._queue.clear()
+
+    def play(self) -> None:
+        with self._lock:
+            self._playing = True
+            self._starved_reported = False
+        if not self.output.active:
+            self.output.start(self.fill)
+
+    def pause(self) -> None:
+        with self._lock:
+            self._playing = False
+
+    def close(self) -> None:
+        self.pause()
+        self.output.stop()
+
+    def set_volume(self, volume: float) -> None:
+        with self._lock:
+            self._volume = min(max(volume, 0.0), 2.0)
+
+    @property
+    def volume(self) -> float:
+        return self._volume
+
+    @property
+    def playing(self) -> bool:
+        return self._playing
+
+    def queued_ids(self) -> list[str]:
+        with self._lock:
+            return [item.item_id for item in self._queue]
+
+    def queued_seconds(self) -> float:
+        """Audio not yet handed to the output: how far ahead playback is covered."""
+        with self._lock:
+            frames = sum(len(item.samples) - item.pos for item in self._queue)
+        return frames / self.output.sample_rate
+
+    def current(self) -> tuple[str, float] | None:
+        """(item id, seconds into it) of the item being played."""
+        with self._lock:
+            if not self._queue:
+                return None
+            item = self._queue[0]
+            return item.item_id, min(item.pos, item.voiced_frames) / self.output.sample_rate
+
+    # -- audio thread ----------------------------------------------------------------------------------
+    def fill(self, out: np.ndarray) -> None:
+        events: list[tuple[str, str, float]] = []
+        starved = False
+        with self._lock:
+            written = 0
+            if self._playing:
+                while written < len(out) and self._queue:
+                    item = self._queue[0]
+                    if item.pos == 0:
+                        delay = written / self.output.sample_rate + self.output.latency_s
+                        events.append(("start", item.item_id, delay))
+                    take = min(len(out) - written, len(item.samples) - item.pos)
+                    out[written:written + take] = item.samples[item.pos:item.pos + take]
+                    item.pos += take
+                    written += take
+                    if item.pos >= len(item.samples):
+                        self._queue.popleft()
+                        events.append(("finish", item.item_id, 0.0))
+                self.frames_played += written
+                if written < len(out) and not self._starved_reported:
+                    self._starved_reported = starved = True
+                if self._volume != 1.0:
+                    out[:written] *= self._volume
+            out[written:] = 0.0
+        listener = self.listener
+        if listener is None:
+            return
+        # Callbacks run outside the lock so a listener may call back into the player.
+        for kind, item_id, delay in events:
+            if kind == "start":
+                listener.sentence_started(item_id, delay)
+            else:
+                listener.item_finished(item_id)
+        if starved:
+            listener.starved()

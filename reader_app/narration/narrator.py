@@ -1,0 +1,357 @@
+"""Narrator: generation ahead of the cursor into the book's cache, and gapless playback from it.
+
+Qt-free, so the command line and the tests drive it directly; the GUI wraps it in a QObject that re-emits its
+callbacks as signals (narration/controller.py). Two threads:
+- generation: asks the scheduler what to synthesize (cursor first, then the look-ahead window), loads the
+  engine on first need (heavy imports stay off the GUI thread), stores each clip in the cache;
+- feeding: decodes cached clips in reading order and queues them on the player a few seconds ahead of the ear.
+A seek bumps an epoch: queued audio is dropped at once and stale results are ignored for playback, but every
+clip that finished generating is still stored, so no work is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+
+from reader_app.audio.clip import AudioClip
+from reader_app.audio.output import AudioOutput
+from reader_app.audio.player import Player
+from reader_app.books.model import Book
+from reader_app.narration.scheduler import PlannedSentence, Scheduler
+from reader_app.store.clip_key import ClipKey
+from reader_app.tts.engine import SpeechEngine, SynthesisRequest, VoiceSpec
+
+log = logging.getLogger(__name__)
+
+
+class ClipCache(Protocol):
+    """What the narrator needs from the book's store (reader_app.store.BookCache)."""
+
+    def get_clip(self, key: ClipKey) -> AudioClip | None: ...
+    def put_clip(self, key: ClipKey, clip: AudioClip) -> None: ...
+    def cached_digests(self, keys: Sequence[ClipKey]) -> set[str]: ...
+
+
+@dataclass
+class NarrationConfig:
+    voice: VoiceSpec
+    model_id: str  # fingerprint of the checkpoint, known without loading it (cache hits need no model)
+    engine_settings: dict = field(default_factory=dict)
+    language: str = "auto"
+    lookahead_s: float = 60.0
+    batch_size: int = 4
+    pause_sentence_s: float = 0.25
+    pause_paragraph_s: float = 0.6
+    pause_chapter_s: float = 1.5
+    feed_ahead_s: float = 2.0  # decoded audio handed to the player ahead of the ear
+    max_attempts: int = 2  # a sentence the engine fails on this often is skipped
+
+
+class NarrationListener(Protocol):
+    def on_sentence_started(self, index: int, delay_s: float) -> None: ...
+    def on_clip_ready(self, index: int) -> None: ...
+    def on_state(self, state: str) -> None: ...
+    def on_error(self, message: str) -> None: ...
+    def on_sentence_skipped(self, index: int, message: str) -> None: ...
+
+
+EngineProvider = Callable[[], SpeechEngine]
+
+
+class Narrator:
+    def __init__(self, book: Book, cache: ClipCache, config: NarrationConfig, output: AudioOutput,
+                 engine_provider: EngineProvider | None, listener: NarrationListener | None = None) -> None:
+        self.book = book
+        self.cache = cache
+        self.config = config
+        self.listener = listener
+        self.engine_provider = engine_provider
+        self.sentences = book.sentences()
+        self.player = Player(output, self)
+        self.scheduler = Scheduler(config.lookahead_s, config.batch_size)
+        self.engine_calls = 0  # synthesize() calls, for tests and diagnostics
+        self._cond = threading.Condition()
+        self._epoch = 0
+        self._cursor = 0  # index of the sentence being heard (or about to be)
+        self._next_feed = 0  # next index to hand to the player
+        self._state = "stopped"
+        self._in_flight: set[str] = set()
+        self._failures: dict[str, int] = {}
+        self._skipped: set[str] = set()
+        self._durations: dict[str, float] = {}  # digest -> seconds, for clips known to be cached
+        self._memory: dict[str, AudioClip] = {}  # clips the store could not keep (disk full): still playable
+        self._engine_error: str | None = None
+        self._closed = False
+        self._replan(config)
+        self._threads = [threading.Thread(target=self._generation_loop, name="narration-generate", daemon=True),
+                         threading.Thread(target=self._feed_loop, name="narration-feed", daemon=True)]
+        for thread in self._threads:
+            thread.start()
+
+    # -- public control (any thread) ----------------------------------------------------------------------
+    @property
+    def cursor(self) -> int:
+        return self._cursor
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    def play(self, index: int | None = None) -> None:
+        if index is not None and index != self._cursor or self._state in ("stopped", "finished"):
+            self.seek(self._cursor if index is None else index)
+        self.player.play()
+        self._set_state("playing")
+
+    def pause(self) -> None:
+        self.player.pause()
+        self._set_state("paused")
+
+    def seek(self, index: int) -> None:
+        index = min(max(index, 0), max(len(self.sentences) - 1, 0))
+        with self._cond:
+            self._epoch += 1
+            self._cursor = self._next_feed = index
+            self._engine_error = None  # a fresh request deserves a fresh try of the engine
+            self.player.clear()
+            self._cond.notify_all()
+
+    def set_config(self, config: NarrationConfig) -> None:
+        """A voice, model or setting change: new clip keys; playback restarts at the current sentence."""
+        with self._cond:
+            self._replan(config)
+            self.config = config
+            self.scheduler = Scheduler(config.lookahead_s, config.batch_size)
+            self._failures.clear()
+            self._skipped.clear()
+        self.seek(self._cursor)
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        self.player.close()
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+    def is_ready(self, index: int) -> bool:
+        return self._plan[index].digest in self._durations
+
+    def ready_ahead_s(self) -> float:
+        """Seconds of audio ready from the cursor onwards without a gap (the 'buffered' indicator)."""
+        total = 0.0
+        for item in self._plan[self._cursor:]:
+            seconds = self._durations.get(item.digest)
+            if seconds is None:
+                break
+            total += seconds
+        return total
+
+    def key_for(self, index: int) -> ClipKey:
+        return self._keys[index]
+
+    # -- plan and keys ---------------------------------------------------------------------------------
+    def _replan(self, config: NarrationConfig) -> None:
+        self._keys = [ClipKey.build(s.text, config.voice.voice_id, config.model_id, config.language,
+                                    config.engine_settings) for s in self.sentences]
+        self._plan = [PlannedSentence(i, key.digest, s.text)
+                      for i, (s, key) in enumerate(zip(self.sentences, self._keys))]
+        cached = self.cache.cached_digests(self._keys)
+        # Exact durations arrive when a clip is decoded; until then the estimate is good enough for the window.
+        self._durations = {d: 0.0 for d in cached}
+        self._memory.clear()
+
+    def _pause_after(self, index: int) -> float:
+        sentence = self.sentences[index]
+        following = self.sentences[index + 1] if index + 1 < len(self.sentences) else None
+        if following is None or following.chapter_index != sentence.chapter_index:
+            return self.config.pause_chapter_s
+        if following.paragraph_index != sentence.paragraph_index:
+            return self.config.pause_paragraph_s
+        return self.config.pause_sentence_s
+
+    # -- generation thread -------------------------------------------------------------------------------
+    def _generation_loop(self) -> None:
+        while True:
+            with self._cond:
+                batch = self._pick_batch()
+                while not batch and not self._closed:
+                    self._cond.wait()
+                    batch = self._pick_batch()
+                if self._closed:
+                    return
+                for index in batch:
+                    self._in_flight.add(self._plan[index].digest)
+            try:
+                self._generate(batch)
+            finally:
+                with self._cond:
+                    for index in batch:
+                        self._in_flight.discard(self._plan[index].digest)
+                    self._cond.notify_all()
+
+    def _pick_batch(self) -> list[int]:
+        if self._engine_error is not None or not self._plan:
+            return []
+
+        def duration_of(digest: str) -> float | None:
+            seconds = self._durations.get(digest)
+            return seconds if seconds else None
+
+        return self.scheduler.next_batch(self._plan, self._cursor, lambda d: d in self._durations,
+                                         self._in_flight, self._skipped, duration_of)
+
+    def _generate(self, batch: list[int]) -> None:
+        if self.engine_provider is None:
+            self._engine_failed("No voice model is configured, so uncached sentences cannot be narrated. "
+                                "Choose or download a model (Settings > Model).")
+            return
+        try:
+            engine = self.engine_provider()
+        except Exception as exc:  # a missing or broken model must not kill the thread
+            self._engine_failed(f"The voice model could not be loaded: {exc}")
+            return
+        voice, language = self.config.voice, self.config.language
+        requests = [SynthesisRequest(self._plan[i].text, voice, language) for i in batch]
+        try:
+            self.engine_calls += 1
+            clips = engine.synthesize(requests)
+        except Exception as exc:
+            log.warning("synthesis of %d sentence(s) failed: %s", len(batch), exc)
+            if len(batch) > 1:
+                for index in batch:  # find the culprit: the others still get their audio
+                    self._generate([index])
+                return
+            self._sentence_failed(batch[0], str(exc))
+            return
+        for index, clip in zip(batch, clips):
+            self._store(index, clip)
+
+    def _store(self, index: int, clip: AudioClip) -> None:
+        key = self._keys[index]
+        try:
+            self.cache.put_clip(key, clip)
+        except Exception as exc:  # disk full: keep the clip in memory, playback goes on
+            self._memory[key.digest] = clip
+            self._report_error(f"Could not save audio to the cache: {exc}")
+        with self._cond:
+            self._durations[key.digest] = clip.duration_s
+            self._cond.notify_all()
+        if self.listener is not None:
+            for item in self._plan:
+                if item.digest == key.digest:
+                    self.listener.on_clip_ready(item.index)
+
+    def _engine_failed(self, message: str) -> None:
+        with self._cond:
+            self._engine_error = message
+        self._report_error(message)
+
+    def _sentence_failed(self, index: int, message: str) -> None:
+        digest = self._plan[index].digest
+        with self._cond:
+            self._failures[digest] = self._failures.get(digest, 0) + 1
+            give_up = self._failures[digest] >= self.config.max_attempts
+            if give_up:
+                self._skipped.add(digest)
+                self._cond.notify_all()
+        if give_up and self.listener is not None:
+            self.listener.on_sentence_skipped(index, message)
+
+    # -- feeding thread ----------------------------------------------------------------------------------
+    def _feed_loop(self) -> None:
+        while True:
+            with self._cond:
+                if self._closed:
+                    return
+                item = self._feedable()
+                if item is None:
+                    self._cond.wait(0.05)
+                    continue
+                epoch = self._epoch
+                key = self._keys[item.index]
+            clip = self._memory.get(key.digest) or self._load(key)
+            with self._cond:
+                if epoch != self._epoch:
+                    continue  # a seek happened while decoding: this clip is no longer next
+                if clip is None:  # vanished from the cache (evicted or cleared): generate it again
+                    self._durations.pop(key.digest, None)
+                    self._cond.notify_all()
+                    continue
+                self._durations[key.digest] = clip.duration_s
+                self.player.enqueue(f"{epoch}:{item.index}", clip.samples, self._pause_after(item.index))
+                self._next_feed = item.index + 1
+
+    def _feedable(self) -> PlannedSentence | None:
+        """The next sentence to hand to the player, when it is time and its audio exists."""
+        while self._next_feed < len(self._plan) and self._plan[self._next_feed].digest in self._skipped:
+            self._next_feed += 1
+        if self._next_feed >= len(self._plan):
+            if self._state == "playing" and not self.player.queued_ids():
+                self._set_state("finished")
+            return None
+        if self.player.queued_seconds() >= self.config.feed_ahead_s:
+            return None
+        item = self._plan[self._next_feed]
+        return item if item.digest in self._durations else None
+
+    def _load(self, key: ClipKey) -> AudioClip | None:
+        try:
+            return self.cache.get_clip(key)
+        except Exception as exc:
+            self._report_error(f"Could not read cached audio: {exc}")
+            return None
+
+    # -- player callbacks (audio thread) -------------------------------------------------------------------
+    def sentence_started(self, item_id: str, delay_s: float) -> None:
+        epoch, index = (int(part) for part in item_id.split(":"))
+        with self._cond:
+            if epoch != self._epoch:
+                return
+            self._cursor = index
+            self._cond.notify_all()  # the window moved: generation may continue
+        if self._state == "buffering":
+            self._set_state("playing")
+        if self.listener is not None:
+            self.listener.on_sentence_started(index, delay_s)
+
+    def item_finished(self, item_id: str) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    def starved(self) -> None:
+        if self._state == "playing" and self._next_feed < len(self._plan):
+            self._set_state("buffering")
+
+    # -- reporting ---------------------------------------------------------------------------------------
+    def _set_state(self, state: str) -> None:
+        if state == self._state:
+            return
+        self._state = state
+        if self.listener is not None:
+            self.listener.on_state(state)
+
+    def _report_error(self, message: str) -> None:
+        log.warning("%s", message)
+        if self.listener is not None:
+            self.listener.on_error(message)
+
+
+def wait_until(predicate: Callable[[], bool], timeout_s: float, poll_s: float = 0.01) -> bool:
+    """Poll until predicate() is true or the timeout passes (tests and the command line use it)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(poll_s)
+    return predicate()
+
+
+def silence(seconds: float, sample_rate: int) -> np.ndarray:
+    return np.zeros(int(seconds * sample_rate), dtype=np.float32)
