@@ -1,0 +1,327 @@
+"""One book's cache file: its sentences and the audio clips generated for them, keyed by ClipKey.digest.
+
+Thread rules: any number of threads may call this object at once; each gets its own connection (db.py). Clip
+writes are single transactions, so a reader sees a clip whole or not at all, and a crash mid-write leaves the
+previous state. Every clip carries a CRC32 of its bytes; a clip that fails it is treated as missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from reader_app.audio.clip import AudioClip
+from reader_app.books.model import Book
+from reader_app.store import codec, eviction
+from reader_app.store.clip_key import ClipKey
+from reader_app.store.db import ThreadConnections
+from reader_app.store.errors import StoreError, translated
+from reader_app.store.migrations import migrate
+from reader_app.store.records import CacheStats, Position
+from reader_app.store.schema import CACHE_NEW_DB_PRAGMAS, CACHE_STEPS
+
+log = logging.getLogger(__name__)
+
+_USAGE_FLUSH_EVERY = 64  # last-used times are batched: a write per played sentence would contend with generation
+_IN_CHUNK = 500  # SQLite's default limit on bound parameters is 999 in older builds
+
+
+class BookCache:
+    def __init__(self, path: Path, *, book_id: str | None = None, max_bytes: int | None = None,
+                 protect: Callable[[], Position | None] | None = None,
+                 on_put: Callable[["BookCache", int], None] | None = None) -> None:
+        self.path = Path(path)
+        self.max_bytes = max_bytes  # per-book limit on compressed audio; None: unlimited
+        self._protect = protect or (lambda: None)
+        self._on_put = on_put
+        self._conns = ThreadConnections(self.path, new_db_pragmas=CACHE_NEW_DB_PRAGMAS)
+        try:
+            migrate(self._conns, CACHE_STEPS, "book cache")
+            stored_id = self.meta("book_id")
+            if book_id is not None and stored_id not in (None, book_id):
+                raise StoreError(f"{self.path.name} holds the cache of another book ({stored_id[:12]}...)")
+            if book_id is not None and stored_id is None:
+                self._set_meta({"book_id": book_id})
+        except BaseException:
+            self._conns.close()
+            raise
+        self._usage: dict[str, float] = {}
+        self._usage_lock = threading.Lock()
+        self._bytes_lock = threading.Lock()
+        self._title_cache: str | None = None
+        self._audio_bytes = 0  # running total, for a cheap limit check after each put
+        self.audio_bytes()
+
+    # --- metadata and sentences ---------------------------------------------------------------------------
+
+    @property
+    def book_id(self) -> str | None:
+        return self.meta("book_id")
+
+    def meta(self, key: str) -> str | None:
+        with translated(f"read {self.path.name}", self.path):
+            row = self._conns.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _set_meta(self, values: dict[str, str]) -> None:
+        with self._conns.write(f"write {self.path.name}") as db:
+            db["meta"].upsert_all([{"key": k, "value": v} for k, v in values.items()], pk="key")
+
+    def sync_sentences(self, book: Book) -> bool:
+        """Store the book's chapters and sentences (clips are kept). Returns False when already up to date."""
+        if book.fingerprint != (self.book_id or book.fingerprint):
+            raise StoreError(f"{self.path.name} holds the cache of another book, not {book.title!r}")
+        sentences = book.sentences()
+        signature = hashlib.sha256(json.dumps(
+            [book.parser_version, [(s.id, s.text, s.chapter_index, s.index, s.paragraph_index) for s in sentences],
+             [c.title for c in book.chapters]], ensure_ascii=False).encode()).hexdigest()
+        if self.meta("sentences_signature") == signature:
+            return False
+        chapters, first = [], 0
+        for chapter in book.chapters:
+            chapters.append({"idx": chapter.index, "title": chapter.title, "first_ord": first})
+            first += len(chapter.sentences)
+        rows = [{"id": s.id, "ord": i, "chapter_index": s.chapter_index, "idx": s.index,
+                 "paragraph_index": s.paragraph_index, "text": s.text} for i, s in enumerate(sentences)]
+        meta = {"book_id": book.fingerprint, "title": book.title, "authors": json.dumps(book.metadata.authors),
+                "format": book.format, "parser_version": str(book.parser_version), "sentences_signature": signature,
+                "tts_language": book.tts_language}
+        self._title_cache = None
+        with self._conns.write(f"store the sentences of {book.title!r}") as db:
+            db.execute("DELETE FROM sentences")
+            db.execute("DELETE FROM chapters")
+            db["chapters"].insert_all(chapters, batch_size=500)
+            db["sentences"].insert_all(rows, batch_size=500)
+            db["meta"].upsert_all([{"key": k, "value": v} for k, v in meta.items()], pk="key")
+        return True
+
+    def _title(self) -> str:
+        if self._title_cache is None:
+            self._title_cache = self.meta("title") or self.path.stem[:12]
+        return self._title_cache
+
+    def sentence_count(self) -> int:
+        with translated(f"read {self.path.name}", self.path):
+            return self._conns.conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
+
+    # --- clips ----------------------------------------------------------------------------------------------
+
+    def get_clip(self, key: ClipKey) -> AudioClip | None:
+        """The cached audio for `key`, or None (never a partial or damaged clip)."""
+        digest = key.digest
+        with translated("read cached audio", self.path):
+            row = self._conns.conn.execute(
+                "SELECT codec, sample_rate, n_samples, crc32, data FROM clips WHERE digest = ?", (digest,)).fetchone()
+        if row is None:
+            return None
+        codec_name, rate, n_samples, crc, data = row
+        try:
+            if zlib.crc32(data) != crc:
+                raise ValueError("checksum mismatch")
+            clip = codec.decode(codec_name, data, rate, n_samples)
+        except Exception as exc:  # a damaged clip is a missing clip: the caller regenerates it
+            log.warning("dropping damaged clip %s in %s: %s", digest, self.path.name, exc)
+            self._try_delete(digest)
+            return None
+        self._touch(digest)
+        return clip
+
+    def has_clip(self, key: ClipKey) -> bool:
+        return bool(self.cached_digests([key]))
+
+    def cached_digests(self, keys: Iterable[ClipKey | str]) -> set[str]:
+        """Which of these keys (or digests) have a clip; one query per 500 keys."""
+        digests = list({k if isinstance(k, str) else k.digest for k in keys})
+        found: set[str] = set()
+        with translated("read cached audio", self.path):
+            for i in range(0, len(digests), _IN_CHUNK):
+                chunk = digests[i:i + _IN_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = self._conns.conn.execute(f"SELECT digest FROM clips WHERE digest IN ({marks})", chunk)
+                found.update(r[0] for r in rows)
+        return found
+
+    def put_clip(self, key: ClipKey, clip: AudioClip, sentence_id: str | None = None) -> None:
+        """Store `clip` as the audio of `key` (replacing any), committed when this returns."""
+        codec_name, data = codec.encode(clip)  # CPU work outside the write lock
+        now = time.time()
+        row = (key.digest, key.text, key.voice_id, key.model_id, codec_name, clip.sample_rate, len(clip.samples),
+               clip.duration_s, len(data), zlib.crc32(data), now, now, data)
+        with self._conns.write(f"store audio for {self._title()!r}") as db:
+            old = db.conn.execute("SELECT size_bytes FROM clips WHERE digest = ?", (key.digest,)).fetchone()
+            db.conn.execute(
+                """INSERT INTO clips (digest, text, voice_id, model_id, codec, sample_rate, n_samples, duration_s,
+                                      size_bytes, crc32, created_at, last_used_at, data)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+                   ON CONFLICT(digest) DO UPDATE SET codec=excluded.codec, sample_rate=excluded.sample_rate,
+                     n_samples=excluded.n_samples, duration_s=excluded.duration_s, size_bytes=excluded.size_bytes,
+                     crc32=excluded.crc32, created_at=excluded.created_at, last_used_at=excluded.last_used_at,
+                     data=excluded.data""", row)
+            if sentence_id is not None:
+                db.conn.execute("INSERT OR IGNORE INTO clip_links (sentence_id, digest) VALUES (?, ?)",
+                                (sentence_id, key.digest))
+        added = len(data) - (old[0] if old else 0)
+        self._add_bytes(added)
+        if self.max_bytes is not None and self._audio_bytes > self.max_bytes:
+            self.evict(self.max_bytes)
+        if self._on_put is not None:
+            self._on_put(self, added)
+
+    def delete_clip(self, key: ClipKey | str) -> bool:
+        digest = key if isinstance(key, str) else key.digest
+        return self._delete([digest], "delete cached audio") > 0
+
+    def clear_audio(self) -> int:
+        """Drop every clip of this book (sentences stay); returns the bytes of audio freed."""
+        with self._conns.write("clear the book's audio") as db:
+            freed = db.conn.execute("SELECT coalesce(sum(size_bytes), 0) FROM clips").fetchone()[0]
+            db.execute("DELETE FROM clip_links")
+            db.execute("DELETE FROM clips")
+            db.conn.execute("PRAGMA incremental_vacuum").fetchall()
+        with self._usage_lock:
+            self._usage.clear()
+        with self._bytes_lock:
+            self._audio_bytes = 0
+        self.checkpoint()
+        return freed
+
+    def _delete(self, digests: list[str], action: str) -> int:
+        """Delete clips by digest; returns how many existed."""
+        removed = freed = 0
+        with self._conns.write(action) as db:
+            for i in range(0, len(digests), _IN_CHUNK):
+                chunk = digests[i:i + _IN_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                count, size = db.conn.execute(f"SELECT count(*), coalesce(sum(size_bytes), 0) FROM clips "
+                                              f"WHERE digest IN ({marks})", chunk).fetchone()
+                db.conn.execute(f"DELETE FROM clip_links WHERE digest IN ({marks})", chunk)
+                db.conn.execute(f"DELETE FROM clips WHERE digest IN ({marks})", chunk)
+                removed += count
+                freed += size
+            db.conn.execute("PRAGMA incremental_vacuum").fetchall()
+        self._add_bytes(-freed)
+        return removed
+
+    def _try_delete(self, digest: str) -> None:
+        try:
+            self._delete([digest], "drop a damaged clip")
+        except StoreError as exc:  # e.g. disk full: reading must keep working
+            log.warning("%s", exc)
+
+    # --- size and eviction ----------------------------------------------------------------------------------
+
+    def audio_bytes(self) -> int:
+        with translated(f"read {self.path.name}", self.path):
+            total = self._conns.conn.execute("SELECT coalesce(sum(size_bytes), 0) FROM clips").fetchone()[0]
+        with self._bytes_lock:
+            self._audio_bytes = total
+        return total
+
+    def _add_bytes(self, delta: int) -> None:
+        with self._bytes_lock:
+            self._audio_bytes += delta
+
+    def protected_digests(self, position: Position | None = None) -> set[str]:
+        with translated(f"read {self.path.name}", self.path):
+            return eviction.protected_digests(self._conns.db, position if position is not None else self._protect())
+
+    def eviction_candidates(self, position: Position | None = None, book_id: str = "") -> list[eviction.Candidate]:
+        """Unprotected clips, least recently used first (usage flushed first)."""
+        self.flush_usage()
+        protected = self.protected_digests(position)
+        with translated(f"read {self.path.name}", self.path):
+            return eviction.candidates(self._conns.db, protected, book_id)
+
+    def evict(self, max_bytes: int, position: Position | None = None) -> int:
+        """Drop least recently used clips outside the protected window until audio fits max_bytes; bytes freed."""
+        current = self.audio_bytes()
+        chosen = eviction.choose([self.eviction_candidates(position)], current, max_bytes)
+        return self.evict_digests([c.digest for c in chosen])
+
+    def evict_digests(self, digests: list[str]) -> int:
+        if not digests:
+            return 0
+        before = self.audio_bytes()
+        self._delete(digests, "free space in the audio cache")
+        with self._usage_lock:
+            for d in digests:
+                self._usage.pop(d, None)
+        return before - self.audio_bytes()
+
+    def _touch(self, digest: str) -> None:
+        with self._usage_lock:
+            self._usage[digest] = time.time()
+            due = len(self._usage) >= _USAGE_FLUSH_EVERY
+        if due:
+            self.flush_usage()
+
+    def flush_usage(self) -> None:
+        """Write batched last-used times; best effort (a full disk must not stop playback)."""
+        with self._usage_lock:
+            pending, self._usage = self._usage, {}
+        if not pending or self._conns.closed:
+            return
+        try:
+            with self._conns.write("record clip use") as db:
+                db.conn.executemany("UPDATE clips SET last_used_at = max(coalesce(last_used_at, 0), ?) "
+                                    "WHERE digest = ?", [(t, d) for d, t in pending.items()])
+        except StoreError as exc:
+            log.warning("%s", exc)
+
+    # --- reporting, maintenance -----------------------------------------------------------------------------
+
+    def stats(self) -> CacheStats:
+        with self._conns.read(f"read {self.path.name}") as db:
+            sentences = db.conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
+            clips, seconds, audio = db.conn.execute(
+                "SELECT count(*), coalesce(sum(duration_s), 0), coalesce(sum(size_bytes), 0) FROM clips").fetchone()
+        return CacheStats(sentences=sentences, clips=clips, audio_seconds=float(seconds),
+                          size_bytes=self.size_on_disk(), audio_bytes=audio)
+
+    def size_on_disk(self) -> int:
+        total = 0
+        for suffix in ("", "-wal"):
+            try:
+                total += os.path.getsize(f"{self.path}{suffix}")
+            except OSError:
+                pass
+        return total
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the file and shrink it (best effort: readers may hold it)."""
+        try:
+            self._conns.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except Exception as exc:
+            log.debug("checkpoint of %s skipped: %s", self.path.name, exc)
+
+    def integrity_check(self) -> list[str]:
+        from reader_app.store.maintenance import integrity_problems
+
+        return integrity_problems(self._conns, len(CACHE_STEPS))
+
+    def export_to(self, dest: Path) -> None:
+        """Copy this cache into one self-contained file (SQLite backup API: consistent while in use)."""
+        from reader_app.store.maintenance import backup_to
+
+        self.flush_usage()
+        backup_to(self._conns, Path(dest))
+
+    def close(self) -> None:
+        if self._conns.closed:
+            return
+        self.flush_usage()
+        self.checkpoint()
+        self._conns.close()
+
+    def __enter__(self) -> "BookCache":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

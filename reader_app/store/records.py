@@ -1,0 +1,54 @@
+"""Plain values the store hands out: what the GUI, the CLI and the scheduler read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where the reader is: a sentence, and how far into its audio (seconds)."""
+
+    sentence_id: str
+    offset_s: float = 0.0
+
+
+@dataclass
+class BookRecord:
+    id: str  # the book's fingerprint (sha256 of the file)
+    title: str
+    authors: tuple[str, ...]
+    path: Path
+    format: str
+    language: str | None
+    tts_language: str
+    cover: bytes | None
+    cover_media_type: str | None
+    sentence_count: int
+    parser_version: int
+    added_at: float  # Unix time
+    opened_at: float | None
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    sentences: int = 0
+    clips: int = 0
+    audio_seconds: float = 0.0
+    size_bytes: int = 0  # the cache file on disk (database + write-ahead log)
+    audio_bytes: int = 0  # compressed audio inside it: what the cache limits count
+
+
+@dataclass(frozen=True)
+class CacheLimits:
+    per_book_bytes: int | None = 1024**3  # None: no limit
+    total_bytes: int | None = 5 * 1024**3
+
+
+@dataclass(frozen=True)
+class VoiceRecord:
+    name: str
+    path: Path  # the voice's folder (metadata, reference audio, prompt tensors)
+    kind: str  # "preset" | "design" | "clone" ...
+    created_at: float
