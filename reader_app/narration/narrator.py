@@ -17,8 +17,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Protocol, Sequence
 
-import numpy as np
-
 from reader_app.audio.clip import AudioClip
 from reader_app.audio.output import AudioOutput
 from reader_app.audio.player import Player
@@ -50,7 +48,7 @@ class NarrationConfig:
     pause_paragraph_s: float = 0.6
     pause_chapter_s: float = 1.5
     feed_ahead_s: float = 2.0  # decoded audio handed to the player ahead of the ear
-    max_attempts: int = 2  # a sentence the engine fails on this often is skipped
+    max_attempts: int = 2  # tries of a failing sentence on its own before it is skipped
 
 
 class NarrationListener(Protocol):
@@ -82,7 +80,6 @@ class Narrator:
         self._next_feed = 0  # next index to hand to the player
         self._state = "stopped"
         self._in_flight: set[str] = set()
-        self._failures: dict[str, int] = {}
         self._skipped: set[str] = set()
         self._durations: dict[str, float] = {}  # digest -> seconds, for clips known to be cached
         self._memory: dict[str, AudioClip] = {}  # clips the store could not keep (disk full): still playable
@@ -128,7 +125,6 @@ class Narrator:
             self._replan(config)
             self.config = config
             self.scheduler = Scheduler(config.lookahead_s, config.batch_size)
-            self._failures.clear()
             self._skipped.clear()
         self.seek(self._cursor)
 
@@ -217,21 +213,33 @@ class Narrator:
         except Exception as exc:  # a missing or broken model must not kill the thread
             self._engine_failed(f"The voice model could not be loaded: {exc}")
             return
-        voice, language = self.config.voice, self.config.language
-        requests = [SynthesisRequest(self._plan[i].text, voice, language) for i in batch]
         try:
-            self.engine_calls += 1
-            clips = engine.synthesize(requests)
+            clips = self._synthesize(engine, batch)
         except Exception as exc:
             log.warning("synthesis of %d sentence(s) failed: %s", len(batch), exc)
-            if len(batch) > 1:
-                for index in batch:  # find the culprit: the others still get their audio
-                    self._generate([index])
-                return
-            self._sentence_failed(batch[0], str(exc))
+            # Find the culprit alone, with retries: the other sentences still get their audio.
+            for index in batch:
+                self._generate_alone(engine, index, attempts_left=self.config.max_attempts)
             return
         for index, clip in zip(batch, clips):
             self._store(index, clip)
+
+    def _generate_alone(self, engine: SpeechEngine, index: int, attempts_left: int) -> None:
+        for attempt in range(attempts_left):
+            try:
+                clip, = self._synthesize(engine, [index])
+            except Exception as exc:
+                message = str(exc)
+                log.warning("sentence %d failed (attempt %d): %s", index, attempt + 1, exc)
+                continue
+            self._store(index, clip)
+            return
+        self._sentence_skipped(index, message)
+
+    def _synthesize(self, engine: SpeechEngine, batch: list[int]) -> list[AudioClip]:
+        self.engine_calls += 1
+        voice, language = self.config.voice, self.config.language
+        return engine.synthesize([SynthesisRequest(self._plan[i].text, voice, language) for i in batch])
 
     def _store(self, index: int, clip: AudioClip) -> None:
         key = self._keys[index]
@@ -253,15 +261,11 @@ class Narrator:
             self._engine_error = message
         self._report_error(message)
 
-    def _sentence_failed(self, index: int, message: str) -> None:
-        digest = self._plan[index].digest
+    def _sentence_skipped(self, index: int, message: str) -> None:
         with self._cond:
-            self._failures[digest] = self._failures.get(digest, 0) + 1
-            give_up = self._failures[digest] >= self.config.max_attempts
-            if give_up:
-                self._skipped.add(digest)
-                self._cond.notify_all()
-        if give_up and self.listener is not None:
+            self._skipped.add(self._plan[index].digest)
+            self._cond.notify_all()
+        if self.listener is not None:
             self.listener.on_sentence_skipped(index, message)
 
     # -- feeding thread ----------------------------------------------------------------------------------
@@ -352,6 +356,3 @@ def wait_until(predicate: Callable[[], bool], timeout_s: float, poll_s: float = 
         time.sleep(poll_s)
     return predicate()
 
-
-def silence(seconds: float, sample_rate: int) -> np.ndarray:
-    return np.zeros(int(seconds * sample_rate), dtype=np.float32)

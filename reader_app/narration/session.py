@@ -1,0 +1,56 @@
+"""Turns settings + a model folder + a book into what the narrator needs, without loading the model.
+
+Cache keys depend on the model's fingerprint and the voice, both derived from files here, so cached audio
+plays with no GPU, no torch import and even no model folder at all (only its fingerprint is remembered).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reader_app.books.model import Book
+from reader_app.narration.narrator import NarrationConfig
+from reader_app.settings import Settings
+from reader_app.tts.engine import EngineError, VoiceSpec
+
+DEFAULT_DESIGN_DESCRIPTION = ("A warm, clear adult narrator with a calm, steady pace, "
+                              "reading a novel aloud with gentle expression.")
+
+
+def resolve_voice(model, name: str = "") -> VoiceSpec:
+    """The voice to narrate with: a preset speaker for CustomVoice models, the default narrator description for
+    VoiceDesign models, a saved voice for Base models. model: reader_app.tts.models.ModelInfo."""
+    if name:
+        saved = _saved_voice(name)
+        if saved is not None:
+            return saved
+    if model.kind == "custom_voice":
+        speakers = list(model.speakers)
+        if name and name.lower() not in speakers:
+            raise EngineError(f"Unknown voice {name!r}: this model's preset speakers are {', '.join(speakers)}.")
+        return VoiceSpec(kind="preset", speaker=name.lower() if name else speakers[0])
+    if model.kind == "voice_design":
+        return VoiceSpec(kind="design", description=DEFAULT_DESIGN_DESCRIPTION)
+    raise EngineError("This is a Base (voice cloning) model: clone a voice first "
+                      "(reader-app voices clone ...), then choose it.")
+
+
+def _saved_voice(name: str) -> VoiceSpec | None:
+    try:
+        from reader_app.tts.voices import find_voice  # the voice library, when present
+    except ImportError:
+        return None
+    return find_voice(name)
+
+
+def narration_config(settings: Settings, book: Book, model_id: str, voice: VoiceSpec,
+                     engine_settings: dict | None = None) -> NarrationConfig:
+    return NarrationConfig(voice=voice, model_id=model_id, engine_settings=dict(engine_settings or {}),
+                           language=book.tts_language, lookahead_s=settings.lookahead_s,
+                           batch_size=settings.batch_size, pause_sentence_s=settings.pause_sentence_s,
+                           pause_paragraph_s=settings.pause_paragraph_s, pause_chapter_s=settings.pause_chapter_s)
+
+
+def model_path_or_none(settings: Settings) -> Path | None:
+    value = settings.effective_model_path()
+    return Path(value).expanduser() if value else None

@@ -1,0 +1,32 @@
+"""A banner shown while no usable voice model is configured, saying how to get one."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+HOW_TO_GET_A_MODEL = (
+    "Cached audio still plays. To narrate new text, download a Qwen3-TTS model, for example "
+    "<code>huggingface-cli download Qwen/Qwen3-TTS-12Hz-0.6B-CustomVoice --local-dir ~/qwen3-tts-0.6b</code>, "
+    "then choose that folder, or set the READER_APP_MODEL environment variable."
+)
+
+
+class ModelNotice(QFrame):
+    chooseFolder = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("modelNotice")
+        self.setStyleSheet("#modelNotice { background: #fff4d6; border: 1px solid #e8c66a; border-radius: 6px; }"
+                           "QLabel { color: #4a3b00; }")
+        layout = QHBoxLayout(self)
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        layout.addWidget(self.label, 1)
+        button = QPushButton("Choose model folder…", self)
+        button.clicked.connect(self.chooseFolder)
+        layout.addWidget(button)
+
+    def set_problem(self, problem: str) -> None:
+        self.label.setText(f"<b>{problem}</b><br>{HOW_TO_GET_A_MODEL}")

@@ -1,0 +1,94 @@
+"""What the windows need from the rest of the app, gathered in one object that tests can build with fakes
+(a null audio output, a temporary library, a tiny model)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Callable
+
+from reader_app.audio.output import AudioOutput
+from reader_app.books.model import Book
+from reader_app.narration.engine_provider import EngineProvider, qwen_engine_provider
+from reader_app.narration.narrator import NarrationConfig
+from reader_app.narration.session import model_path_or_none, narration_config, resolve_voice
+from reader_app.settings import Settings
+from reader_app.tts.engine import EngineError, VoiceSpec
+
+log = logging.getLogger(__name__)
+
+
+class AppServices:
+    def __init__(self, settings: Settings, library, output_factory: Callable[[], AudioOutput] | None = None,
+                 save_settings: bool = True) -> None:
+        self.settings = settings
+        self.library = library
+        self._output_factory = output_factory
+        self._save_settings = save_settings
+        self._provider: EngineProvider | None = None
+        self._provider_path: str | None = None
+
+    def make_output(self) -> AudioOutput:
+        if self._output_factory is not None:
+            return self._output_factory()
+        from reader_app.audio.sounddevice_output import open_output
+
+        return open_output(self.settings.audio_output)
+
+    # -- model -------------------------------------------------------------------------------------------
+    def model_info(self):
+        """The configured model's description (no torch import), or None; raises EngineError if invalid."""
+        path = model_path_or_none(self.settings)
+        if path is None:
+            return None
+        from reader_app.tts.models import inspect_model
+
+        return inspect_model(path)
+
+    def model_problem(self) -> str | None:
+        try:
+            info = self.model_info()
+        except EngineError as exc:
+            return str(exc)
+        return "No voice model is configured." if info is None else None
+
+    def set_model_path(self, folder: str) -> None:
+        from reader_app.tts.models import inspect_model
+
+        inspect_model(folder)  # raises EngineError with the reason when the folder is unusable
+        self.settings.model_path = folder
+        if self._save_settings:
+            self.settings.save()
+
+    def engine_provider(self) -> EngineProvider | None:
+        path = model_path_or_none(self.settings)
+        if path is None:
+            return None
+        if self._provider is None or self._provider_path != str(path):
+            threads = self.settings.cpu_threads or None
+            self._provider = qwen_engine_provider(str(path), self.settings.device, self.settings.dtype, threads)
+            self._provider_path = str(path)
+        return self._provider
+
+    # -- narration ---------------------------------------------------------------------------------------
+    def narration_config(self, book: Book) -> NarrationConfig:
+        """With a model: its fingerprint and the chosen voice, remembered per book. Without one: what the
+        book was last narrated with, so its cached audio still plays."""
+        library, book_id = self.library, book.fingerprint
+        try:
+            info = self.model_info()
+        except EngineError:
+            info = None
+        voice_name = library.book_setting(book_id, "voice_name", self.settings.voice) or ""
+        if info is not None:
+            try:
+                voice = resolve_voice(info, voice_name)
+            except EngineError as exc:
+                log.warning("%s", exc)
+                voice = resolve_voice(info, "")
+            library.set_book_setting(book_id, "model_id", info.model_id)
+            library.set_book_setting(book_id, "voice", dataclasses.asdict(voice))
+            return narration_config(self.settings, book, info.model_id, voice)
+        saved_voice = library.book_setting(book_id, "voice")
+        voice = VoiceSpec(**saved_voice) if isinstance(saved_voice, dict) else VoiceSpec()
+        return narration_config(self.settings, book, library.book_setting(book_id, "model_id", "none"), voice)

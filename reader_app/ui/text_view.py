@@ -1,0 +1,102 @@
+"""The chapter text, laid out in paragraphs, with the sentence being heard highlighted.
+
+Sentences are inserted one by one so their character ranges are known: highlighting is an extra selection
+(no re-layout), and a click maps a character position back to its sentence.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QTextBlockFormat, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QTextBrowser, QTextEdit, QWidget
+
+from reader_app.books.model import Chapter
+
+
+class SentenceTextView(QTextBrowser):
+    sentenceClicked = Signal(int)  # index in reading order
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setReadOnly(True)
+        self.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
+        self._starts: list[int] = []  # document position where each sentence starts
+        self._ends: list[int] = []
+        self._indices: list[int] = []  # reading-order index of each sentence shown
+        self._highlighted: int | None = None
+        self.auto_scroll = True
+        self.highlight_color = QColor("#ffe8a3")
+
+    def show_chapter(self, chapter: Chapter, first_index: int, point_size: int = 15) -> None:
+        """first_index: reading-order index of the chapter's first sentence."""
+        self.clear()
+        self._starts, self._ends, self._indices = [], [], []
+        self._highlighted = None
+        cursor = QTextCursor(self.document())
+        block = QTextBlockFormat()
+        block.setBottomMargin(point_size * 0.8)
+        block.setLineHeight(135, QTextBlockFormat.LineHeightTypes.ProportionalHeight.value)
+        title_format = QTextCharFormat()
+        title_format.setFontPointSize(point_size * 1.5)
+        title_format.setFontWeight(QFont.Weight.Bold)
+        body = QTextCharFormat()
+        body.setFontPointSize(point_size)
+        cursor.setBlockFormat(block)
+        cursor.insertText(chapter.title, title_format)
+        paragraph = None
+        for offset, sentence in enumerate(chapter.sentences):
+            if sentence.paragraph_index != paragraph:
+                cursor.insertBlock(block)
+                paragraph = sentence.paragraph_index
+            elif offset:
+                cursor.insertText(" ", body)
+            self._starts.append(cursor.position())
+            cursor.insertText(sentence.text, body)
+            self._ends.append(cursor.position())
+            self._indices.append(first_index + offset)
+        self.moveCursor(QTextCursor.MoveOperation.Start)
+
+    def sentence_at(self, document_position: int) -> int | None:
+        slot = bisect.bisect_right(self._starts, document_position) - 1
+        if slot < 0 or document_position > self._ends[slot]:
+            return None
+        return self._indices[slot]
+
+    def highlight(self, index: int | None) -> None:
+        self._highlighted = index
+        if index is None or not self._indices or not self._indices[0] <= index <= self._indices[-1]:
+            self.setExtraSelections([])
+            return
+        slot = index - self._indices[0]
+        selection = QTextEdit.ExtraSelection()
+        selection.cursor = QTextCursor(self.document())
+        selection.cursor.setPosition(self._starts[slot])
+        selection.cursor.setPosition(self._ends[slot], QTextCursor.MoveMode.KeepAnchor)
+        selection.format.setBackground(self.highlight_color)
+        self.setExtraSelections([selection])
+        if self.auto_scroll:
+            self.ensure_visible(slot)
+
+    def ensure_visible(self, slot: int) -> None:
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self._ends[slot])
+        end_rect = self.cursorRect(cursor)
+        cursor.setPosition(self._starts[slot])
+        start_rect = self.cursorRect(cursor)
+        viewport = self.viewport().rect()
+        if start_rect.top() < viewport.height() * 0.15 or end_rect.bottom() > viewport.height() * 0.75:
+            bar = self.verticalScrollBar()
+            bar.setValue(bar.value() + start_rect.top() - int(viewport.height() * 0.3))
+
+    def highlighted(self) -> int | None:
+        return self._highlighted
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton and not self.textCursor().hasSelection():
+            index = self.sentence_at(self.cursorForPosition(event.position().toPoint()).position())
+            if index is not None:
+                self.sentenceClicked.emit(index)
