@@ -39,6 +39,7 @@ class BookCache:
                  on_put: Callable[["BookCache", int], None] | None = None) -> None:
         self.path = Path(path)
         self.max_bytes = max_bytes  # per-book limit on compressed audio; None: unlimited
+        self.protect_window = (eviction.PROTECT_BEHIND, eviction.PROTECT_AHEAD)  # sentences (behind, ahead)
         self._protect = protect or (lambda: None)
         self._on_put = on_put
         self._conns = ThreadConnections(self.path, new_db_pragmas=CACHE_NEW_DB_PRAGMAS)
@@ -184,7 +185,7 @@ class BookCache:
             freed = db.conn.execute("SELECT coalesce(sum(size_bytes), 0) FROM clips").fetchone()[0]
             db.execute("DELETE FROM clip_links")
             db.execute("DELETE FROM clips")
-            db.conn.execute("PRAGMA incremental_vacuum").fetchall()
+        self._release_free_pages()
         with self._usage_lock:
             self._usage.clear()
         with self._bytes_lock:
@@ -205,9 +206,20 @@ class BookCache:
                 db.conn.execute(f"DELETE FROM clips WHERE digest IN ({marks})", chunk)
                 removed += count
                 freed += size
-            db.conn.execute("PRAGMA incremental_vacuum").fetchall()
         self._add_bytes(-freed)
+        self._release_free_pages()
         return removed
+
+    def _release_free_pages(self) -> None:
+        """Give pages freed by deletes back to the filesystem (auto_vacuum=INCREMENTAL); best effort.
+
+        executescript, because sqlite3's execute() steps this pragma only once, freeing a single page.
+        """
+        try:
+            with translated("shrink the cache file", self.path):
+                self._conns.conn.executescript("PRAGMA incremental_vacuum;")
+        except StoreError as exc:
+            log.warning("%s", exc)
 
     def _try_delete(self, digest: str) -> None:
         try:
@@ -230,7 +242,8 @@ class BookCache:
 
     def protected_digests(self, position: Position | None = None) -> set[str]:
         with translated(f"read {self.path.name}", self.path):
-            return eviction.protected_digests(self._conns.db, position if position is not None else self._protect())
+            return eviction.protected_digests(self._conns.db, position if position is not None else self._protect(),
+                                              *self.protect_window)
 
     def eviction_candidates(self, position: Position | None = None, book_id: str = "") -> list[eviction.Candidate]:
         """Unprotected clips, least recently used first (usage flushed first)."""

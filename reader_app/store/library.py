@@ -45,6 +45,7 @@ class Library:
             self._conns.close()
             raise
         self._written_since_check = 0
+        self.protect_window = (eviction.PROTECT_BEHIND, eviction.PROTECT_AHEAD)  # sentences (behind, ahead)
         self._enforce_lock = threading.Lock()
 
     # --- books ----------------------------------------------------------------------------------------------
@@ -177,6 +178,7 @@ class Library:
         book_id = book.fingerprint
         cache = BookCache(self.cache_path(book_id), book_id=book_id, max_bytes=self.cache_limits().per_book_bytes,
                           protect=lambda: self.position(book_id), on_put=self._after_put)
+        cache.protect_window = self.protect_window
         try:
             cache.sync_sentences(book)
         except BaseException:
@@ -227,6 +229,7 @@ class Library:
     def enforce_cache_limits(self) -> int:
         """Evict least recently used clips, per book then across books, sparing each book's reading window.
 
+        The window wins over the limits: a cache may stay above its limit when only protected clips are left.
         Returns the bytes of audio freed. Safe while a book's cache is open elsewhere (its own connection).
         """
         limits = self.cache_limits()
@@ -237,6 +240,7 @@ class Library:
                 for book_id in self.cached_book_ids():
                     try:
                         caches[book_id] = BookCache(self.cache_path(book_id))
+                        caches[book_id].protect_window = self.protect_window
                     except StoreError as exc:  # a damaged or foreign file must not block the others
                         log.warning("%s", exc)
                 positions = {book_id: self.position(book_id) for book_id in caches}

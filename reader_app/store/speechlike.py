@@ -66,7 +66,7 @@ def speech_like(seconds: float = 5.0, sample_rate: int = 24_000, seed: int = 0) 
         out[start:start + _FRAME] += np.fft.irfft(spec, _FRAME) * window
     y = out[:n]
     # Syllable-rate amplitude envelope, so loudness rises and falls like speech.
-    amp = np.convolve(smooth, np.hanning(24) / 12, mode="same")
+    amp = np.convolve(np.pad(smooth, 12, mode="edge"), np.hanning(24) / 12, mode="same")[12:12 + n_frames]
     y *= np.interp(np.arange(n), np.arange(n_frames) * _HOP, amp)
     peak = float(np.max(np.abs(y))) or 1.0
     return AudioClip((y / peak * 0.7).astype(np.float32), sample_rate)

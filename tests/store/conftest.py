@@ -1,41 +1,22 @@
-"""Books and clips made in memory, and a library in a temporary folder (never the user's data dir)."""
+"""Fixtures: a library in a temporary folder (never the user's data dir) and a small book."""
 
 from __future__ import annotations
 
-import hashlib
+import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from reader_app.audio.clip import AudioClip
-from reader_app.books.model import Book, BookMetadata, Chapter, Sentence
-from reader_app.store import Library
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # `pytest` (not `python -m pytest`) does not put the repo root on the path
+    sys.path.insert(0, str(ROOT))
 
-
-def make_book(n_chapters: int = 2, per_chapter: int = 5, title: str = "Test Book", path: Path | None = None,
-              seed: str = "a", parser_version: int = 1) -> Book:
-    chapters = []
-    for c in range(n_chapters):
-        sentences = tuple(Sentence(id=f"c{c}s{i}", text=f"Sentence {i} of chapter {c} ({seed}).", chapter_index=c,
-                                   index=i, paragraph_index=i // 2) for i in range(per_chapter))
-        chapters.append(Chapter(c, f"Chapter {c + 1}", sentences))
-    return Book(path=path or Path(f"/books/{title}.txt"), fingerprint=hashlib.sha256(seed.encode()).hexdigest(),
-                format="txt", metadata=BookMetadata(title=title, authors=("A. Writer",), language="en",
-                                                    cover_image=b"\x89PNGfake", cover_media_type="image/png"),
-                chapters=tuple(chapters), parser_version=parser_version, tts_language="English")
-
-
-def noise_clip(seconds: float = 1.0, seed: int = 0, rate: int = 24_000) -> AudioClip:
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(seconds * rate)) / rate
-    samples = 0.3 * np.sin(2 * np.pi * (150 + 50 * seed % 7) * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t))
-    samples += 0.05 * rng.standard_normal(len(t))
-    return AudioClip(samples.astype(np.float32), rate)
+from reader_app.store import Library  # noqa: E402
+from tests.store.support import make_book  # noqa: E402
 
 
 @pytest.fixture
-def book() -> Book:
+def book():
     return make_book()
 
 
