@@ -47,6 +47,10 @@ class Player:
         self._volume = 1.0
         self._starved_reported = False
         self.frames_played = 0  # voiced + pause samples handed out while playing
+        # Gaps: silence the listener hears while playing because the next clip was not queued in time.
+        self._gap_frames = 0
+        self.max_gap_frames = 0
+        self.gap_count = 0
 
     # -- control (any thread) -------------------------------------------------------------------------
     def enqueue(self, item_id: str, samples: np.ndarray, pause_after_s: float = 0.0) -> None:
@@ -59,6 +63,16 @@ class Player:
     def clear(self) -> None:
         with self._lock:
             self._queue.clear()
+            self._gap_frames = 0  # silence after a seek is the seek's latency, not a gap in the stream
+
+    def _end_gap(self) -> None:
+        self.gap_count += 1
+        self.max_gap_frames = max(self.max_gap_frames, self._gap_frames)
+        self._gap_frames = 0
+
+    @property
+    def max_gap_s(self) -> float:
+        return self.max_gap_frames / self.output.sample_rate
 
     def play(self) -> None:
         with self._lock:
@@ -115,6 +129,8 @@ class Player:
                 while written < len(out) and self._queue:
                     item = self._queue[0]
                     if item.pos == 0:
+                        if self._gap_frames:
+                            self._end_gap()
                         delay = written / self.output.sample_rate + self.output.latency_s
                         events.append(("start", item.item_id, delay))
                     take = min(len(out) - written, len(item.samples) - item.pos)
@@ -125,8 +141,13 @@ class Player:
                         self._queue.popleft()
                         events.append(("finish", item.item_id, 0.0))
                 self.frames_played += written
-                if written < len(out) and not self._starved_reported:
-                    self._starved_reported = starved = True
+                if written < len(out):
+                    if self.frames_played:  # silence before the very first clip is latency, not a gap
+                        self._gap_frames += len(out) - written
+                    if not self._starved_reported:
+                        self._starved_reported = starved = True
+                elif self._gap_frames:
+                    self._end_gap()
                 if self._volume != 1.0:
                     out[:written] *= self._volume
             out[written:] = 0.0

@@ -20,6 +20,7 @@ class NarrationController(QObject):
     stateChanged = Signal(str)  # stopped | playing | paused | buffering | finished
     errorOccurred = Signal(str)
     sentenceSkipped = Signal(int, str)
+    sentenceRequested = Signal(int)  # its synthesis began
     _startedLater = Signal(int, float)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -41,6 +42,9 @@ class NarrationController(QObject):
     # -- NarrationListener (called from worker/audio threads) --------------------------------------------
     def on_sentence_started(self, index: int, delay_s: float) -> None:
         self._startedLater.emit(index, delay_s)
+
+    def on_requested(self, index: int) -> None:
+        self.sentenceRequested.emit(index)
 
     def on_clip_ready(self, index: int) -> None:
         self.clipReady.emit(index)

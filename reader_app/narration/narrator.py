@@ -52,6 +52,7 @@ class NarrationConfig:
 
 
 class NarrationListener(Protocol):
+    def on_requested(self, index: int) -> None: ...
     def on_sentence_started(self, index: int, delay_s: float) -> None: ...
     def on_clip_ready(self, index: int) -> None: ...
     def on_state(self, state: str) -> None: ...
@@ -204,6 +205,9 @@ class Narrator:
                                          self._in_flight, self._skipped, duration_of)
 
     def _generate(self, batch: list[int]) -> None:
+        if self.listener is not None:
+            for index in batch:
+                self.listener.on_requested(index)
         if self.engine_provider is None:
             self._engine_failed("No voice model is configured, so uncached sentences cannot be narrated. "
                                 "Choose or download a model (Settings > Model).")

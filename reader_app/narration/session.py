@@ -6,12 +6,16 @@ plays with no GPU, no torch import and even no model folder at all (only its fin
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from pathlib import Path
 
 from reader_app.books.model import Book
 from reader_app.narration.narrator import NarrationConfig
 from reader_app.settings import Settings
 from reader_app.tts.engine import EngineError, VoiceSpec
+
+log = logging.getLogger(__name__)
 
 DEFAULT_DESIGN_DESCRIPTION = ("A warm, clear adult narrator with a calm, steady pace, "
                               "reading a novel aloud with gentle expression.")
@@ -54,3 +58,24 @@ def narration_config(settings: Settings, book: Book, model_id: str, voice: Voice
 def model_path_or_none(settings: Settings) -> Path | None:
     value = settings.effective_model_path()
     return Path(value).expanduser() if value else None
+
+
+def book_narration_config(settings: Settings, library, book: Book, model, voice_name: str | None = None
+                          ) -> NarrationConfig:
+    """With a model (a ModelInfo): its fingerprint and the chosen voice, remembered per book. Without one
+    (None): what the book was last narrated with, so its cached audio still plays."""
+    book_id = book.fingerprint
+    if voice_name is None:
+        voice_name = library.book_setting(book_id, "voice_name", settings.voice) or ""
+    if model is not None:
+        try:
+            voice = resolve_voice(model, voice_name)
+        except EngineError as exc:
+            log.warning("%s", exc)
+            voice = resolve_voice(model, "")
+        library.set_book_setting(book_id, "model_id", model.model_id)
+        library.set_book_setting(book_id, "voice", dataclasses.asdict(voice))
+        return narration_config(settings, book, model.model_id, voice)
+    saved_voice = library.book_setting(book_id, "voice")
+    voice = VoiceSpec(**saved_voice) if isinstance(saved_voice, dict) else VoiceSpec()
+    return narration_config(settings, book, library.book_setting(book_id, "model_id", "none"), voice)

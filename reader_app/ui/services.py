@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from typing import Callable
 
@@ -11,9 +10,9 @@ from reader_app.audio.output import AudioOutput
 from reader_app.books.model import Book
 from reader_app.narration.engine_provider import EngineProvider, qwen_engine_provider
 from reader_app.narration.narrator import NarrationConfig
-from reader_app.narration.session import model_path_or_none, narration_config, resolve_voice
+from reader_app.narration.session import book_narration_config, model_path_or_none
 from reader_app.settings import Settings
-from reader_app.tts.engine import EngineError, VoiceSpec
+from reader_app.tts.engine import EngineError
 
 log = logging.getLogger(__name__)
 
@@ -72,23 +71,8 @@ class AppServices:
 
     # -- narration ---------------------------------------------------------------------------------------
     def narration_config(self, book: Book) -> NarrationConfig:
-        """With a model: its fingerprint and the chosen voice, remembered per book. Without one: what the
-        book was last narrated with, so its cached audio still plays."""
-        library, book_id = self.library, book.fingerprint
         try:
             info = self.model_info()
         except EngineError:
             info = None
-        voice_name = library.book_setting(book_id, "voice_name", self.settings.voice) or ""
-        if info is not None:
-            try:
-                voice = resolve_voice(info, voice_name)
-            except EngineError as exc:
-                log.warning("%s", exc)
-                voice = resolve_voice(info, "")
-            library.set_book_setting(book_id, "model_id", info.model_id)
-            library.set_book_setting(book_id, "voice", dataclasses.asdict(voice))
-            return narration_config(self.settings, book, info.model_id, voice)
-        saved_voice = library.book_setting(book_id, "voice")
-        voice = VoiceSpec(**saved_voice) if isinstance(saved_voice, dict) else VoiceSpec()
-        return narration_config(self.settings, book, library.book_setting(book_id, "model_id", "none"), voice)
+        return book_narration_config(self.settings, self.library, book, info)

@@ -63,3 +63,17 @@ def test_clear_drops_queued_audio_and_volume_scales():
     assert abs(player.queued_seconds() - 0.09) < 1e-9
     player.clear()
     assert not out.pump(0.01).any()
+
+
+def test_gaps_are_measured_only_between_clips_while_playing():
+    out = ManualOutput(sample_rate=1000, block_frames=10)
+    player = Player(out)
+    player.play()
+    out.pump(0.05)  # nothing queued yet: start-up latency, not a gap
+    player.enqueue("a", np.ones(20, np.float32))
+    out.pump(0.02)
+    out.pump(0.03)  # 30 ms of starvation
+    player.enqueue("b", np.ones(10, np.float32))
+    out.pump(0.01)
+    assert player.gap_count == 1
+    assert player.max_gap_s == 0.03

@@ -16,6 +16,9 @@ class Recorder:
     def __init__(self):
         self.started, self.ready, self.states, self.errors, self.skipped = [], [], [], [], []
 
+    def on_requested(self, index):
+        pass
+
     def on_sentence_started(self, index, delay_s):
         self.started.append(index)
 

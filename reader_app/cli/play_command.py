@@ -1,0 +1,246 @@
+"""Headless listening and background generation from the command line.
+
+`reader-app play BOOK [--model DIR] [--voice V] [--from CHAPTER:SENTENCE] [--output default|null] [--json]`
+`reader-app pregen BOOK --model DIR [--voice V] [--chapters A-B]`
+Chapters and sentences are numbered from 1 here, as a listener counts them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+
+def add_play_parsers(subparsers) -> None:
+    play = subparsers.add_parser("play", help="listen to a book without the window")
+    play.add_argument("book", type=Path)
+    _model_options(play)
+    play.add_argument("--from", dest="start", default="1:1", metavar="CHAPTER:SENTENCE",
+                      help="where to start (numbered from 1; default 1:1)")
+    play.add_argument("--output", choices=["default", "null"], default="default",
+                      help="the sound card (default) or a silent output that consumes audio in real time")
+    play.add_argument("--sentences", type=int, default=0, help="stop after this many sentences (0: to the end)")
+    play.add_argument("--json", action="store_true", help="report timings per sentence as JSON")
+    play.set_defaults(handler=run_play)
+
+    pregen = subparsers.add_parser("pregen", help="generate a book's audio into its cache, for offline listening")
+    pregen.add_argument("book", type=Path)
+    _model_options(pregen)
+    pregen.add_argument("--chapters", default="", metavar="A-B", help="chapter range, numbered from 1 (default: all)")
+    pregen.set_defaults(handler=run_pregen)
+
+
+def _model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default=None, help="Qwen3-TTS checkpoint folder (default: settings or "
+                                                      "READER_APP_MODEL)")
+    parser.add_argument("--voice", default=None, help="preset speaker or saved voice name")
+    parser.add_argument("--device", default=None, help="auto, cuda, mps or cpu")
+
+
+class _Context:
+    """Book, library, cache, model and voice: what both commands open the same way."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from reader_app.books import load_book
+        from reader_app.narration.session import book_narration_config, model_path_or_none
+        from reader_app.settings import Settings
+        from reader_app.store import Library
+
+        self.settings = Settings.load()
+        if args.model:
+            self.settings.model_path = args.model
+        if args.device:
+            self.settings.device = args.device
+        self.book = load_book(args.book)
+        self.library = Library()
+        self.library.add_book(self.book)
+        self.cache = self.library.open_book_cache(self.book)
+        self.cache.sync_sentences(self.book)
+        self.model_path = model_path_or_none(self.settings)
+        self.model = None
+        if self.model_path is not None:
+            from reader_app.tts.models import inspect_model
+
+            self.model = inspect_model(self.model_path)
+        self.config = book_narration_config(self.settings, self.library, self.book, self.model, args.voice)
+
+    def engine_provider(self):
+        if self.model_path is None:
+            return None
+        from reader_app.narration.engine_provider import qwen_engine_provider
+
+        s = self.settings
+        return qwen_engine_provider(str(self.model_path), s.device, s.dtype, s.cpu_threads or None)
+
+    def close(self) -> None:
+        self.cache.close()
+        self.library.close()
+
+
+def _open(args: argparse.Namespace) -> _Context | None:
+    from reader_app.books import BookError
+    from reader_app.tts.engine import EngineError
+
+    try:
+        return _Context(args)
+    except (BookError, EngineError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
+def sentence_index(book, spec: str) -> int:
+    """'CHAPTER:SENTENCE' (from 1) -> index in reading order."""
+    try:
+        chapter, sentence = (int(part) for part in spec.split(":"))
+    except ValueError:
+        raise ValueError(f"--from wants CHAPTER:SENTENCE, numbered from 1, e.g. 3:1 (got {spec!r})") from None
+    if not 1 <= chapter <= len(book.chapters) or not 1 <= sentence <= len(book.chapters[chapter - 1].sentences):
+        raise ValueError(f"--from {spec}: the book has {len(book.chapters)} chapters; "
+                         f"that chapter or sentence does not exist")
+    return sum(len(c.sentences) for c in book.chapters[:chapter - 1]) + sentence - 1
+
+
+class _PlayReport:
+    """Listener that timestamps each sentence: requested (synthesis began), ready (in the cache), started
+    (heard), in milliseconds since play was pressed."""
+
+    def __init__(self, start: int, stop: int, echo) -> None:
+        self.t0 = time.monotonic()
+        self.start, self.stop = start, stop
+        self.rows: dict[int, dict] = {}
+        self.errors: list[str] = []
+        self.done = threading.Event()
+        self.echo = echo
+
+    def _ms(self, delay_s: float = 0.0) -> float:
+        return round((time.monotonic() + delay_s - self.t0) * 1000, 1)
+
+    def _row(self, index: int) -> dict:
+        return self.rows.setdefault(index, {"index": index})
+
+    def on_requested(self, index: int) -> None:
+        self._row(index).setdefault("requested_ms", self._ms())
+
+    def on_clip_ready(self, index: int) -> None:
+        self._row(index).setdefault("ready_ms", self._ms())
+
+    def on_sentence_started(self, index: int, delay_s: float) -> None:
+        self._row(index)["started_ms"] = self._ms(delay_s)
+        self.echo(index)
+        if index >= self.stop - 1:
+            self.done.set()
+
+    def on_state(self, state: str) -> None:
+        if state == "finished":
+            self.done.set()
+
+    def on_error(self, message: str) -> None:
+        self.errors.append(message)
+        print(f"warning: {message}", file=sys.stderr)
+
+    def on_sentence_skipped(self, index: int, message: str) -> None:
+        self._row(index)["skipped"] = message
+
+
+def run_play(args: argparse.Namespace) -> int:
+    from reader_app.audio.sounddevice_output import open_output
+    from reader_app.narration.narrator import Narrator
+
+    context = _open(args)
+    if context is None:
+        return 1
+    book = context.book
+    try:
+        start = sentence_index(book, args.start)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        context.close()
+        return 2
+    total = book.sentence_count()
+    stop = min(total, start + args.sentences) if args.sentences > 0 else total
+    sentences = book.sentences()
+
+    def echo(index: int) -> None:
+        if not args.json:
+            s = sentences[index]
+            print(f"[{s.chapter_index + 1}:{s.index + 1}] {s.text}", flush=True)
+
+    report = _PlayReport(start, stop, echo)
+    output = open_output(args.output)
+    narrator = Narrator(book, context.cache, context.config, output, context.engine_provider(), report)
+    try:
+        narrator.seek(start)
+        report.t0 = time.monotonic()
+        narrator.play()
+        while not report.done.wait(0.2):
+            if narrator.state == "finished":
+                break
+        # Let the last sentence be heard before stopping the output.
+        last = report.rows.get(stop - 1, {})
+        if "started_ms" in last and narrator.state != "finished":
+            time.sleep(max(0.0, narrator.player.queued_seconds() - narrator.config.feed_ahead_s))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        max_gap_ms = round(narrator.player.max_gap_s * 1000, 1)
+        narrator.close()
+        context.close()
+    started = [row["started_ms"] for row in report.rows.values() if "started_ms" in row]
+    summary = {
+        "first_audio_ms": report.rows.get(start, {}).get("started_ms"),
+        "max_gap_ms": max_gap_ms,
+        "sentences_played": len(started),
+        "pauses_s": {"sentence": context.config.pause_sentence_s, "paragraph": context.config.pause_paragraph_s,
+                     "chapter": context.config.pause_chapter_s},
+        "sentences": [report.rows[i] for i in sorted(report.rows)],
+        "errors": report.errors,
+    }
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"first audio after {summary['first_audio_ms']} ms; longest gap {max_gap_ms} ms "
+              f"beyond the configured pauses", file=sys.stderr)
+    return 0 if started else 1
+
+
+def chapter_range(book, spec: str) -> range:
+    if not spec:
+        return range(len(book.chapters))
+    first, _, last = spec.partition("-")
+    try:
+        a, b = int(first), int(last or first)
+    except ValueError:
+        raise ValueError(f"--chapters wants A-B, numbered from 1 (got {spec!r})") from None
+    if not 1 <= a <= b <= len(book.chapters):
+        raise ValueError(f"--chapters {spec}: the book has chapters 1-{len(book.chapters)}")
+    return range(a - 1, b)
+
+
+def run_pregen(args: argparse.Namespace) -> int:
+    from reader_app.narration.pregen import Pregenerator, ProgressBar
+
+    context = _open(args)
+    if context is None:
+        return 1
+    try:
+        if context.model_path is None:
+            print("error: pregen needs a model: pass --model DIR or set READER_APP_MODEL", file=sys.stderr)
+            return 1
+        chapters = chapter_range(context.book, args.chapters)
+        pregen = Pregenerator(context.book, context.cache, context.config, context.engine_provider())
+        bar = ProgressBar(sys.stderr)
+        result = pregen.run(chapters, progress=bar.update)
+        bar.finish(result)
+        return 0 if result.failed == 0 else 1
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nStopped; what was generated is kept, and a new run continues from there.", file=sys.stderr)
+        return 130
+    finally:
+        context.close()
