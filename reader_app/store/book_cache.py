@@ -170,10 +170,14 @@ class BookCache:
                                 (sentence_id, key.digest))
         added = len(data) - (old[0] if old else 0)
         self._add_bytes(added)
-        if self.max_bytes is not None and self._audio_bytes > self.max_bytes:
-            self.evict(self.max_bytes)
-        if self._on_put is not None:
-            self._on_put(self, added)
+        # The clip is stored: from here on, failures are logged, so put_clip raises only when it did not store.
+        try:
+            if self.max_bytes is not None and self._audio_bytes > self.max_bytes:
+                self.evict(self.max_bytes)
+            if self._on_put is not None:
+                self._on_put(self, added)
+        except StoreError as exc:
+            log.warning("cache limit not enforced: %s", exc)
 
     def delete_clip(self, key: ClipKey | str) -> bool:
         digest = key if isinstance(key, str) else key.digest

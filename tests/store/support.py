@@ -26,7 +26,7 @@ def make_book(n_chapters: int = 2, per_chapter: int = 5, title: str = "Test Book
 
 def noise_clip(seconds: float = 1.0, seed: int = 0, rate: int = 24_000) -> AudioClip:
     rng = np.random.default_rng(seed)
-    t = np.arange(int(seconds * rate)) / rate
+    t = np.arange(round(seconds * rate)) / rate
     samples = 0.3 * np.sin(2 * np.pi * (150 + 50 * seed % 7) * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t))
     samples += 0.05 * rng.standard_normal(len(t))
     return AudioClip(samples.astype(np.float32), rate)

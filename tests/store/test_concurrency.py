@@ -1,0 +1,88 @@
+"""Generation writes while the player reads: no "database is locked", no torn clips."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+from reader_app.store import ClipKey, Library, Position
+from tests.store.support import make_book, noise_clip
+
+N_CLIPS = 120
+
+
+def test_writer_and_readers_at_once(tmp_path):
+    lib = Library(tmp_path)
+    book = make_book(n_chapters=3, per_chapter=50)
+    lib.add_book(book)
+    cache = lib.open_book_cache(book)
+    keys = [ClipKey.build(f"sentence {i}", "v", "m") for i in range(N_CLIPS)]
+    lengths = {k.digest: 2400 + 37 * i for i, k in enumerate(keys)}
+    errors: list[BaseException] = []
+    done = threading.Event()
+    reads = [0]
+
+    def guard(fn):
+        def run():
+            try:
+                fn()
+            except BaseException as exc:  # noqa: BLE001 - reported by the test
+                errors.append(exc)
+        return run
+
+    @guard
+    def writer():
+        for i, k in enumerate(keys):
+            clip = noise_clip(lengths[k.digest] / 24_000, seed=i)
+            cache.put_clip(k, clip, sentence_id=book.sentences()[i].id)
+        done.set()
+
+    @guard
+    def reader():
+        rng = random.Random(threading.get_ident())
+        while not done.is_set():
+            k = rng.choice(keys)
+            clip = cache.get_clip(k)
+            if clip is not None:
+                assert len(clip.samples) == lengths[k.digest]
+                reads[0] += 1
+            cache.cached_digests(keys[:50])
+
+    @guard
+    def position_saver():
+        ids = [s.id for s in book.sentences()]
+        i = 0
+        while not done.is_set():
+            lib.save_position(book.fingerprint, Position(ids[i % len(ids)], 0.5))
+            assert lib.position(book.fingerprint) is not None
+            cache.stats()
+            i += 1
+            time.sleep(0.001)
+
+    threads = [threading.Thread(target=f) for f in (writer, reader, reader, reader, position_saver)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert reads[0] > 0
+    assert cache.stats().clips == N_CLIPS
+    assert cache.integrity_check() == []
+    cache.close()
+    lib.close()
+
+
+def test_two_processes_worth_of_connections(tmp_path):
+    """A second BookCache on the same file (e.g. the CLI while the app runs) reads and writes alongside."""
+    lib = Library(tmp_path)
+    book = make_book()
+    first = lib.open_book_cache(book)
+    second = lib.open_book_cache(book)
+    first.put_clip(ClipKey.build("a", "v", "m"), noise_clip(0.2))
+    assert second.has_clip(ClipKey.build("a", "v", "m"))
+    second.put_clip(ClipKey.build("b", "v", "m"), noise_clip(0.2))
+    assert first.stats().clips == 2
+    first.close()
+    second.close()
+    lib.close()
