@@ -60,6 +60,8 @@ def describe(exc: BaseException, action: str, path: Path) -> str:
         return f"Could not {action}: {path.name} is busy in another program (close other copies of the app)"
     if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "malformed" in str(exc) or "not a database" in str(exc):
         return f"Could not {action}: {path} is damaged or not a reader-app database"
+    if "FOREIGN KEY constraint failed" in str(exc):  # positions and settings hang off a library entry
+        return f"Could not {action}: the book is not in the library (add it first)"
     if name == "SQLITE_READONLY" or isinstance(exc, PermissionError):
         return f"Could not {action}: {path} is read-only (check the folder's permissions)"
     return f"Could not {action}: {exc} ({path})"

@@ -127,3 +127,10 @@ def test_not_a_database_gives_clear_error(tmp_path):
     (tmp_path / "library.db").write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="damaged or not a reader-app database"):
         Library(tmp_path)
+
+
+def test_position_of_unknown_book_is_a_clear_error(library: Library):
+    with pytest.raises(StoreError, match="not in the library"):
+        library.save_position("0" * 64, Position("x"))
+    with pytest.raises(StoreError, match="not in the library"):
+        library.set_book_setting("0" * 64, "voice", "x")

@@ -1,0 +1,109 @@
+"""`reader-app cache BOOK [--check] [--json]` through an argparse parser built here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+
+import pytest
+
+import reader_app.books
+from reader_app.store import ClipKey, Library
+from reader_app.store.cli import add_cache_parser, run_cache
+from tests.store.support import make_book, noise_clip
+
+
+class FakeBookError(Exception):
+    pass
+
+
+@pytest.fixture
+def cli(monkeypatch, tmp_path):
+    """Parse and run `cache ...` with load_book returning our in-memory book (the parser is not under test)."""
+    book = make_book()
+    book_error = getattr(reader_app.books, "BookError", FakeBookError)
+
+    def load_book(path):
+        if "missing" in str(path):
+            raise book_error(f"No such file: {path}")
+        return book
+
+    monkeypatch.setattr(reader_app.books, "load_book", load_book, raising=False)
+    monkeypatch.setattr(reader_app.books, "BookError", book_error, raising=False)
+    parser = argparse.ArgumentParser(prog="reader-app")
+    add_cache_parser(parser.add_subparsers(dest="command"))
+    data_dir = tmp_path / "data"
+
+    def run(*argv: str) -> int:
+        args = parser.parse_args(["cache", *argv, "--data-dir", str(data_dir)])
+        assert args.func is run_cache
+        return args.func(args)
+
+    run.book = book
+    run.data_dir = data_dir
+    return run
+
+
+def fill(cli) -> None:
+    with Library(cli.data_dir) as lib, lib.open_book_cache(cli.book) as cache:
+        for i in range(3):
+            cache.put_clip(ClipKey.build(f"s{i}", "v", "m"), noise_clip(2.0, seed=i))
+
+
+def test_human_readable(cli, capsys):
+    fill(cli)
+    assert cli("book.txt") == 0
+    out = capsys.readouterr().out
+    assert "Test Book" in out and "sentences:     10" in out and "clips cached:  3" in out
+    assert "0:00:06 (6.0 s)" in out and "size on disk:" in out
+
+
+def test_json_and_check(cli, capsys):
+    fill(cli)
+    assert cli("book.txt", "--json", "--check") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["sentences"] == 10 and data["clips"] == 3 and data["audio_seconds"] == 6.0
+    assert data["size_bytes"] > 0 and data["ok"] is True and data["problems"] == []
+
+
+def test_json_without_check_has_no_ok(cli, capsys):
+    fill(cli)
+    assert cli("book.txt", "--json") == 0
+    assert set(json.loads(capsys.readouterr().out)) == {"sentences", "clips", "audio_seconds", "size_bytes"}
+
+
+def test_no_cache_yet(cli, capsys):
+    assert cli("book.txt", "--json", "--check") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data == {"sentences": 10, "clips": 0, "audio_seconds": 0.0, "size_bytes": 0, "ok": True, "problems": []}
+    assert not Library.cache_path_for(cli.book.fingerprint, cli.data_dir).exists()
+
+
+def test_check_fails_on_damage(cli, capsys):
+    fill(cli)
+    conn = sqlite3.connect(Library.cache_path_for(cli.book.fingerprint, cli.data_dir))
+    conn.execute("UPDATE clips SET crc32 = crc32 + 1 WHERE rowid = 1")
+    conn.commit()
+    conn.close()
+    assert cli("book.txt", "--check") == 1
+    assert "1 problem(s)" in capsys.readouterr().out
+    assert cli("book.txt", "--check", "--json") == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is False and "checksum" in data["problems"][0]
+
+
+def test_cache_file_given_directly(cli, capsys):
+    fill(cli)
+    path = Library.cache_path_for(cli.book.fingerprint, cli.data_dir)
+    assert cli(str(path), "--json") == 0
+    assert json.loads(capsys.readouterr().out)["clips"] == 3
+
+
+def test_unreadable_book_is_a_clear_error(cli, capsys, tmp_path):
+    assert cli("missing.epub") == 2
+    assert "error: cannot open missing.epub" in capsys.readouterr().err
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"x" * 5000)
+    assert cli(str(junk)) == 2
+    assert "error:" in capsys.readouterr().err
