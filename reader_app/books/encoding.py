@@ -1,0 +1,70 @@
+"""Bytes of a plain-text book -> str, whatever legacy encoding it was saved in."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from charset_normalizer import from_bytes
+
+from .errors import BookError
+
+_BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+DETECT_SAMPLE_BYTES = 256 * 1024  # charset detection on a prefix: enough evidence, bounded time
+_GARBAGE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode ``data`` and return ``(text, encoding name)``. Raises BookError for binary data."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, errors="replace"), encoding
+    try:
+        return data.decode("utf-8"), "utf-8"  # the common case, and strict UTF-8 rarely matches by chance
+    except UnicodeDecodeError:
+        pass
+    encoding = _utf16_without_bom(data[:4096]) or _detect(data)
+    text = data.decode(encoding, errors="replace")
+    _reject_garbage(text)
+    return text, encoding
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    # Mostly-ASCII UTF-16 has a NUL in every other byte; which half tells the byte order.
+    if len(sample) < 16:
+        return None
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    half = len(sample) // 2
+    if odd_nuls > half * 0.4 and even_nuls < half * 0.05:
+        return "utf-16-le"
+    if even_nuls > half * 0.4 and odd_nuls < half * 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _detect(data: bytes) -> str:
+    if b"\x00" in data[:DETECT_SAMPLE_BYTES]:
+        raise BookError("This file is not a text book: it looks like binary data.")
+    sample = data[:DETECT_SAMPLE_BYTES]
+    if len(data) > DETECT_SAMPLE_BYTES:
+        # Cut at a line end so the sample does not end mid-character.
+        newline = sample.rfind(b"\n")
+        if newline > DETECT_SAMPLE_BYTES // 2:
+            sample = sample[: newline + 1]
+    best = from_bytes(sample).best()
+    if best is None:
+        raise BookError("This file is not a text book: its character encoding could not be recognised.")
+    return best.encoding
+
+
+def _reject_garbage(text: str) -> None:
+    sample = text[:100_000]
+    if sample and len(_GARBAGE.findall(sample)) > len(sample) * 0.05:
+        raise BookError("This file is not a text book: it looks like binary data.")

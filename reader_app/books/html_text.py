@@ -1,0 +1,158 @@
+"""XHTML content document -> paragraphs of speakable text.
+
+Keeps block structure (one paragraph per p/div/li/heading...), and leaves out what a narrator must not
+read: note references and note bodies, page-break markers and page numbers, scripts, styles, hidden
+elements, ruby annotations (the base text is read), navigation and asides.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from .textnorm import clean_inline
+from .xmlsafe import parse_markup
+
+_BLOCKS = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre section article header footer main figure "
+    "figcaption table thead tbody tfoot tr td th caption hr address center body html hgroup details summary "
+    "tbody".split()
+)
+_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_SKIP_TAGS = frozenset(
+    "head script style noscript template rt rp aside nav svg math audio video object embed iframe canvas "
+    "button input select textarea img map area link meta title".split()
+)
+# epub:type / role values of things that are not read aloud.
+_SKIP_TYPES = frozenset(
+    "noteref footnote footnotes endnote endnotes rearnote rearnotes note notes annoref annotation pagebreak "
+    "page-list toc landmarks loi lot backlink biblioref glossref "
+    "doc-noteref doc-footnote doc-endnote doc-endnotes doc-pagebreak doc-backlink doc-toc doc-pagelist "
+    "doc-biblioref doc-glossref".split()
+)
+# Class names converters use for the same things when they do not set epub:type.
+_SKIP_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:page-?num(?:ber)?s?|pagebreak|page-break|pg-?num|footnotes?|endnotes?|noteref|fn-?ref"
+    r"|footnote-?ref|note-?ref|rearnotes?)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# The visible text of a note reference link: "1", "[12]", "(3)", "*", "†", "iv".
+_NOTE_MARK = re.compile(r"^\s*[\[(]?\s*(?:\d{1,4}|[ivxlc]{1,6}|[a-z]|[*†‡§¶#]+)\s*[\])]?\s*$", re.IGNORECASE)
+
+
+@dataclass
+class DocText:
+    paragraphs: list[str] = field(default_factory=list)
+    anchors: dict[str, int] = field(default_factory=dict)  # element id -> index of the paragraph it opens
+    first_heading: str | None = None
+    title: str | None = None
+
+
+def extract(data: bytes, wanted_ids: frozenset[str] | set[str] = frozenset()) -> DocText:
+    """Paragraphs of one content document, and where the ``wanted_ids`` (TOC fragments) fall among them."""
+    doc = DocText()
+    root = parse_markup(data)
+    if root is None:
+        return doc
+    doc.title = _title(root)
+    buffer: list[str] = []
+    heading_buffer_start = 0
+    skipped: etree._Element | None = None
+
+    def flush() -> None:
+        if buffer:
+            text = clean_inline("".join(buffer))
+            buffer.clear()
+            if text:
+                doc.paragraphs.append(text)
+
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = _local(el.tag)
+        if event == "start":
+            if wanted_ids:
+                ident = el.get("id") or el.get("name")
+                if ident in wanted_ids and ident not in doc.anchors:
+                    flush()
+                    doc.anchors[ident] = len(doc.paragraphs)
+            if tag is None or _skipped(el, tag):
+                walker.skip_subtree()  # its "end" event still comes, right after, and reads the tail
+                skipped = el
+                continue
+            if tag in _BLOCKS:
+                flush()
+            elif tag == "br":
+                buffer.append(" ")
+            if tag in _HEADINGS:
+                heading_buffer_start = len(doc.paragraphs)
+            if el.text:
+                buffer.append(el.text)
+        elif el is skipped:
+            skipped = None
+            if el.tail:
+                buffer.append(el.tail)
+        else:
+            if tag in _BLOCKS:
+                flush()
+            if tag in _HEADINGS:
+                if doc.first_heading is None and len(doc.paragraphs) > heading_buffer_start:
+                    doc.first_heading = doc.paragraphs[heading_buffer_start]
+            if el.tail:
+                buffer.append(el.tail)
+    flush()
+    return doc
+
+
+def _local(tag: object) -> str | None:
+    if not isinstance(tag, str):
+        return None  # comments, processing instructions, entities
+    return tag.rsplit("}", 1)[-1].lower() if "}" in tag else tag.lower()
+
+
+def _skipped(el: etree._Element, tag: str) -> bool:
+    if tag in _SKIP_TAGS:
+        return True
+    attrib = el.attrib
+    if not attrib:
+        return False
+    for key, value in attrib.items():
+        name = key.rsplit("}", 1)[-1] if "}" in key else key
+        if name in ("type", "epub:type", "role") and _SKIP_TYPES.intersection(value.lower().split()):
+            return True
+    if "hidden" in attrib or attrib.get("aria-hidden", "").lower() == "true":
+        return True
+    style = attrib.get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        return True
+    cls = attrib.get("class")
+    if cls and _SKIP_CLASS.search(cls):
+        return True
+    if tag in ("a", "sup") and _is_note_reference(el, tag):
+        return True
+    return False
+
+
+def _is_note_reference(el: etree._Element, tag: str) -> bool:
+    """An unlabelled footnote link: a short mark like "12" or "*" that links into a document."""
+    if tag == "a":
+        href = el.get("href") or ""
+        if "#" not in href:
+            return False
+        parent = el.getparent()
+        in_sup = parent is not None and _local(parent.tag) == "sup"
+        has_sup = any(_local(child.tag) == "sup" for child in el)
+        text = "".join(el.itertext())
+        return bool(_NOTE_MARK.match(text)) and (in_sup or has_sup or not text.strip().isalpha())
+    # <sup> holding only a mark and a link: the reference itself.
+    text = "".join(el.itertext())
+    return any(_local(child.tag) == "a" for child in el) and bool(_NOTE_MARK.match(text))
+
+
+def _title(root: etree._Element) -> str | None:
+    for el in root.iter("{*}title"):
+        text = clean_inline("".join(el.itertext()))
+        return text or None
+    return None

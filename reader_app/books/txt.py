@@ -1,0 +1,141 @@
+"""Plain-text books: decode, strip Project Gutenberg boilerplate, find chapters and paragraphs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .assemble import RawChapter
+from .encoding import decode_text
+from .gutenberg import strip_gutenberg
+from .textnorm import clean_inline
+from .txt_headings import heading_title, is_heading, is_subtitle
+
+_BLANK_LINE = re.compile(r"\n[ \t\u3000\u00a0]*\n+")
+CHUNK_CHARS = 60_000  # a book with no headings is cut into parts of about this size for navigation
+MIN_CHUNKED_CHARS = 100_000  # below this, a heading-less book stays one chapter
+_TITLE_LINE = re.compile(r"^[^\W\d_].{0,78}$")
+
+
+@dataclass
+class ParsedText:
+    chapters: list[RawChapter]
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    language: str | None = None  # raw value from a Gutenberg header, if any
+    encoding: str = "utf-8"
+
+
+def parse_txt(data: bytes, fallback_title: str) -> ParsedText:
+    text, encoding = decode_text(data)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text, fields = strip_gutenberg(text)
+    blocks = _blocks(text)
+    title = fields.get("title") or fallback_title
+    chapters = _chapters(blocks, title)
+    authors = [a.strip() for a in re.split(r"\s+and\s+|;|&", fields.get("author", "")) if a.strip()]
+    return ParsedText(chapters, title, authors, fields.get("language"), encoding)
+
+
+def _blocks(text: str) -> list[list[str]]:
+    """Blocks of non-empty stripped lines. Blank lines separate blocks; a text that never uses blank
+    lines (common in CJK web novels) has one paragraph per line."""
+    raw = _BLANK_LINE.split(text)
+    blocks = [[ln.strip() for ln in block.split("\n") if ln.strip()] for block in raw]
+    blocks = [b for b in blocks if b]
+    line_count = sum(len(b) for b in blocks)
+    if line_count > 40 and len(blocks) * 10 < line_count:
+        blocks = [[line] for b in blocks for line in b]
+    return blocks
+
+
+def _chapters(blocks: list[list[str]], book_title: str) -> list[RawChapter]:
+    chapters: list[RawChapter] = [RawChapter(book_title)]  # front matter before the first heading
+    heading_only: list[bool] = [False]
+    i = 0
+    while i < len(blocks):
+        lines = blocks[i]
+        title = _heading_of(lines)
+        if title is not None:
+            paragraphs = [clean_inline(" ".join(lines))]
+            # "CHAPTER I." then "Down the Rabbit-Hole" on its own: the second line is the chapter's name.
+            if len(lines) == 1 and i + 1 < len(blocks) and _bare_heading(lines[0]):
+                nxt = blocks[i + 1]
+                if len(nxt) == 1 and is_subtitle(nxt[0]) and i + 2 < len(blocks):
+                    title = f"{title} {nxt[0]}" if title.endswith((".", ":")) else f"{title}: {nxt[0]}"
+                    paragraphs.append(clean_inline(nxt[0]))
+                    i += 1
+            chapters.append(RawChapter(title, paragraphs))
+            heading_only.append(True)
+        else:
+            chapters[-1].paragraphs.append(_join_lines(lines))
+            heading_only[-1] = False
+        i += 1
+    chapters = _fold_heading_only(chapters, heading_only)
+    chapters = [c for c in chapters if c.has_text()]
+    if len(chapters) == 1:
+        return _chunk(chapters[0])
+    return chapters
+
+
+def _heading_of(lines: list[str]) -> str | None:
+    if len(lines) == 1 and is_heading(lines[0]):
+        return heading_title(lines[0])
+    if len(lines) == 2 and is_heading(lines[0]) and is_subtitle(lines[1]):
+        first = heading_title(lines[0])
+        return f"{first} {lines[1]}" if first.endswith((".", ":")) else f"{first}: {lines[1]}"
+    return None
+
+
+def _bare_heading(line: str) -> bool:
+    """ "CHAPTER I." or "Chapter 12" with no name after the number."""
+    return len(line.split()) <= 2 and not line.startswith("#")
+
+
+def _join_lines(lines: list[str]) -> str:
+    return clean_inline(" ".join(lines))
+
+
+def _fold_heading_only(chapters: list[RawChapter], heading_only: list[bool]) -> list[RawChapter]:
+    """A heading with no text under it is not a chapter. Runs of them are a table of contents: fold into
+    the chapter before. A single one ("PART ONE" right before "CHAPTER 1") opens the next chapter."""
+    out: list[RawChapter] = []
+    i = 0
+    while i < len(chapters):
+        j = i
+        while j < len(chapters) and heading_only[j] and i > 0:
+            j += 1
+        run = j - i
+        if run >= 2:
+            target = out[-1] if out else RawChapter("Contents")
+            for chapter in chapters[i:j]:
+                target.paragraphs.extend(chapter.paragraphs)
+            if not out:
+                out.append(target)
+            i = j
+        elif run == 1 and j < len(chapters):
+            chapters[j].paragraphs[:0] = chapters[i].paragraphs
+            i = j
+        else:
+            out.append(chapters[i])
+            i += 1
+    return out
+
+
+def _chunk(chapter: RawChapter) -> list[RawChapter]:
+    """Cut a long heading-less book into parts at paragraph boundaries, so it can still be navigated."""
+    total = sum(len(p) for p in chapter.paragraphs)
+    if total < MIN_CHUNKED_CHARS:
+        return [chapter]
+    parts: list[RawChapter] = []
+    current: list[str] = []
+    size = 0
+    for paragraph in chapter.paragraphs:
+        current.append(paragraph)
+        size += len(paragraph)
+        if size >= CHUNK_CHARS:
+            parts.append(RawChapter(f"Part {len(parts) + 1}", current))
+            current, size = [], 0
+    if current:
+        parts.append(RawChapter(f"Part {len(parts) + 1}", current))
+    return parts

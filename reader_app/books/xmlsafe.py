@@ -1,0 +1,116 @@
+"""Defuse XML/XHTML from an untrusted EPUB before any parser sees it.
+
+Every document is decoded, stripped of its DOCTYPE (where entity declarations live: external entities
+that would read local files, and expansion bombs such as "billion laughs"), and its named entities are
+rewritten as character references (HTML ones like &nbsp; are common in XHTML that declares no DTD);
+unknown entities are dropped. The lxml parser is then configured to resolve nothing and fetch nothing.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from html.entities import html5
+
+from lxml import etree
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_DECL_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]{1,40})[\"']", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"<meta[^>]{0,200}charset\s*=\s*[\"']?([A-Za-z0-9._-]{1,40})", re.IGNORECASE)
+_DOCTYPE = re.compile(r"<!DOCTYPE(?:[^\[>]*>|[^\[>]*\[.*?\]\s*>)", re.IGNORECASE | re.DOTALL)
+_DOCTYPE_OPEN = re.compile(r"<!DOCTYPE", re.IGNORECASE)
+_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]{0,31});")
+_XML_PREDEFINED = {"amp", "lt", "gt", "quot", "apos"}
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def decode_markup(data: bytes) -> str:
+    """Decode an (X)HTML/XML document: BOM, then the XML declaration, then a meta charset, then UTF-8."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, errors="replace")
+    head = data[:1024]
+    match = _DECL_ENCODING.match(head) or _META_CHARSET.search(head)
+    encoding = "utf-8"
+    if match:
+        try:
+            encoding = codecs.lookup(match.group(1).decode("ascii")).name
+        except LookupError:
+            pass
+    if encoding.startswith("utf-16") and not data.startswith(b"<\x00") and not data.startswith(b"\x00<"):
+        encoding = "utf-8"  # a copied declaration that lies: the bytes are 8-bit
+    return data.decode(encoding, errors="replace")
+
+
+def defuse(text: str) -> str:
+    """Remove the XML declaration and DOCTYPE; make every entity reference harmless."""
+    text = _XML_DECL.sub("", text, count=1)
+    opened = _DOCTYPE_OPEN.search(text, 0, 4096 if len(text) > 4096 else len(text))
+    if opened is not None:
+        match = _DOCTYPE.match(text, opened.start())
+        # An unterminated DOCTYPE is junk: drop everything up to the first element after it.
+        end = match.end() if match else _first_tag_after(text, opened.end())
+        text = text[: opened.start()] + text[end:]
+    elif "<!ENTITY" in text[:65536] or "<!entity" in text[:65536]:
+        text = re.sub(r"<!ENTITY[^>]*>", "", text, flags=re.IGNORECASE)
+    if "&" in text:
+        text = _ENTITY.sub(_entity_replacement, text)
+    return text
+
+
+def _first_tag_after(text: str, start: int) -> int:
+    match = re.compile(r"<[A-Za-z]").search(text, start)
+    return match.start() if match else len(text)
+
+
+def _entity_replacement(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name in _XML_PREDEFINED:
+        return match.group(0)
+    chars = html5.get(name + ";")
+    if chars is None:
+        return ""  # undefined (or declared in a DOCTYPE we removed): never expanded, never read aloud
+    return "".join(f"&#{ord(c)};" for c in chars)
+
+
+def defused_bytes(data: bytes) -> bytes:
+    """The document re-encoded as UTF-8 without declaration or DOCTYPE (for ebooklib's own parser)."""
+    return defuse(decode_markup(data)).encode("utf-8")
+
+
+def safe_xml_parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        recover=True,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
+def parse_markup(data: bytes) -> etree._Element | None:
+    """Parse an XHTML/XML document safely; fall back to the HTML parser for tag soup. None if empty."""
+    text = defuse(decode_markup(data)).strip()
+    if not text:
+        return None
+    try:
+        root = etree.fromstring(text, safe_xml_parser())
+    except etree.XMLSyntaxError:
+        root = None
+    if root is None or _looks_truncated(root, text):
+        html_parser = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, huge_tree=False)
+        try:
+            root = etree.fromstring(text, html_parser)
+        except (etree.XMLSyntaxError, ValueError):
+            return None
+    return root
+
+
+def _looks_truncated(root: etree._Element, text: str) -> bool:
+    # Recover mode silently stops at the first fatal error; if much less text came out than went in,
+    # the document was not well-formed XML and the HTML parser will do better.
+    got = len("".join(root.itertext()))
+    return len(text) > 2000 and got * 4 < len(text) // 3
