@@ -28,7 +28,7 @@ class ThreadConnections:
         self.path = Path(path)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._all: list[sqlite3.Connection] = []
+        self._all: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._closed = False
         self._new_db_pragmas = new_db_pragmas
         self.db  # open now, so a bad path or a damaged file fails in the constructor
@@ -68,7 +68,15 @@ class ThreadConnections:
                 conn.close()
                 raise
         with self._lock:
-            self._all.append(conn)
+            # Threads come and go (pools): close what finished threads left behind, or file handles pile up.
+            dead = [c for t, c in self._all if not t.is_alive()]
+            self._all = [(t, c) for t, c in self._all if t.is_alive()]
+            self._all.append((threading.current_thread(), conn))
+        for old in dead:
+            try:
+                old.close()
+            except sqlite3.Error:
+                pass
         return sqlite_utils.Database(conn)
 
     @contextmanager
@@ -105,12 +113,16 @@ class ThreadConnections:
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            conns, self._all = self._all, []
+            conns, self._all = [c for _t, c in self._all], []
         for conn in conns:
             try:
                 conn.close()
             except sqlite3.Error:
                 pass
+
+    def open_connections(self) -> int:
+        with self._lock:
+            return len(self._all)
 
     @property
     def closed(self) -> bool:

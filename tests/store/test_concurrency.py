@@ -86,3 +86,21 @@ def test_two_processes_worth_of_connections(tmp_path):
     first.close()
     second.close()
     lib.close()
+
+
+def test_connections_of_finished_threads_are_closed(tmp_path):
+    lib = Library(tmp_path)
+    book = make_book()
+    cache = lib.open_book_cache(book)
+    cache.put_clip(ClipKey.build("a", "v", "m"), noise_clip(0.2))
+    for _ in range(20):  # e.g. a thread pool that replaces its workers
+        t = threading.Thread(target=lambda: cache.get_clip(ClipKey.build("a", "v", "m")))
+        t.start()
+        t.join()
+    cache.get_clip(ClipKey.build("a", "v", "m"))
+    last = threading.Thread(target=cache.stats)
+    last.start()
+    last.join()
+    assert cache._conns.open_connections() <= 3
+    cache.close()
+    lib.close()
