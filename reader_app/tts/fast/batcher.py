@@ -1,0 +1,117 @@
+"""Continuous batching: many sentences share the per-frame step; a finished slot takes the next sentence.
+
+The batcher owns the host side of decoding: which sentence sits in which slot, its frame budget, stop checks
+(EOS, budget, degenerate loops, external stops such as the silence guard) and pulling frames back to the host.
+On CUDA it pulls every `sync_every` frames (the device never waits for the host in between); frames a slot
+produced after its stop point in that window are dropped.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+import torch
+
+from reader_app.tts.fast.guard import LoopDetector
+from reader_app.tts.fast.prompts import Prompt
+from reader_app.tts.fast.step import FrameStepper
+
+
+@dataclass
+class Job:
+    index: int
+    prompt: Prompt
+    budget: int  # most frames this sentence may take
+    loop: LoopDetector
+    frames: int = 0
+    pos: int = 0  # host mirror of the slot's talker cache position
+    stop: str | None = None
+
+
+@dataclass
+class FrameEvent:
+    """New frames of one sentence; `done` is set (with the reason) on its last event."""
+
+    index: int
+    frames: np.ndarray  # (k, 16) int64, k may be 0 on a final event
+    done: str | None = None
+    info: dict = field(default_factory=dict)
+
+
+def _bucket(n: int, size: int) -> int:
+    return -(-n // size) * size
+
+
+class ContinuousBatcher:
+    def __init__(self, stepper: FrameStepper, sync_every: int = 1,
+                 step_runner: Callable[[int], None] | None = None, kv_bucket: int = 1) -> None:
+        self.stepper = stepper
+        self.sync_every = max(1, sync_every)
+        self.kv_bucket = max(1, kv_bucket)
+        self.run_step = step_runner or stepper.step
+        self.eos_id = stepper.parts.eos_id
+        self._jobs: dict[int, Job] = {}  # index -> job in flight
+        self._stop_requests: dict[int, str] = {}
+
+    def stop(self, index: int, reason: str) -> None:
+        """Ask to end sentence `index` (takes effect at the next sync)."""
+        self._stop_requests[index] = reason
+
+    def run(self, jobs: Iterable[Job]) -> Iterator[FrameEvent]:
+        pending = deque(jobs)
+        st = self.stepper
+        slots: list[Job | None] = [None] * st.batch
+        k = self.sync_every
+        ring = torch.zeros(k, st.batch, st.parts.num_groups, dtype=torch.long, device=st.device)
+        ring0 = torch.zeros(k, st.batch, dtype=torch.long, device=st.device)
+        while pending or any(slots):
+            free = [i for i, j in enumerate(slots) if j is None]
+            admit = []
+            while free and pending:
+                job = pending.popleft()
+                slot = free.pop(0)
+                slots[slot] = job
+                job.pos = job.prompt.embeds.shape[0]
+                admit.append((slot, job))
+            if admit:
+                st.prefill([s for s, _ in admit], [j.prompt for _, j in admit])
+            active = [j for j in slots if j is not None]
+            need = max(j.pos for j in active) + k
+            st.ensure_capacity(_bucket(need, self.kv_bucket), 1)
+            kv_len = min(_bucket(need, self.kv_bucket), st.max_len)
+            for i in range(k):
+                self.run_step(kv_len)
+                ring[i].copy_(st.frame)
+                ring0[i].copy_(st.code0)
+            frames_h = ring.cpu().numpy()  # the one host sync per window
+            next_h = ring0.cpu().numpy()
+            for slot, job in enumerate(slots):
+                if job is None:
+                    continue
+                take = self._accept(job, frames_h[:, slot], next_h[:, slot])
+                job.pos += k
+                yield FrameEvent(job.index, frames_h[:take, slot].copy(), job.stop)
+                if job.stop is not None:
+                    slots[slot] = None
+                    st.release(slot)
+                    self._stop_requests.pop(job.index, None)
+
+    def _accept(self, job: Job, frames: np.ndarray, next_tokens: np.ndarray) -> int:
+        """How many of this window's frames belong to the sentence; sets job.stop when it ends."""
+        if job.index in self._stop_requests:
+            job.stop = self._stop_requests[job.index]
+            return 0
+        for i in range(len(frames)):
+            job.frames += 1
+            if job.loop.push(frames[i]):
+                job.stop = "loop"
+            elif next_tokens[i] == self.eos_id:
+                job.stop = "eos"
+            elif job.frames >= job.budget:
+                job.stop = "budget"
+            if job.stop is not None:
+                return i + 1
+        return len(frames)

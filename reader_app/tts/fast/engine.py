@@ -1,0 +1,236 @@
+"""FastEngine: the SpeechEngine protocol on our own decoding loop over qwen_tts's modules.
+
+Prompts come from the stock wrapper (prompts.py); decoding runs in `FrameStepper` batches with continuous
+batching (batcher.py), CUDA graphs on CUDA (graphs.py); audio streams out through the chunked codec decoder
+(codec_stream.py) with the runaway guard and silence trimming (guard.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+import torch
+
+from reader_app.audio.clip import AudioClip
+from reader_app.tts.engine import SAMPLE_RATE, EngineError, SynthesisRequest
+from reader_app.tts.fast.batcher import ContinuousBatcher, FrameEvent, Job
+from reader_app.tts.fast.codec_stream import CodecStreamer
+from reader_app.tts.fast.config import AudioChunk, FastSettings, StreamEvent
+from reader_app.tts.fast.devices import model_load_dtype, resolve_placement, set_threads
+from reader_app.tts.fast.guard import LoopDetector, SilenceTrimmer, frame_budget
+from reader_app.tts.fast.parts import ModelParts
+from reader_app.tts.fast.prompts import Prompt, PromptBuilder
+from reader_app.tts.fast.sampling import SamplerParams, TalkerLogits
+from reader_app.tts.fast.step import FrameStepper
+
+_SAMPLING_KEYS = ("do_sample", "temperature", "top_k", "top_p", "repetition_penalty", "subtalker_dosample",
+                  "subtalker_temperature", "subtalker_top_k", "subtalker_top_p")
+
+
+class FastEngine:
+    sample_rate = SAMPLE_RATE
+
+    def __init__(self, model_path: str | Path, settings: FastSettings | None = None, **overrides: Any) -> None:
+        from reader_app.tts.models import inspect_model
+        from reader_app.tts.qwen_import import import_qwen_tts
+
+        settings = dataclasses.replace(settings or FastSettings(), **overrides)
+        info = inspect_model(model_path)  # clear error for a bad folder before heavy work
+        qwen_tts = import_qwen_tts()
+        placement = resolve_placement(settings.device, settings.dtype, settings.weights)
+        set_threads(settings.threads)
+        kwargs: dict[str, Any] = {"dtype": model_load_dtype(placement)}
+        if placement.device.type != "cpu":
+            kwargs["device_map"] = str(placement.device)
+        try:
+            wrapper = qwen_tts.Qwen3TTSModel.from_pretrained(str(info.path), **kwargs)
+        except Exception as exc:  # one clear message for any loader failure
+            raise EngineError(f"Could not load the model in {info.path}: {type(exc).__name__}: {exc}") from exc
+        self._setup(wrapper, settings, info.model_id)
+
+    @classmethod
+    def from_wrapper(cls, wrapper: Any, settings: FastSettings | None = None,
+                     model_id: str = "unknown") -> "FastEngine":
+        """Run on an already loaded qwen_tts.Qwen3TTSModel (tests, benchmarks: shares its weights)."""
+        engine = cls.__new__(cls)
+        settings = settings or FastSettings()
+        set_threads(settings.threads)
+        engine._setup(wrapper, settings, model_id)
+        return engine
+
+    def _setup(self, wrapper: Any, settings: FastSettings, model_id: str) -> None:
+        self.wrapper = wrapper
+        self.fast_settings = settings
+        self._model_id = model_id
+        self.placement = resolve_placement(settings.device, settings.dtype, settings.weights)
+        self.kind = wrapper.model.tts_model_type
+        self.parts = ModelParts(wrapper.model, self.placement)
+        self.prompts = PromptBuilder(wrapper)
+        self.codec = wrapper.model.speech_tokenizer.model.decoder
+        overrides = {k: v for k, v in dataclasses.asdict(settings.sampling).items() if v is not None}
+        overrides = {("subtalker_dosample" if k == "subtalker_do_sample" else k): v for k, v in overrides.items()}
+        self._gen_kwargs = overrides
+        merged = wrapper._merge_generate_kwargs(**overrides)  # upstream's own merge with checkpoint defaults
+        self._sampling = {k: merged[k] for k in _SAMPLING_KEYS}
+        self._steppers: dict[int, tuple[FrameStepper, Callable[[int], None], TalkerLogits]] = {}
+        self._lock = threading.Lock()
+        self.use_graphs = settings.cuda_graphs and self.placement.device.type == "cuda"
+
+    # -- SpeechEngine -----------------------------------------------------------------------------------
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def settings(self) -> dict:
+        s = self.fast_settings
+        return {"engine": "fast", **self._sampling, "seed": s.seed, "compute": self.placement.label,
+                "max_frames": s.max_frames, "loop_window_frames": s.loop_window_frames,
+                "max_silence_s": s.max_silence_s, "trim_silence": s.trim_silence, "silence_db": s.silence_db,
+                "left_context_frames": s.left_context_frames}
+
+    def synthesize(self, requests: Sequence[SynthesisRequest],
+                   on_clip: Callable[[int, AudioClip], None] | None = None) -> list[AudioClip]:
+        pieces: dict[int, list[np.ndarray]] = {i: [] for i in range(len(requests))}
+        clips: dict[int, AudioClip] = {}
+        for event in self.synthesize_stream(requests):
+            pieces[event.index].append(event.chunk.samples)
+            if event.is_last:
+                clip = AudioClip(np.concatenate(pieces.pop(event.index)).astype(np.float32), SAMPLE_RATE)
+                clips[event.index] = clip
+                if on_clip is not None:
+                    on_clip(event.index, clip)
+        return [clips[i] for i in range(len(requests))]
+
+    # -- streaming ------------------------------------------------------------------------------------------
+    def synthesize_stream(self, requests: Sequence[SynthesisRequest], *, max_frames: int | None = None,
+                          suppress_eos: bool = False) -> Iterator[StreamEvent]:
+        """Audio of each request in chunks as it is decoded; requests interleave, each ends with is_last.
+
+        max_frames caps every request (instead of its text budget); suppress_eos decodes exactly that many
+        frames (benchmarks). The silence guard and trimming follow the engine settings.
+        """
+        s = self.fast_settings
+        with self._lock:
+            prompts = [self._prompt(r) for r in requests]
+            streams: dict[int, tuple[CodecStreamer, SilenceTrimmer, list[int]]] = {}
+            for i, pr in enumerate(prompts):
+                ctx = pr.ref_codes.cpu().numpy() if pr.ref_codes is not None else None
+                streamer = CodecStreamer(self.codec, s.first_chunk_frames, s.chunk_frames, s.left_context_frames, ctx)
+                trimmer = SilenceTrimmer(SAMPLE_RATE, s.silence_db, enabled=s.trim_silence)
+                streams[i] = (streamer, trimmer, [0])
+            batcher = self._batcher(len(requests), suppress_eos)
+            for ev in batcher.run(self._jobs(requests, prompts, max_frames, suppress_eos)):
+                streamer, trimmer, written = streams[ev.index]
+                audio = streamer.push(ev.frames) if len(ev.frames) else None
+                if ev.done is not None:
+                    tail = streamer.flush()
+                    audio = tail if audio is None else np.concatenate([audio, tail])
+                out = trimmer.push(audio) if audio is not None else np.zeros(0, np.float32)
+                if ev.done is None:
+                    self._silence_check(batcher, ev.index, trimmer)
+                    if len(out):
+                        yield self._event(ev.index, out, written, False)
+                else:
+                    out = np.concatenate([out, trimmer.finish()])
+                    yield self._event(ev.index, out, written, True, ev.done)
+
+    def generate_codes(self, requests: Sequence[SynthesisRequest], *, max_frames: int | None = None,
+                       suppress_eos: bool = False) -> list[np.ndarray]:
+        """Codes (frames, 16) per request without the codec: parity tests and diagnostics."""
+        with self._lock:
+            prompts = [self._prompt(r) for r in requests]
+            out: dict[int, list[np.ndarray]] = {i: [] for i in range(len(requests))}
+            batcher = self._batcher(len(requests), suppress_eos)
+            for ev in batcher.run(self._jobs(requests, prompts, max_frames, suppress_eos)):
+                out[ev.index].append(ev.frames)
+        return [np.concatenate(out[i]) if out[i] else np.zeros((0, 16), np.int64) for i in range(len(requests))]
+
+    # -- internals ------------------------------------------------------------------------------------------
+    def _prompt(self, request: SynthesisRequest) -> Prompt:
+        voice = request.voice
+        if voice.kind == "clone" and voice.prompt_path and voice.voice_id not in self.prompts._clone_items:
+            self._load_stored_clone_prompt(voice)
+        return self.prompts.build(request, self._gen_kwargs)
+
+    def _load_stored_clone_prompt(self, voice: Any) -> None:
+        try:
+            from reader_app.tts import clone_prompt
+        except ImportError:
+            return
+        if Path(voice.prompt_path).expanduser().is_file():
+            self.prompts._clone_items[voice.voice_id] = clone_prompt.load_clone_prompt(voice.prompt_path)
+
+    def _jobs(self, requests: Sequence[SynthesisRequest], prompts: list[Prompt], max_frames: int | None,
+              suppress_eos: bool) -> list[Job]:
+        s = self.fast_settings
+        jobs = []
+        for i, (req, pr) in enumerate(zip(requests, prompts)):
+            budget = max_frames if max_frames is not None else frame_budget(req.text, req.language, s.max_frames)
+            loop = LoopDetector(0 if suppress_eos else s.loop_window_frames)
+            jobs.append(Job(index=i, prompt=pr, budget=budget, loop=loop))
+        return jobs
+
+    def _batcher(self, n_requests: int, suppress_eos: bool) -> ContinuousBatcher:
+        s = self.fast_settings
+        batch = max(1, min(s.max_batch, n_requests))
+        stepper, runner, logits = self._stepper(batch)
+        logits.allow_eos(not suppress_eos)
+        if s.seed is not None and stepper.generator is not None:
+            stepper.generator.manual_seed(s.seed)
+        elif s.seed is not None and stepper.device.type == "cuda":
+            torch.cuda.manual_seed(s.seed)
+        sync = s.sync_every if stepper.device.type == "cuda" else 1
+        bucket = 64 if self.use_graphs else 1  # graphs are captured per KV-length bucket
+        return ContinuousBatcher(stepper, sync_every=sync, step_runner=runner, kv_bucket=bucket)
+
+    def _stepper(self, batch: int):
+        hit = self._steppers.get(batch)
+        if hit is not None:
+            return hit
+        if len(self._steppers) >= 2:  # keep memory bounded: drop the oldest batch size
+            self._steppers.pop(next(iter(self._steppers)))
+        sm, p = self._sampling, self.parts
+        talker = SamplerParams(bool(sm["do_sample"]), float(sm["temperature"]), int(sm["top_k"]),
+                               float(sm["top_p"]), float(sm["repetition_penalty"]))
+        pred = SamplerParams(bool(sm["subtalker_dosample"]), float(sm["subtalker_temperature"]),
+                             int(sm["subtalker_top_k"]), float(sm["subtalker_top_p"]))
+        cfg = self.wrapper.model.config.talker_config
+        suppress = [i for i in range(cfg.vocab_size - 1024, cfg.vocab_size) if i != p.eos_id]  # as upstream
+        logits = TalkerLogits(p.talker_vocab, suppress, p.eos_id, 2, self.placement.device)
+        generator = None
+        if not self.use_graphs:
+            generator = torch.Generator(device=self.placement.device)
+        stepper = FrameStepper(p, batch, talker, pred, logits, generator)
+        runner: Callable[[int], None] = stepper.step
+        if self.use_graphs:
+            from reader_app.tts.fast.graphs import GraphStepRunner
+
+            runner = GraphStepRunner(stepper)
+        self._steppers[batch] = (stepper, runner, logits)
+        return self._steppers[batch]
+
+    def _silence_check(self, batcher: ContinuousBatcher, index: int, trimmer: SilenceTrimmer) -> None:
+        limit = self.fast_settings.max_silence_s
+        if limit <= 0 or not trimmer.enabled:
+            return
+        lead = (trimmer.leading_trimmed / SAMPLE_RATE) if not trimmer.started else 0.0
+        if trimmer.silence_run_s > limit or lead > 2 * limit:
+            batcher.stop(index, "silence")
+
+    @staticmethod
+    def _event(index: int, samples: np.ndarray, written: list[int], last: bool,
+               reason: str | None = None) -> StreamEvent:
+        chunk = AudioChunk(np.asarray(samples, np.float32), SAMPLE_RATE, written[0])
+        written[0] += len(samples)
+        return StreamEvent(index, chunk, last, reason)
+
+
+def load_fast_engine(model_path: str | Path, device: str = "auto", dtype: str = "auto",
+                     threads: int | None = None, **kwargs: Any) -> FastEngine:
+    """Factory for the app: FastEngine for the checkpoint in model_path (imports torch and qwen_tts)."""
+    return FastEngine(model_path, FastSettings(device=device, dtype=dtype, threads=threads, **kwargs))

@@ -1,0 +1,44 @@
+"""The pieces of a stock Qwen3-TTS model our decoding loop runs on, in the chosen placement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from reader_app.tts.fast.devices import Placement
+from reader_app.tts.fast.linear import fuse_linears, single_linear
+from reader_app.tts.fast.rope import RopeTable
+from reader_app.tts.fast.stack import DecoderStack
+
+ROPE_TABLE_LEN = 16384  # talker positions (prompt + frames); about 20 minutes of audio
+
+
+class ModelParts:
+    def __init__(self, model: Any, placement: Placement) -> None:
+        dev, dt, fmt = placement.device, placement.dtype, placement.weights
+        self.placement = placement
+        talker = model.talker
+        cfg = model.config.talker_config
+        self.num_groups = cfg.num_code_groups  # 16 codebooks
+        self.talker_vocab = cfg.vocab_size
+        self.eos_id = cfg.codec_eos_token_id
+        self.hidden = cfg.hidden_size
+
+        with torch.no_grad():
+            self.talker = DecoderStack(talker.model.layers, talker.model.norm, fmt, dt, dev)
+            self.codec_head = fuse_linears([talker.codec_head], fmt, dt, dev)
+            self.codec_embed = talker.model.codec_embedding.weight.detach().to(dev, dt)
+            rot = talker.model.rotary_emb
+            self.talker_rope = RopeTable(rot.inv_freq.to(dev), rot.attention_scaling, ROPE_TABLE_LEN, dt, dev)
+
+            cp = talker.code_predictor
+            self.predictor = DecoderStack(cp.model.layers, cp.model.norm, fmt, dt, dev)
+            self.pred_proj = single_linear(cp.small_to_mtp_projection, fmt, dt, dev)
+            # (15, 2048, D_talker): embeddings of codebooks 1..15, gathered in one op per frame
+            self.pred_embed = torch.stack([e.weight.detach() for e in cp.model.codec_embedding]).to(dev, dt)
+            self.pred_heads = [fuse_linears([h], fmt, dt, dev) for h in cp.lm_head]
+            self.pred_vocab = cp.config.vocab_size
+            prot = cp.model.rotary_emb
+            self.pred_rope = RopeTable(prot.inv_freq.to(dev), prot.attention_scaling, self.num_groups + 1, dt, dev)
+            self.pred_repetition_penalty = float(getattr(cp.generation_config, "repetition_penalty", 1.0) or 1.0)

@@ -1,0 +1,163 @@
+"""The per-frame decode step over a batch of slots, with all state in preallocated buffers.
+
+One frame = the code predictor's 15 steps (codebooks 1..15, fresh tiny cache per frame) followed by one talker
+step that consumes the frame and samples the next first-codebook token. Every slot sits at its own position in
+the talker cache (so sentences of different lengths share a batch and a finished slot can be refilled), and
+the step reads and writes only fixed-shape tensors: no allocation that depends on history, no host sync, so on
+CUDA it can be captured once in a graph and replayed.
+
+Frame k of a sentence is [t_k, predicted codebooks]: N sampled talker tokens give N-1 frames, exactly as
+upstream (the token that would start frame N is sampled but never expanded).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from reader_app.tts.fast.parts import ModelParts
+from reader_app.tts.fast.prompts import Prompt
+from reader_app.tts.fast.sampling import SamplerParams, TalkerLogits, apply_repetition_penalty, pick
+
+
+class FrameStepper:
+    def __init__(self, parts: ModelParts, batch: int, talker_params: SamplerParams, pred_params: SamplerParams,
+                 logits: TalkerLogits, generator: torch.Generator | None, max_len: int = 256,
+                 max_text: int = 256) -> None:
+        p = parts
+        dev, dt = p.placement.device, p.placement.dtype
+        self.parts, self.batch = p, batch
+        self.talker_params, self.pred_params, self.logits = talker_params, pred_params, logits
+        self.generator = generator
+        self.device, self.dtype = dev, dt
+        self.cache = p.talker.new_cache(batch, max_len, dt, dev)
+        self.pred_cache = p.predictor.new_cache(batch, p.num_groups + 1, dt, dev)
+        self.rows = torch.arange(batch, device=dev)
+        self.code0 = torch.zeros(batch, dtype=torch.long, device=dev)  # next frame's first codebook
+        self.hidden = torch.zeros(batch, p.hidden, dtype=dt, device=dev)  # talker output that predicts it
+        self.pos = torch.zeros(batch, dtype=torch.long, device=dev)  # talker cache position to write next
+        self.gen_step = torch.zeros(batch, dtype=torch.long, device=dev)  # index into trailing text
+        self.text_len = torch.zeros(batch, dtype=torch.long, device=dev)
+        self.trailing = torch.zeros(batch, max_text, p.hidden, dtype=dt, device=dev)
+        self.pad = torch.zeros(p.hidden, dtype=dt, device=dev)
+        self.seen = torch.zeros(batch, p.talker_vocab, dtype=torch.bool, device=dev)  # repetition history
+        self.n_new = torch.zeros(batch, dtype=torch.long, device=dev)
+        self.active = torch.zeros(batch, dtype=torch.bool, device=dev)
+        self.frame = torch.zeros(batch, p.num_groups, dtype=torch.long, device=dev)  # output of step()
+        self.group_idx = torch.arange(p.num_groups - 1, device=dev)
+        self.version = 0  # bumped when buffers are reallocated (captured CUDA graphs become stale)
+
+    # -- capacity -------------------------------------------------------------------------------------------
+    @property
+    def max_len(self) -> int:
+        return self.cache.max_len
+
+    def ensure_capacity(self, max_len: int, max_text: int) -> bool:
+        """Grow the talker cache / trailing-text buffer (copying contents); True when buffers were replaced."""
+        grown = False
+        if max_len > self.cache.max_len:
+            new_len = max(max_len, 2 * self.cache.max_len)
+            new = self.parts.talker.new_cache(self.batch, new_len, self.dtype, self.device)
+            for src, dst in zip(self.cache.k + self.cache.v, new.k + new.v):
+                dst[:, :, :src.shape[2]].copy_(src)
+            self.cache, grown = new, True
+        if max_text > self.trailing.shape[1]:
+            new_t = torch.zeros(self.batch, max(max_text, 2 * self.trailing.shape[1]), self.parts.hidden,
+                                dtype=self.dtype, device=self.device)
+            new_t[:, :self.trailing.shape[1]].copy_(self.trailing)
+            self.trailing, grown = new_t, True
+        if grown:
+            self.version += 1
+        return grown
+
+    # -- prefill ----------------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def prefill(self, slots: list[int], prompts: list[Prompt]) -> None:
+        """Start sentences in `slots`: run their prompts (right-padded, one batch) and sample their first token."""
+        p, dev, dt = self.parts, self.device, self.dtype
+        lens = [pr.embeds.shape[0] for pr in prompts]
+        tlens = [pr.trailing.shape[0] for pr in prompts]
+        self.ensure_capacity(max(lens) + 1, max(tlens))
+        n, s = len(prompts), max(lens)
+        h = torch.zeros(n, s, p.hidden, dtype=dt, device=dev)
+        for i, pr in enumerate(prompts):
+            h[i, :lens[i]] = pr.embeds.to(dev, dt)
+        idx = torch.tensor(slots, dtype=torch.long, device=dev)
+        cos, sin = p.talker_rope.span(0, s)
+        out = p.talker.prefill(h, cos, sin, self.cache, idx)
+        last = out[torch.arange(n, device=dev), torch.tensor(lens, device=dev) - 1]
+        self.pad.copy_(prompts[0].pad.to(dev, dt))
+        self.seen[idx] = False
+        self.n_new[idx] = 0
+        for i, pr in enumerate(prompts):
+            self.trailing[slots[i], :tlens[i]] = pr.trailing.to(dev, dt)
+        self.text_len[idx] = torch.tensor(tlens, device=dev)
+        self.gen_step[idx] = 0
+        self.pos[idx] = torch.tensor(lens, device=dev)
+        self.hidden[idx] = last
+        tok = self._sample_talker(last, self.seen[idx], self.n_new[idx])
+        self.code0[idx] = tok
+        self.seen[idx, tok] = True
+        self.n_new[idx] = 1
+        self.active[idx] = True
+
+    def release(self, slot: int) -> None:
+        self.active[slot] = False
+
+    def _sample_talker(self, hidden: torch.Tensor, seen: torch.Tensor, n_new: torch.Tensor) -> torch.Tensor:
+        logits = self.parts.codec_head(hidden).float()
+        logits = self.logits.process(logits, seen, n_new, self.talker_params.repetition_penalty)
+        return pick(logits, self.talker_params, self.generator)
+
+    # -- the step -----------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def step(self, kv_len: int) -> None:
+        """Decode one frame for every slot: fills `frame` (B, 16) and samples the next `code0`."""
+        p = self.parts
+        first_embed = p.codec_embed[self.code0]  # (B, D)
+        groups = self._predict_groups(first_embed)  # (B, 15)
+        self.frame[:, 0] = self.code0
+        self.frame[:, 1:] = groups
+        # next talker input: sum of the 16 codebook embeddings + this step's text (or pad once text ran out)
+        group_embeds = p.pred_embed[self.group_idx, groups]  # (B, 15, D)
+        x = torch.cat([first_embed.unsqueeze(1), group_embeds], dim=1).sum(1)
+        t_idx = self.gen_step.clamp(max=self.trailing.shape[1] - 1)
+        text = self.trailing[self.rows, t_idx]
+        x = x + torch.where((self.gen_step < self.text_len).unsqueeze(-1), text, self.pad)
+        pos = self.pos.clamp(max=kv_len - 1)
+        cos, sin = p.talker_rope.gather(pos.unsqueeze(1))
+        mask = (torch.arange(kv_len, device=self.device) <= pos.unsqueeze(1)).view(self.batch, 1, 1, kv_len)
+        out = p.talker.step(x.unsqueeze(1), cos, sin, self.cache, self.rows, pos, kv_len, mask)[:, 0]
+        self.hidden.copy_(out)
+        tok = self._sample_talker(out, self.seen, self.n_new)
+        self.code0.copy_(tok)
+        self.seen[self.rows, tok] = True
+        step = self.active.long()
+        self.n_new.add_(step)
+        self.pos.add_(step)
+        self.gen_step.add_(step)
+
+    def _predict_groups(self, first_embed: torch.Tensor) -> torch.Tensor:
+        """The code predictor: codebooks 1..15 from the talker hidden state and the first codebook."""
+        p = self.parts
+        params = self.pred_params
+        penalty = p.pred_repetition_penalty
+        seen = torch.zeros(self.batch, p.pred_vocab, dtype=torch.bool, device=self.device) if penalty != 1.0 else None
+        h = torch.stack([self.hidden, first_embed], dim=1)  # (B, 2, D_talker)
+        start = 0
+        groups = []
+        for j in range(p.num_groups - 1):
+            if p.pred_proj is not None:
+                h = p.pred_proj(h)
+            cos, sin = p.pred_rope.span(start, h.shape[1])
+            out = p.predictor.shared(h, cos, sin, self.pred_cache, start)
+            start += h.shape[1]
+            logits = p.pred_heads[j](out[:, -1]).float()
+            if seen is not None:
+                logits = apply_repetition_penalty(logits, seen, penalty)
+            tok = pick(logits, params, self.generator)
+            if seen is not None:
+                seen[self.rows, tok] = True
+            groups.append(tok)
+            if j + 1 < p.num_groups - 1:
+                h = p.pred_embed[j][tok].unsqueeze(1)
+        return torch.stack(groups, dim=1)
