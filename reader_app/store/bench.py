@@ -18,6 +18,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -87,7 +88,7 @@ def survey(clips: list[AudioClip]) -> list[dict]:
                 decode_ms.append(best * 1000 / clip.duration_s * 5)  # per 5 s of audio
                 snrs.append(snr_db(clip.samples, out))
                 lsds.append(log_spectral_distance_db(clip.samples, out))
-        except Exception as exc:  # a format this libsndfile lacks
+        except Exception as exc:  # noqa: BLE001 - a format this libsndfile lacks
             rows.append({"format": f"{fmt}/{subtype}", "level": level, "error": str(exc)})
             continue
         rows.append({"format": f"{fmt}/{subtype}", "level": level, "mb_per_hour": sizes / seconds * 3600 / 1e6,
@@ -164,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     clips = clip_pool()
-    result = {"environment": environment(), "store": store_bench(args.clips, clips)}
+    result: dict[str, Any] = {"environment": environment(), "store": store_bench(args.clips, clips)}
     if args.codecs:
         result["codecs"] = survey(clips)
     if args.json:

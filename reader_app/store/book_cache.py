@@ -11,11 +11,13 @@ import hashlib
 import json
 import logging
 import os
+import sqlite3
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Self
 
 from reader_app.audio.clip import AudioClip
 from reader_app.books.model import Book
@@ -36,7 +38,7 @@ _IN_CHUNK = 500  # SQLite's default limit on bound parameters is 999 in older bu
 class BookCache:
     def __init__(self, path: Path, *, book_id: str | None = None, max_bytes: int | None = None,
                  protect: Callable[[], Position | None] | None = None,
-                 on_put: Callable[["BookCache", int], None] | None = None) -> None:
+                 on_put: Callable[[BookCache, int], None] | None = None) -> None:
         self.path = Path(path)
         self.max_bytes = max_bytes  # per-book limit on compressed audio; None: unlimited
         self.protect_window = (eviction.PROTECT_BEHIND, eviction.PROTECT_AHEAD)  # sentences (behind, ahead)
@@ -73,7 +75,7 @@ class BookCache:
 
     def _set_meta(self, values: dict[str, str]) -> None:
         with self._conns.write(f"write {self.path.name}") as db:
-            db["meta"].upsert_all([{"key": k, "value": v} for k, v in values.items()], pk="key")
+            db.table("meta").upsert_all([{"key": k, "value": v} for k, v in values.items()], pk="key")
 
     def sync_sentences(self, book: Book) -> bool:
         """Store the book's chapters and sentences (clips are kept). Returns False when already up to date."""
@@ -98,9 +100,9 @@ class BookCache:
         with self._conns.write(f"store the sentences of {book.title!r}") as db:
             db.execute("DELETE FROM sentences")
             db.execute("DELETE FROM chapters")
-            db["chapters"].insert_all(chapters, batch_size=500)
-            db["sentences"].insert_all(rows, batch_size=500)
-            db["meta"].upsert_all([{"key": k, "value": v} for k, v in meta.items()], pk="key")
+            db.table("chapters").insert_all(chapters, batch_size=500)
+            db.table("sentences").insert_all(rows, batch_size=500)
+            db.table("meta").upsert_all([{"key": k, "value": v} for k, v in meta.items()], pk="key")
         return True
 
     def _title(self) -> str:
@@ -127,7 +129,7 @@ class BookCache:
             if zlib.crc32(data) != crc:
                 raise ValueError("checksum mismatch")
             clip = codec.decode(codec_name, data, rate, n_samples)
-        except Exception as exc:  # a damaged clip is a missing clip: the caller regenerates it
+        except Exception as exc:  # noqa: BLE001 - a damaged clip is a missing clip: the caller regenerates it
             log.warning("dropping damaged clip %s in %s: %s", digest, self.path.name, exc)
             self._try_delete(digest)
             return None
@@ -315,7 +317,7 @@ class BookCache:
         """Fold the write-ahead log into the file and shrink it (best effort: readers may hold it)."""
         try:
             self._conns.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-        except Exception as exc:
+        except (sqlite3.Error, StoreError) as exc:
             log.debug("checkpoint of %s skipped: %s", self.path.name, exc)
 
     def integrity_check(self) -> list[str]:
@@ -337,7 +339,7 @@ class BookCache:
         self.checkpoint()
         self._conns.close()
 
-    def __enter__(self) -> "BookCache":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -7,11 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from reader_app.store.book_cache import BookCache
-from reader_app.store.errors import StoreError
-from reader_app.store.library import Library
-from reader_app.store.maintenance import read_cache_identity
-from reader_app.store.records import CacheStats
+from reader_app.store.errors import StoreError  # light: the rest is imported when the command runs
 
 
 def add_cache_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -26,6 +22,9 @@ def add_cache_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 
 
 def run_cache(args: argparse.Namespace) -> int:
+    from reader_app.store.book_cache import BookCache
+    from reader_app.store.records import CacheStats
+
     try:
         cache_path, sentences, title = _locate(args)
         problems: list[str] = []
@@ -61,6 +60,9 @@ def run_cache(args: argparse.Namespace) -> int:
 
 def _locate(args: argparse.Namespace) -> tuple[Path, int | None, str]:
     """(cache file, sentence count from the book or None, title) for the BOOK argument."""
+    from reader_app.store.library import Library
+    from reader_app.store.maintenance import read_cache_identity
+
     path: Path = args.book
     if path.suffix == ".db":
         read_cache_identity(path)  # refuse to touch a database that is not a book cache
@@ -75,5 +77,5 @@ def _locate(args: argparse.Namespace) -> tuple[Path, int | None, str]:
 
 
 def _hms(seconds: float) -> str:
-    s = int(round(seconds))
+    s = round(seconds)
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"

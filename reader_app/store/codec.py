@@ -10,6 +10,7 @@ clip, so the choice can change later without invalidating old clips.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -17,10 +18,10 @@ import soundfile as sf
 from reader_app.audio.clip import AudioClip
 
 DEFAULT_CODEC = "vorbis"
-_FORMATS = {
+_FORMATS: dict[str, dict[str, Any]] = {
     # Level 0.5 rather than 0.4 (18 MB/h): leaves room under the 20 MB/h target for noisier real voices.
-    "vorbis": dict(format="OGG", subtype="VORBIS", compression_level=0.5),
-    "flac": dict(format="FLAC", subtype="PCM_16"),
+    "vorbis": {"format": "OGG", "subtype": "VORBIS", "compression_level": 0.5},
+    "flac": {"format": "FLAC", "subtype": "PCM_16"},
 }
 EMPTY = "empty"  # a zero-length clip: libsndfile cannot write an empty Ogg stream
 KNOWN_CODECS = frozenset(_FORMATS) | {EMPTY}

@@ -31,7 +31,7 @@ class ThreadConnections:
         self._all: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._closed = False
         self._new_db_pragmas = new_db_pragmas
-        self.db  # open now, so a bad path or a damaged file fails in the constructor
+        _ = self.db  # open now, so a bad path or a damaged file fails in the constructor
 
     @property
     def db(self) -> sqlite_utils.Database:

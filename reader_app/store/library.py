@@ -13,7 +13,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from reader_app import paths
 from reader_app.books.model import Book
@@ -61,9 +61,9 @@ class Library:
         with self._conns.write(f"add {meta.title!r} to the library") as db:
             exists = db.conn.execute("SELECT 1 FROM books WHERE id = ?", (book.fingerprint,)).fetchone()
             if exists:
-                db["books"].update(book.fingerprint, row)
+                db.table("books").update(book.fingerprint, row)
             else:
-                db["books"].insert({**row, "added_at": time.time(), "opened_at": None})
+                db.table("books").insert({**row, "added_at": time.time(), "opened_at": None})
         record = self.get_book(book.fingerprint)
         assert record is not None
         return record
@@ -122,7 +122,7 @@ class Library:
         """A JSON-serialisable value per book and key, e.g. ("voice", "narrator-anna")."""
         encoded = json.dumps(value)
         with self._conns.write("save a book setting") as db:
-            db["book_settings"].upsert({"book_id": book_id, "key": key, "value": encoded}, pk=("book_id", "key"))
+            db.table("book_settings").upsert({"book_id": book_id, "key": key, "value": encoded}, pk=("book_id", "key"))
 
     def book_setting(self, book_id: str, key: str, default: Any = None) -> Any:
         with translated("read a book setting", self.path):
@@ -132,7 +132,7 @@ class Library:
 
     def set_setting(self, key: str, value: Any) -> None:
         with self._conns.write("save a setting") as db:
-            db["settings"].upsert({"key": key, "value": json.dumps(value)}, pk="key")
+            db.table("settings").upsert({"key": key, "value": json.dumps(value)}, pk="key")
 
     def setting(self, key: str, default: Any = None) -> Any:
         with translated("read a setting", self.path):
@@ -308,7 +308,7 @@ class Library:
     def close(self) -> None:
         self._conns.close()
 
-    def __enter__(self) -> "Library":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -12,27 +12,27 @@ import sqlite_utils
 
 def _library_v1(db: sqlite_utils.Database) -> None:
     """The first layout: books and reading positions."""
-    db["books"].create({"id": str, "title": str, "authors": str, "path": str, "format": str, "cover": bytes,
+    db.table("books").create({"id": str, "title": str, "authors": str, "path": str, "format": str, "cover": bytes,
                         "added_at": float, "opened_at": float}, pk="id", not_null={"title", "path", "added_at"})
-    db["positions"].create({"book_id": str, "sentence_id": str, "offset_s": float, "updated_at": float},
+    db.table("positions").create({"book_id": str, "sentence_id": str, "offset_s": float, "updated_at": float},
                            pk="book_id", foreign_keys=[("book_id", "books", "id")], not_null={"sentence_id"})
 
 
 def _library_v2(db: sqlite_utils.Database) -> None:
     """Per-book settings (voice, speed), app settings (cache limits), the voice index, richer book metadata."""
-    books = db["books"]
+    books = db.table("books")
     for name, kind in (("language", str), ("tts_language", str), ("cover_media_type", str),
                        ("sentence_count", int), ("parser_version", int)):
         books.add_column(name, kind)
     db.execute("UPDATE books SET tts_language = 'auto' WHERE tts_language IS NULL")
     db.execute("UPDATE books SET sentence_count = 0 WHERE sentence_count IS NULL")
     db.execute("UPDATE books SET parser_version = 0 WHERE parser_version IS NULL")
-    db["book_settings"].create({"book_id": str, "key": str, "value": str}, pk=("book_id", "key"),
+    db.table("book_settings").create({"book_id": str, "key": str, "value": str}, pk=("book_id", "key"),
                                foreign_keys=[("book_id", "books", "id")])
-    db["settings"].create({"key": str, "value": str}, pk="key")
-    db["voices"].create({"name": str, "path": str, "kind": str, "created_at": float}, pk="name",
+    db.table("settings").create({"key": str, "value": str}, pk="key")
+    db.table("voices").create({"name": str, "path": str, "kind": str, "created_at": float}, pk="name",
                         not_null={"path", "kind"})
-    db["books"].create_index(["opened_at"], if_not_exists=True)
+    db.table("books").create_index(["opened_at"], if_not_exists=True)
 
 
 LIBRARY_STEPS = (_library_v1, _library_v2)
@@ -41,24 +41,24 @@ LIBRARY_STEPS = (_library_v1, _library_v2)
 
 
 def _cache_v1(db: sqlite_utils.Database) -> None:
-    db["meta"].create({"key": str, "value": str}, pk="key")  # book_id, title, authors, parser_version, ...
-    db["chapters"].create({"idx": int, "title": str, "first_ord": int}, pk="idx")
+    db.table("meta").create({"key": str, "value": str}, pk="key")  # book_id, title, authors, parser_version, ...
+    db.table("chapters").create({"idx": int, "title": str, "first_ord": int}, pk="idx")
     # ord: the sentence's place in reading order across the book (eviction protects a window of ords).
-    db["sentences"].create({"id": str, "ord": int, "chapter_index": int, "idx": int, "paragraph_index": int,
+    db.table("sentences").create({"id": str, "ord": int, "chapter_index": int, "idx": int, "paragraph_index": int,
                             "text": str}, pk="id", not_null={"ord", "text"})
-    db["sentences"].create_index(["ord"], unique=True)
-    db["sentences"].create_index(["text"])
+    db.table("sentences").create_index(["ord"], unique=True)
+    db.table("sentences").create_index(["text"])
     # data last: SQLite then reads the small columns of a row without touching the blob's overflow pages.
-    db["clips"].create({"digest": str, "text": str, "voice_id": str, "model_id": str, "codec": str,
+    db.table("clips").create({"digest": str, "text": str, "voice_id": str, "model_id": str, "codec": str,
                         "sample_rate": int, "n_samples": int, "duration_s": float, "size_bytes": int,
                         "crc32": int, "created_at": float, "last_used_at": float, "data": bytes},
                        pk="digest", not_null={"codec", "sample_rate", "n_samples", "crc32", "data"})
-    db["clips"].create_index(["last_used_at"])
-    db["clips"].create_index(["text"])
+    db.table("clips").create_index(["last_used_at"])
+    db.table("clips").create_index(["text"])
     # Which sentence asked for which clip, so the protected window finds clips whose text was rewritten.
-    db["clip_links"].create({"sentence_id": str, "digest": str}, pk=("sentence_id", "digest"),
+    db.table("clip_links").create({"sentence_id": str, "digest": str}, pk=("sentence_id", "digest"),
                             foreign_keys=[("digest", "clips", "digest")])
-    db["clip_links"].create_index(["digest"])
+    db.table("clip_links").create_index(["digest"])
 
 
 CACHE_STEPS = (_cache_v1,)

@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `pytest` (not `python -m pytest`) does not put the repo root on the path
     sys.path.insert(0, str(ROOT))
 
-from reader_app.store import Library  # noqa: E402
-from tests.store.support import make_book  # noqa: E402
+from reader_app.store import Library
+from tests.store.support import make_book
 
 
 @pytest.fixture

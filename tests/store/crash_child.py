@@ -17,11 +17,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from reader_app.audio.clip import AudioClip  # noqa: E402
-from reader_app.store import ClipKey, Library, Position, StoreError  # noqa: E402
-from tests.store.support import make_book, noise_clip  # noqa: E402
+from reader_app.audio.clip import AudioClip
+from reader_app.store import ClipKey, Library, Position, StoreError
+from tests.store.support import make_book, noise_clip
 
 BOOK = make_book(n_chapters=4, per_chapter=100)
 IDS = [s.id for s in BOOK.sentences()]

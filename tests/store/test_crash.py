@@ -15,13 +15,11 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
 from reader_app.store import Library
 from tests.store import crash_child
 
 CHILD = Path(crash_child.__file__)
-ROUNDS = 12
+ROUNDS = 10
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -57,7 +55,7 @@ def check_cache(data_dir: Path, reported: dict[int, str], last_pos: int | None, 
         count = len(digests)
     if last_pos is not None:
         pos = lib.position(book.fingerprint)
-        stored_n = int(round(pos.offset_s * 10))
+        stored_n = round(pos.offset_s * 10)
         assert stored_n >= last_pos and pos.sentence_id == crash_child.IDS[stored_n % len(crash_child.IDS)]
     lib.close()
     return count

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from reader_app.store import ClipKey, Library, StoreError
-from tests.store.support import make_book, noise_clip
+from tests.store.support import noise_clip
 
 
 def test_round_trip_to_a_fresh_library(tmp_path, book):
