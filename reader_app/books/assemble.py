@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from dataclasses import dataclass, field
 
 from .model import Chapter, Sentence
 from .segment import split_sentences
 
+_blake2b = hashlib.blake2b
 ID_DIGEST_BYTES = 8  # 16 hex characters: collisions are negligible within one book
 
 
@@ -27,7 +27,7 @@ def sentence_id(chapter_index: int, text: str, occurrence: int) -> str:
     """Stable identity of a sentence: the same chapter, text and n-th repeat give the same id on every
     parse of the same file, whatever else moved around it inside the chapter."""
     key = f"{chapter_index}\x1f{occurrence}\x1f{text}".encode()
-    return hashlib.blake2b(key, digest_size=ID_DIGEST_BYTES).hexdigest()
+    return _blake2b(key, digest_size=ID_DIGEST_BYTES).hexdigest()
 
 
 def build_chapters(raw: list[RawChapter], lang: str | None, untitled: str = "Chapter") -> tuple[Chapter, ...]:
@@ -35,7 +35,7 @@ def build_chapters(raw: list[RawChapter], lang: str | None, untitled: str = "Cha
     chapters: list[Chapter] = []
     for chapter in raw:
         index = len(chapters)
-        seen: Counter[str] = Counter()
+        seen: dict[str, int] = {}
         sentences: list[Sentence] = []
         paragraph_index = 0
         for paragraph in chapter.paragraphs:
@@ -43,8 +43,8 @@ def build_chapters(raw: list[RawChapter], lang: str | None, untitled: str = "Cha
             if not texts:
                 continue
             for text in texts:
-                occurrence = seen[text]
-                seen[text] += 1
+                occurrence = seen.get(text, 0)
+                seen[text] = occurrence + 1
                 sentences.append(
                     Sentence(
                         id=sentence_id(index, text, occurrence),

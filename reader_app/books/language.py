@@ -98,13 +98,14 @@ def _detect_by_script(sample: str, letters: int) -> str | None:
 
 
 def choose(metadata_tag: str | None, text_sample: str) -> str | None:
-    """Metadata wins, unless the text is plainly in another script (converters often stamp "en")."""
-    detected = detect(text_sample)
+    """Metadata wins, unless the text is plainly in another script (converters often stamp "en" on
+    everything). With a plausible tag the detection model is never loaded."""
     if metadata_tag is None:
-        return detected
-    declared = primary_subtag(metadata_tag)
-    if detected and _script_family(detected) != _script_family(declared):
-        if _script_share(text_sample, _script_family(declared)) < 0.2:
+        return detect(text_sample)
+    declared = _script_family(primary_subtag(metadata_tag))
+    if len(_LETTER.findall(text_sample[:2000])) >= 20 and _script_share(text_sample, declared) < 0.2:
+        detected = detect(text_sample)
+        if detected and _script_family(detected) != declared:
             return detected
     return metadata_tag
 

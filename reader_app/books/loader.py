@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import language
@@ -45,7 +48,8 @@ def load_book(path: str | Path) -> Book:
         raw, title, authors, meta_lang = text.chapters, text.title, text.authors, text.language
         cover, cover_type = None, None
     tag = language.choose(language.normalize_tag(meta_lang), _sample(raw))
-    chapters = build_chapters(raw, language.primary_subtag(tag))
+    with _gc_paused():
+        chapters = build_chapters(raw, language.primary_subtag(tag))
     if not chapters:
         raise BookError(f"“{path.name}” contains no readable text.")
     metadata = BookMetadata(
@@ -64,6 +68,19 @@ def load_book(path: str | Path) -> Book:
         parser_version=PARSER_VERSION,
         tts_language=language.tts_language(tag),
     )
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    # Building a book allocates ~1 object per sentence, none of them cyclic: the collector's passes
+    # over them cost ~10% of parse time for nothing.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _read(path: Path) -> bytes:

@@ -20,6 +20,9 @@ from .limits import (
 )
 
 
+_CHUNK = 256 * 1024
+
+
 class SafeZip:
     def __init__(self, data: bytes) -> None:
         try:
@@ -62,11 +65,21 @@ class SafeZip:
         if self._read_total > MAX_TOTAL_READ_BYTES:
             raise BookError("This EPUB is too large to read safely (its contents unpack to over 256 MB).")
         try:
-            return self._zip.read(info)
+            return self._read_bounded(info)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, NotImplementedError) as exc:
             # A damaged or unsupported member: treat it as missing, the rest of the book may be fine.
             self.rejected[real] = f"unreadable ({exc})"
             raise KeyError(name) from None
+
+    def _read_bounded(self, info: zipfile.ZipInfo) -> bytes:
+        # ZipFile.read() inflates a member in one call with no output cap, so a member whose header lies
+        # about its size would still be inflated whole. Small reads keep each inflate step bounded; the
+        # stream stops at the declared size and a lie then fails the CRC check (BadZipFile).
+        chunks: list[bytes] = []
+        with self._zip.open(info) as stream:
+            while chunk := stream.read(_CHUNK):
+                chunks.append(chunk)
+        return b"".join(chunks)
 
     def close(self) -> None:
         self._zip.close()

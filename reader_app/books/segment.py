@@ -9,6 +9,7 @@ See docs/books.md for why sentencex over pysbd, blingfire and ICU.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from sentencex import segment as _sentencex_segment
 
@@ -31,20 +32,17 @@ _EXTRA_ABBREVIATIONS: dict[str, frozenset[str]] = {
     "it": frozenset({"sig.", "sigg.", "sig.ra.", "dott.", "prof.", "avv.", "ing.", "s.", "dr."}),
     "ru": frozenset({"т.", "е.", "г.", "гг.", "т.е.", "т.к.", "т.д.", "т.п.", "др.", "пр.", "им.", "ул.", "см."}),
 }
-_LAST_TOKEN = re.compile(r"(\S+)\s*$")
-_INITIAL = re.compile(r"(?:^|\s)\(?[A-ZА-Я]\.$")  # a lone initial such as "J." or "Г."
+_INITIAL = re.compile(r"\(?[A-ZА-Я]\.")  # a lone initial such as "J." or "Г."
 # Closing quotes/brackets that a segmenter sometimes leaves at the start of the next sentence.
+_CLOSER_CHARS = "”’」』）)]】》〉»\"'"
 _LEADING_CLOSERS = re.compile(r"^([”’」』）)\]】》〉»\"']+)\s*")
 # Japanese quotative particles after a closing bracket: 「…。」と彼は言った is one sentence.
 _JA_QUOTE_TAIL = re.compile(r"^(?:と|って|とか|など)")
-# Clause boundaries, best first: where a long sentence may be cut without hurting prosody much.
-_CLAUSE_BREAKS = (
-    re.compile(r"[;:；：]\s*"),
-    re.compile(r"[—–]\s*|\s-\s"),
-    re.compile(r"[,，、]\s*"),
-    re.compile(r"[)\]）」』”»]\s*"),
-)
-_SPACE = re.compile(r"\s+")
+# Clause boundaries where a long sentence may be cut, ranked (1 is best). A plain character class keeps
+# the scan fast (an alternation of groups is ~15x slower on a 20 MB line).
+_CLAUSE_RANK = {**dict.fromkeys(";:；：", 1), **dict.fromkeys("—–", 2), **dict.fromkeys(",，、", 3),
+                **dict.fromkeys(")]）」』”»", 4)}
+_CLAUSE_BREAK = re.compile(r"[;:；：—–,，、)\]）」』”»]\s*")
 _WORD_CHAR = re.compile(r"\w")
 _CJK_CHAR = re.compile(f"[{CJK_CHARS}]")
 
@@ -68,31 +66,37 @@ def split_sentences(paragraph: str, lang: str | None) -> list[str]:
 
 def _fix_boundaries(parts: list[str], code: str) -> list[str]:
     abbreviations = _EXTRA_ABBREVIATIONS.get(code, frozenset())
+    japanese = code == "ja"
     out: list[str] = []
     for part in parts:
         if out:
-            closers = _LEADING_CLOSERS.match(part)
-            if closers and not part[closers.end() :].startswith(("'", '"')):
-                # Give a stray closing quote back to the sentence it closes.
-                out[-1] += closers.group(1)
-                part = part[closers.end() :]
-                if not part:
-                    continue
-            if _should_join(out[-1], part, abbreviations, code):
-                out[-1] = _join(out[-1], part)
+            if part[0] in _CLOSER_CHARS:
+                closers = _LEADING_CLOSERS.match(part)
+                if closers and not part[closers.end() :].startswith(("'", '"')):
+                    # Give a stray closing quote back to the sentence it closes.
+                    out[-1] += closers.group(1)
+                    part = part[closers.end() :]
+                    if not part:
+                        continue
+            previous = out[-1]
+            # Cheap tests first: this runs once per sentence of the book.
+            if (previous[-1] == "." and _ends_in_abbreviation(previous, part, abbreviations)) or (
+                japanese and previous[-1] in "」』" and _JA_QUOTE_TAIL.match(part)
+            ):
+                out[-1] = _join(previous, part)
                 continue
         out.append(part)
     return out
 
 
-def _should_join(previous: str, part: str, abbreviations: frozenset[str], code: str) -> bool:
-    if code == "ja" and previous.endswith(("」", "』")) and _JA_QUOTE_TAIL.match(part):
-        return True
-    token = _LAST_TOKEN.search(previous)
-    if token and token.group(1).lower() in abbreviations:
+def _ends_in_abbreviation(previous: str, part: str, abbreviations: frozenset[str]) -> bool:
+    token = previous[previous.rfind(" ") + 1 :]
+    if len(token) > 8:
+        return False
+    if token.lower() in abbreviations:
         return True
     # "J. R. R. Tolkien": an initial before a capitalised word is not a sentence end.
-    return bool(_INITIAL.search(previous)) and part[:1].isupper()
+    return part[:1].isupper() and bool(_INITIAL.fullmatch(token))
 
 
 def _join(a: str, b: str) -> str:
@@ -106,16 +110,21 @@ def _join(a: str, b: str) -> str:
 def split_long(text: str, limit: int) -> list[str]:
     """Cut ``text`` into pieces of at most ``limit`` characters, at clause boundaries where possible,
     else at spaces, and only as a last resort mid-word (text without spaces, e.g. CJK or garbage)."""
+    if len(text) <= limit:
+        return [text]
+    # All clause boundaries in one pass: (end position, rank); rank 1 is the best place to cut.
+    breaks = [(m.end(), _CLAUSE_RANK[m.group()[0]]) for m in _CLAUSE_BREAK.finditer(text)]
+    positions = [b[0] for b in breaks]
     pieces: list[str] = []
     start = 0
     n = len(text)
+    floor = limit // 3  # never leave a piece shorter than a third of the limit if we can help it
     while n - start > limit:
-        window = text[start : start + limit + 1]
-        cut = _best_cut(window, limit)
-        piece = text[start : start + cut].strip()
+        cut = _best_cut(text, breaks, positions, start + floor, start + limit)
+        piece = text[start:cut].strip()
         if piece:
             pieces.append(piece)
-        start += cut
+        start = cut
         while start < n and text[start].isspace():
             start += 1
     rest = text[start:].strip()
@@ -124,24 +133,23 @@ def split_long(text: str, limit: int) -> list[str]:
     return pieces
 
 
-def _best_cut(window: str, limit: int) -> int:
-    """Index to cut ``window`` at: after the last clause mark in its second half, else the last space."""
-    floor = limit // 3  # never leave a piece shorter than a third of the limit if we can help it
-    for pattern in _CLAUSE_BREAKS:
-        best = -1
-        for match in pattern.finditer(window, floor):
-            if match.end() <= limit:
-                best = match.end()
-        if best > floor:
-            return best
-    space = window.rfind(" ", floor, limit + 1)
-    if space > 0:
-        return space
-    return limit
+def _best_cut(text: str, breaks: list[tuple[int, int]], positions: list[int], low: int, high: int) -> int:
+    """Where to end a piece within (low, high]: the latest best-ranked clause mark, else the last space."""
+    best_rank, best = 99, -1
+    for i in range(bisect_right(positions, low), bisect_right(positions, high)):
+        position, rank = breaks[i]
+        if rank <= best_rank:
+            best_rank, best = rank, position
+    if best > 0:
+        return best
+    space = text.rfind(" ", low, high + 1)
+    return space if space > 0 else high
 
 
-def _word_chars(text: str) -> int:
-    return len(_WORD_CHAR.findall(text))  # \w covers letters, digits and CJK characters
+def _is_tiny(text: str, minimum: int) -> bool:
+    if len(text) > 40:
+        return False  # long enough to voice whatever it holds; skips the count on the common case
+    return len(_WORD_CHAR.findall(text)) < minimum  # \w covers letters, digits and CJK characters
 
 
 def _merge_tiny(parts: list[str], limit: int, cjk: bool) -> list[str]:
@@ -159,7 +167,7 @@ def _merge_tiny(parts: list[str], limit: int, cjk: bool) -> list[str]:
             else:
                 out.append(carry)
             carry = ""
-        if _word_chars(part) < minimum:
+        if _is_tiny(part, minimum):
             carry = part
             continue
         out.append(part)

@@ -1,0 +1,393 @@
+"""Broken and hostile files: each gives a clear BookError or a best-effort parse, fast, with bounded memory,
+and never leaks local file content into the text."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+import sys
+import textwrap
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from reader_app.books import BookError, load_book
+
+from .epub_factory import Doc, EpubSpec, build_epub, simple_book
+
+SECRET = "TOP-SECRET-LOCAL-CONTENT-4242"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _all_text(book) -> str:
+    parts = [book.metadata.title, *book.metadata.authors]
+    parts += [c.title for c in book.chapters] + [s.text for s in book.sentences()]
+    return "\n".join(parts)
+
+
+def _timed_load(path: Path):
+    # CPU time, not wall time: the budget is for our work, and CI machines are shared.
+    start = time.process_time()
+    try:
+        result = load_book(path)
+    except BookError as exc:
+        result = exc
+    elapsed = time.process_time() - start
+    assert elapsed < 2.0, f"{path.name} took {elapsed:.2f} s of CPU"
+    return result
+
+
+@pytest.fixture
+def secret_file(tmp_path):
+    path = tmp_path / "secret.txt"
+    path.write_text(SECRET, encoding="utf-8")
+    return path
+
+
+def _good_epub(path: Path) -> Path:
+    return simple_book(path, [("One", "<p>The first chapter is here. It is short.</p>"), ("Two", "<p>Another one.</p>")])
+
+
+# --- not a book at all --------------------------------------------------------------------------------
+
+def test_empty_files(tmp_path):
+    for name in ("empty.txt", "empty.epub", "blank.txt"):
+        path = tmp_path / name
+        path.write_bytes(b"" if name.startswith("empty") else b" \n\n\t \n")
+        with pytest.raises(BookError, match="empty"):
+            load_book(path)
+
+
+def test_binary_garbage(tmp_path):
+    rng = __import__("random").Random(7)
+    garbage = bytes(rng.randrange(256) for _ in range(200_000))
+    for name in ("garbage.txt", "garbage.epub", "garbage.bin"):
+        path = tmp_path / name
+        path.write_bytes(garbage)
+        result = _timed_load(path)
+        assert isinstance(result, BookError), name
+        assert "\n" not in str(result)
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(BookError, match="not found"):
+        load_book(tmp_path / "nope.epub")
+    with pytest.raises(BookError, match="folder"):
+        load_book(tmp_path)
+
+
+def test_not_a_zip_named_epub(tmp_path):
+    path = tmp_path / "plain.epub"
+    path.write_text("Chapter 1\n\nJust text.\n", encoding="utf-8")
+    with pytest.raises(BookError, match="not a valid EPUB"):
+        load_book(path)
+
+
+def test_pdf_is_refused_clearly(tmp_path):
+    path = tmp_path / "book.txt"
+    path.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+    with pytest.raises(BookError, match="PDF"):
+        load_book(path)
+
+
+# --- broken EPUB structure ------------------------------------------------------------------------------
+
+def test_truncated_zip(tmp_path):
+    good = _good_epub(tmp_path / "good.epub").read_bytes()
+    for cut in (len(good) // 2, len(good) - 30, 100):
+        path = tmp_path / f"cut{cut}.epub"
+        path.write_bytes(good[:cut])
+        result = _timed_load(path)
+        assert isinstance(result, BookError)
+        assert "damaged" in str(result)
+
+
+def test_missing_container_uses_the_lone_opf(tmp_path):
+    path = build_epub(tmp_path / "b.epub", EpubSpec(
+        docs=[Doc("a.xhtml", "<p>Readable text is here.</p>")], toc=[("A", "a.xhtml")],
+        omit=("META-INF/container.xml",),
+    ))
+    book = load_book(path)
+    assert book.sentences()[0].text == "Readable text is here."
+
+
+def test_missing_container_and_opf(tmp_path):
+    path = build_epub(tmp_path / "b.epub", EpubSpec(
+        docs=[Doc("a.xhtml", "<p>Text.</p>")], omit=("META-INF/container.xml", "OEBPS/content.opf"),
+    ))
+    with pytest.raises(BookError, match="package document"):
+        load_book(path)
+
+
+def test_container_points_to_missing_opf(tmp_path):
+    path = build_epub(tmp_path / "b.epub", EpubSpec(
+        docs=[Doc("a.xhtml", "<p>Text.</p>")],
+        extra_files={"META-INF/container.xml": b'<container xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
+                     b'<rootfiles><rootfile full-path="nowhere/x.opf" media-type="application/oebps-package+xml"/>'
+                     b"</rootfiles></container>"},
+    ))
+    # The real OPF is still found by name: best effort.
+    assert load_book(path).sentences()[0].text == "Text."
+
+
+def test_garbage_opf(tmp_path):
+    path = build_epub(tmp_path / "b.epub", EpubSpec(
+        docs=[Doc("a.xhtml", "<p>Text.</p>")], extra_files={"OEBPS/content.opf": b"\x00\x01 not xml <<<"},
+    ))
+    result = _timed_load(path)
+    assert isinstance(result, BookError) and "package document" in str(result)
+
+
+def test_spine_items_that_do_not_exist(tmp_path):
+    path = build_epub(tmp_path / "b.epub", EpubSpec(
+        docs=[
+            Doc("a.xhtml", "<p>First part is fine.</p>"),
+            Doc("gone.xhtml", "<p>Never seen.</p>"),
+            Doc("c.xhtml", "<p>Last part is fine.</p>"),
+        ],
+        toc=[("A", "a.xhtml"), ("Gone", "gone.xhtml"), ("C", "c.xhtml")],
+        extra_spine='<itemref idref="no-such-id"/>',
+        omit=("OEBPS/gone.xhtml",),
+    ))
+    book = load_book(path)
+    assert [c.title for c in book.chapters] == ["A", "C"]
+
+
+def test_no_text_at_all(tmp_path):
+    path = simple_book(tmp_path / "b.epub", [("Img", '<p><img src="x.png" alt=""/></p>')])
+    with pytest.raises(BookError, match="no readable text"):
+        load_book(path)
+
+
+def test_empty_spine(tmp_path):
+    path = build_epub(tmp_path / "b.epub", EpubSpec(docs=[Doc("a.xhtml", "<p>Text.</p>", in_spine=False)]))
+    with pytest.raises(BookError, match="spine"):
+        load_book(path)
+
+
+def test_drm_encrypted_book(tmp_path):
+    enc = (b'<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" '
+           b'xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData>'
+           b'<enc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/>'
+           b'<enc:CipherData><enc:CipherReference URI="OEBPS/ch1.xhtml"/></enc:CipherData>'
+           b"</enc:EncryptedData></encryption>")
+    path = simple_book(tmp_path / "b.epub", [("One", "<p>x</p>")], extra_files={"META-INF/encryption.xml": enc})
+    with pytest.raises(BookError, match="DRM"):
+        load_book(path)
+
+
+# --- XML attacks ----------------------------------------------------------------------------------------
+
+def test_undefined_and_html_entities(tmp_path):
+    path = simple_book(tmp_path / "b.epub", [("One", "<p>Caf&eacute;&nbsp;au lait &bogus; &amp; tea&hellip;</p>")])
+    text = load_book(path).sentences()[0].text
+    assert text == "Café au lait & tea…"
+
+
+def test_external_entities_are_never_resolved(tmp_path, secret_file):
+    uri = secret_file.as_uri()
+    prolog = f'<?xml version="1.0"?>\n<!DOCTYPE html [<!ENTITY xxe SYSTEM "{uri}"><!ENTITY % p SYSTEM "{uri}"> %p;]>'
+    opf_prolog = f'<?xml version="1.0"?>\n<!DOCTYPE package [<!ENTITY xxe SYSTEM "{uri}">]>'
+    path = build_epub(tmp_path / "b.epub", EpubSpec(
+        docs=[Doc("a.xhtml", "<h1>&xxe;</h1><p>Before &xxe; after.</p>", prolog=prolog)],
+        toc=[("A &amp; B", "a.xhtml")],
+        opf_prolog=opf_prolog, title_xml="Title &xxe;",
+    ))
+    book = _timed_load(path)
+    assert not isinstance(book, BookError)
+    text = _all_text(book)
+    assert SECRET not in text and "Before after." in text
+    assert book.metadata.title.startswith("Title")
+
+
+def test_external_dtd_and_xinclude_ignored(tmp_path, secret_file):
+    prolog = f'<?xml version="1.0"?>\n<!DOCTYPE html SYSTEM "{secret_file.as_uri()}">'
+    body = (f'<p>Safe text here.</p><xi:include xmlns:xi="http://www.w3.org/2001/XInclude" '
+            f'href="{secret_file.as_uri()}" parse="text"/>')
+    path = build_epub(tmp_path / "b.epub", EpubSpec(docs=[Doc("a.xhtml", body, prolog=prolog)]))
+    assert SECRET not in _all_text(load_book(path))
+
+
+def test_billion_laughs(tmp_path):
+    entities = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
+    )
+    prolog = f'<?xml version="1.0"?>\n<!DOCTYPE html [{entities}]>'
+    path = build_epub(tmp_path / "b.epub", EpubSpec(
+        docs=[Doc("a.xhtml", "<p>Start &lol9; end.</p>", prolog=prolog)],
+        opf_prolog=f'<?xml version="1.0"?>\n<!DOCTYPE package [{entities}]>', title_xml="T &lol9;",
+    ))
+    book = _timed_load(path)
+    assert not isinstance(book, BookError)
+    assert "lol" not in _all_text(book)
+
+
+def test_unterminated_doctype(tmp_path):
+    prolog = '<?xml version="1.0"?>\n<!DOCTYPE html [<!ENTITY a "b"'
+    path = build_epub(tmp_path / "b.epub", EpubSpec(docs=[Doc("a.xhtml", "<p>Still readable.</p>", prolog=prolog)]))
+    assert "Still readable." in _all_text(_timed_load(path))
+
+
+def test_deep_nesting(tmp_path):
+    body = "<div>" * 50_000 + "deep text" + "</div>" * 50_000 + "<p>Shallow text is here.</p>"
+    path = simple_book(tmp_path / "b.epub", [("Deep", body)])
+    result = _timed_load(path)
+    assert isinstance(result, BookError) or "Shallow text is here." in _all_text(result) or result.sentences()
+
+
+# --- ZIP attacks ----------------------------------------------------------------------------------------
+
+def test_zip_bomb_member_is_not_inflated(tmp_path):
+    path = _good_epub(tmp_path / "b.epub")
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("OEBPS/bomb.xhtml", b"\0" * (200 * 1024 * 1024))
+    spec_bomb = path.read_bytes()
+    assert len(spec_bomb) < 1_000_000
+    # Point the spine at the bomb too: it must be skipped, the rest read.
+    book = _timed_load(path)
+    assert not isinstance(book, BookError) and len(book.chapters) == 2
+
+
+def test_zip_bomb_as_chapter(tmp_path):
+    path = build_epub(tmp_path / "b.epub", EpubSpec(
+        docs=[Doc("a.xhtml", "<p>Readable.</p>"), Doc("bomb.xhtml", "<p>x</p>")],
+        toc=[("A", "a.xhtml"), ("Bomb", "bomb.xhtml")],
+        extra_files={"OEBPS/bomb.xhtml": b"<p>" + b" " * (100 * 1024 * 1024) + b"</p>"},
+    ))
+    book = _timed_load(path)
+    assert not isinstance(book, BookError) and [c.title for c in book.chapters] == ["A"]
+
+
+def _patch_sizes(data: bytes, name: bytes, new_size: int) -> bytes:
+    """Make a member's headers lie about its uncompressed size (as a crafted bomb would)."""
+    out = bytearray(data)
+    pos = out.find(b"PK\x03\x04" + b"\x14\x00")
+    while pos != -1:
+        name_len = struct.unpack_from("<H", out, pos + 26)[0]
+        if out[pos + 30 : pos + 30 + name_len] == name:
+            struct.pack_into("<I", out, pos + 22, new_size)
+        pos = out.find(b"PK\x03\x04", pos + 4)
+    pos = out.find(b"PK\x01\x02")
+    while pos != -1:
+        name_len = struct.unpack_from("<H", out, pos + 28)[0]
+        if out[pos + 46 : pos + 46 + name_len] == name:
+            struct.pack_into("<I", out, pos + 24, new_size)
+        pos = out.find(b"PK\x01\x02", pos + 4)
+    return bytes(out)
+
+
+def test_zip_bomb_with_lying_header(tmp_path):
+    path = build_epub(tmp_path / "b.epub", EpubSpec(
+        docs=[Doc("a.xhtml", "<p>Readable.</p>"), Doc("liar.xhtml", "<p>x</p>")],
+        toc=[("A", "a.xhtml"), ("Liar", "liar.xhtml")],
+        extra_files={"OEBPS/liar.xhtml": b"<p>" + b"a" * (100 * 1024 * 1024) + b"</p>"},
+    ))
+    path.write_bytes(_patch_sizes(path.read_bytes(), b"OEBPS/liar.xhtml", 2000))
+    book = _timed_load(path)
+    assert not isinstance(book, BookError) and [c.title for c in book.chapters] == ["A"]
+
+
+def test_path_traversal_names(tmp_path, secret_file):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    evil = b'<html xmlns="http://www.w3.org/1999/xhtml"><body><p>EVIL TEXT</p></body></html>'
+    path = build_epub(tmp_path / "b.epub", EpubSpec(
+        docs=[Doc("a.xhtml", "<p>Good text.</p>")],
+        extra_files={"../../evil.xhtml": evil, "/abs/evil.xhtml": evil, "OEBPS/../../evil2.xhtml": evil},
+        extra_manifest=(
+            '<item id="e1" href="../../evil.xhtml" media-type="application/xhtml+xml"/>'
+            f'<item id="e2" href="{secret_file}" media-type="application/xhtml+xml"/>'
+            '<item id="e3" href="../../../../../../../../etc/hostname" media-type="application/xhtml+xml"/>'
+        ),
+        extra_spine='<itemref idref="e1"/><itemref idref="e2"/><itemref idref="e3"/>',
+    ))
+    before = set(os.listdir(tmp_path))
+    book = load_book(path)
+    text = _all_text(book)
+    assert "EVIL" not in text and SECRET not in text and "Good text." in text
+    assert set(os.listdir(tmp_path)) == before  # nothing was extracted anywhere
+
+
+def test_too_many_members(tmp_path):
+    path = _good_epub(tmp_path / "b.epub")
+    with zipfile.ZipFile(path, "a") as zf:
+        for i in range(10_050):
+            zf.writestr(f"junk/{i}", b"")
+    with pytest.raises(BookError, match="too many"):
+        load_book(path)
+
+
+# --- size and time, in a fresh process so that peak memory is the parse's own ---------------------------
+
+_PROBE = textwrap.dedent("""
+    import json, re, sys, time
+    from reader_app.books import BookError, load_book
+
+    def high_water_mb():  # VmHWM: this process's own peak (ru_maxrss would include the forking parent's)
+        status = open("/proc/self/status").read()
+        return int(re.search(r"VmHWM:\\s+(\\d+)", status).group(1)) / 1024
+
+    load_book(sys.argv[1])  # warm up: imports and the language model
+    base = high_water_mb()
+    start, cpu = time.perf_counter(), time.process_time()
+    try:
+        book = load_book(sys.argv[2]); outcome = f"{len(book.chapters)} chapters, {book.sentence_count()} sentences"
+    except BookError as exc:
+        outcome = f"BookError: {exc}"
+    print(json.dumps({"seconds": time.process_time() - cpu, "wall": time.perf_counter() - start,
+                      "peak_mb": high_water_mb(), "base_mb": base, "outcome": outcome}))
+""")
+
+
+def _probe(tmp_path: Path, target: Path) -> dict:
+    warm = tmp_path / "warm.txt"
+    warm.write_text("Chapter 1\n\nA warm-up sentence in English, long enough to detect.\n", encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(warm), str(target)], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="measures memory via /proc")
+
+
+@needs_proc
+@pytest.mark.slow
+def test_20mb_single_line_txt(tmp_path):
+    words = "lorem ipsum dolor sit amet, consectetur adipiscing elit. Sed do eiusmod tempor; incididunt ut labore "
+    path = tmp_path / "huge.txt"
+    path.write_text(words * (20 * 1024 * 1024 // len(words)), encoding="utf-8")
+    result = _probe(tmp_path, path)
+    assert result["seconds"] < 2.0, result
+    assert result["peak_mb"] - result["base_mb"] < 500, result
+
+
+@needs_proc
+@pytest.mark.slow
+def test_20mb_single_line_without_spaces(tmp_path):
+    path = tmp_path / "blob.txt"
+    path.write_bytes(b"x" * (20 * 1024 * 1024))
+    result = _probe(tmp_path, path)
+    assert result["seconds"] < 2.0, result
+    assert result["peak_mb"] - result["base_mb"] < 500, result
+
+
+@needs_proc
+@pytest.mark.slow
+def test_zip_bomb_memory(tmp_path):
+    path = build_epub(tmp_path / "b.epub", EpubSpec(
+        docs=[Doc("a.xhtml", "<p>Readable.</p>")], toc=[("A", "a.xhtml")],
+        extra_files={f"OEBPS/bomb{i}.xhtml": b"\0" * (30 * 1024 * 1024) for i in range(4)},
+        extra_manifest="".join(
+            f'<item id="b{i}" href="bomb{i}.xhtml" media-type="application/xhtml+xml"/>' for i in range(4)
+        ),
+        extra_spine="".join(f'<itemref idref="b{i}"/>' for i in range(4)),
+    ))
+    result = _probe(tmp_path, path)
+    assert result["seconds"] < 2.0, result
+    assert result["peak_mb"] - result["base_mb"] < 500, result
