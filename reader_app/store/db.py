@@ -20,6 +20,12 @@ from reader_app.store.errors import StoreError, translated
 
 BUSY_TIMEOUT_MS = 30_000
 
+# sqlite-utils 3.x table methods commit with `with conn:`, which would end our BEGIN IMMEDIATE transactions
+# halfway; 4.0 made them nest as savepoints (Database.atomic). Fail at import rather than corrupt atomicity.
+if not hasattr(sqlite_utils.Database, "atomic"):
+    raise ImportError("reader_app.store needs sqlite-utils >= 4.0 (transaction-safe table methods); "
+                      "upgrade it: pip install 'sqlite-utils>=4.0'")
+
 
 class ThreadConnections:
     """Hands each thread its own sqlite-utils Database on `path`; close() closes them all."""

@@ -107,3 +107,23 @@ def test_unreadable_book_is_a_clear_error(cli, capsys, tmp_path):
     junk.write_bytes(b"x" * 5000)
     assert cli(str(junk)) == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_with_the_real_book_loader(tmp_path, capsys):
+    books = pytest.importorskip("reader_app.books")
+    if not hasattr(books, "load_book"):
+        pytest.skip("reader_app.books.load_book not available")
+    txt = tmp_path / "novel.txt"
+    txt.write_text("Chapter 1\n\nIt was a dark night. The wind howled.\n\nShe waited by the door.\n", encoding="utf-8")
+    book = books.load_book(txt)
+    data_dir = tmp_path / "data"
+    with Library(data_dir) as lib, lib.open_book_cache(book) as cache:
+        first = book.sentences()[0]
+        cache.put_clip(ClipKey.build(first.text, "v", "m"), noise_clip(1.5), sentence_id=first.id)
+    parser = argparse.ArgumentParser(prog="reader-app")
+    add_cache_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["cache", str(txt), "--check", "--json", "--data-dir", str(data_dir)])
+    assert args.func(args) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["sentences"] == book.sentence_count() and data["clips"] == 1 and data["ok"] is True
+    assert data["audio_seconds"] == 1.5
