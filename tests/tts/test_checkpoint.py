@@ -18,6 +18,7 @@ def _load(folder: Path):
     qwen_tts = import_qwen_tts()
     import torch
 
+    torch.set_num_threads(1)  # a busy 2-core machine runs tiny models much faster on one thread
     return qwen_tts.Qwen3TTSModel.from_pretrained(str(folder), dtype=torch.float32)
 
 
