@@ -1,0 +1,34 @@
+"""Pure helpers: the runaway frame budget and edge-silence trimming."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reader_app.tts.budget import FRAME_RATE, HARD_CAP_FRAMES, frame_budget, max_new_tokens, spoken_length
+from reader_app.tts.trim import trim_silence
+
+
+def test_budget_covers_slow_speech_but_stops_runaways() -> None:
+    sentence = "It was the best of times, it was the worst of times, it was the age of wisdom."
+    frames = frame_budget(sentence)
+    natural_s = len(sentence) / 14  # an ordinary narrator, ~14 characters a second
+    assert frames / FRAME_RATE > 2.5 * natural_s  # never cuts real speech
+    assert frames / FRAME_RATE < 60  # a runaway stops within a minute, not after 11
+    assert frame_budget("x" * 100_000) == HARD_CAP_FRAMES
+    assert max_new_tokens(10) == 11
+
+
+def test_cjk_counts_per_character() -> None:
+    assert spoken_length("你好世界") >= 3 * spoken_length("abcd") - 1e-9
+    assert frame_budget("今天天气很好。") > frame_budget("Today.")
+
+
+def test_trim_keeps_speech_and_a_short_pad() -> None:
+    sr = 24_000
+    tone = 0.5 * np.sin(np.arange(sr) / 5).astype(np.float32)
+    padded = np.concatenate([np.zeros(sr, np.float32), tone, np.zeros(sr // 2, np.float32)])
+    trimmed = trim_silence(padded, sr)
+    assert sr <= trimmed.size <= sr + 2 * int(0.04 * sr) + 480
+    silent = np.zeros(sr, np.float32)
+    assert trim_silence(silent, sr) is silent  # nothing to keep: unchanged
+    assert trim_silence(np.zeros(0, np.float32), sr).size == 0
