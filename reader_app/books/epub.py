@@ -193,10 +193,11 @@ def _toc(book: epub.EpubBook, archive: SafeZip, opf_dir: str) -> list[TocEntry]:
 def _chapters(archive: SafeZip, spine: list[str], toc: list[TocEntry], missing: list[str]) -> list[RawChapter]:
     in_spine = set(spine)
     by_path: dict[str, list[TocEntry]] = {}
-    seen: set[tuple[str, str | None]] = set()
+    seen: set[tuple[str, str | None, str]] = set()
     for entry in toc:
-        if entry.path in in_spine and (entry.path, entry.fragment) not in seen:
-            seen.add((entry.path, entry.fragment))
+        key = (entry.path, entry.fragment, entry.title)
+        if entry.path in in_spine and key not in seen:
+            seen.add(key)
             by_path.setdefault(entry.path, []).append(entry)
     chapters: list[RawChapter] = []
     current: RawChapter | None = None

@@ -35,7 +35,7 @@ _EXTRA_ABBREVIATIONS: dict[str, frozenset[str]] = {
 _INITIAL = re.compile(r"\(?[A-ZА-Я]\.")  # a lone initial such as "J." or "Г."
 # Closing quotes/brackets that a segmenter sometimes leaves at the start of the next sentence.
 _CLOSER_CHARS = "”’」』）)]】》〉»\"'"
-_LEADING_CLOSERS = re.compile(r"^([”’」』）)\]】》〉»\"']+)\s*")
+_LEADING_CLOSERS = re.compile(r"^([”’」』）)\]】》〉»\"']+?)(?=[^\"']|$)\s*")
 # Japanese quotative particles after a closing bracket: 「…。」と彼は言った is one sentence.
 _JA_QUOTE_TAIL = re.compile(r"^(?:と|って|とか|など)")
 # Clause boundaries where a long sentence may be cut, ranked (1 is best). A plain character class keeps
@@ -70,14 +70,13 @@ def _fix_boundaries(parts: list[str], code: str) -> list[str]:
     out: list[str] = []
     for part in parts:
         if out:
-            if part[0] in _CLOSER_CHARS:
+            if part[0] in _CLOSER_CHARS and _closes_previous(out[-1], part[0]):
+                # Give a stray closing quote back to the sentence it closes.
                 closers = _LEADING_CLOSERS.match(part)
-                if closers and not part[closers.end() :].startswith(("'", '"')):
-                    # Give a stray closing quote back to the sentence it closes.
-                    out[-1] += closers.group(1)
-                    part = part[closers.end() :]
-                    if not part:
-                        continue
+                out[-1] += closers.group(1)
+                part = part[closers.end() :]
+                if not part:
+                    continue
             previous = out[-1]
             # Cheap tests first: this runs once per sentence of the book.
             if (previous[-1] == "." and _ends_in_abbreviation(previous, part, abbreviations)) or (
@@ -87,6 +86,12 @@ def _fix_boundaries(parts: list[str], code: str) -> list[str]:
                 continue
         out.append(part)
     return out
+
+
+def _closes_previous(previous: str, quote: str) -> bool:
+    # A straight quote may open the next sentence as well as close this one: it closes only if this
+    # sentence has an odd number of them.
+    return quote not in "\"'" or previous.count(quote) % 2 == 1
 
 
 def _ends_in_abbreviation(previous: str, part: str, abbreviations: frozenset[str]) -> bool:

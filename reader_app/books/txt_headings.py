@@ -88,4 +88,5 @@ def is_subtitle(line: str) -> bool:
     """A short title line right after a bare "CHAPTER I" heading, e.g. "Down the Rabbit-Hole"."""
     if not line or len(line) > 70 or "\n" in line:
         return False
-    return not line.rstrip().endswith((".", "!", "?", ",", ";", ":", '"', "”", "’")) and not is_heading(line)
+    ends = (".", "!", "?", ",", ";", ":", '"', "”", "’", "。", "！", "？", "…", "；", "，", "」", "』", "»")
+    return not line.rstrip().endswith(ends) and not is_heading(line)
