@@ -60,6 +60,7 @@ class BookCache:
         self._bytes_lock = threading.Lock()
         self._title_cache: str | None = None
         self._audio_bytes = 0  # running total, for a cheap limit check after each put
+        self._evict_floor = 0
         self.audio_bytes()
 
     # --- metadata and sentences ---------------------------------------------------------------------------
@@ -174,8 +175,10 @@ class BookCache:
         self._add_bytes(added)
         # The clip is stored: from here on, failures are logged, so put_clip raises only when it did not store.
         try:
-            if self.max_bytes is not None and self._audio_bytes > self.max_bytes:
-                self.evict(self.max_bytes)
+            if self.max_bytes is not None and self._audio_bytes > max(self.max_bytes, self._evict_floor):
+                if self.evict(self.max_bytes) == 0:
+                    # Only protected clips left: retry after some growth (1 %, at least 256 KB), not every clip.
+                    self._evict_floor = self._audio_bytes + max(self.max_bytes // 100, 256 * 1024)
             if self._on_put is not None:
                 self._on_put(self, added)
         except StoreError as exc:

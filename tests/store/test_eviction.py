@@ -144,3 +144,21 @@ def test_clear_book_audio_via_library(tmp_path):
     assert lib.clear_book_audio("0" * 64) == 0
     assert lib.total_cache_bytes() > 0
     lib.close()
+
+
+def test_everything_protected_keeps_the_clips_and_does_not_rescan_every_put(tmp_path, monkeypatch):
+    lib = Library(tmp_path)
+    book = make_book(n_chapters=1, per_chapter=30)
+    lib.add_book(book)
+    lib.save_position(book.fingerprint, Position(book.sentences()[0].id))
+    with lib.open_book_cache(book) as cache:
+        keys = fill(cache, book, seconds=0.2)  # all 30 sentences are inside the window
+        cache.max_bytes = cache.audio_bytes() // 2
+        calls = []
+        original = cache.evict
+        monkeypatch.setattr(cache, "evict", lambda *a, **k: calls.append(1) or original(*a, **k))
+        for i, s in enumerate(book.sentences()[:5]):
+            cache.put_clip(ClipKey.build(s.text, "v2", "m"), noise_clip(0.01, seed=i), sentence_id=s.id)
+        assert len(calls) == 1  # tried once, then waits for more growth
+        assert cache.cached_digests(keys.values()) == {k.digest for k in keys.values()}
+    lib.close()
