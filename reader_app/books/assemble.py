@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 from .model import Chapter, Sentence
 from .segment import split_sentences
 
 _blake2b = hashlib.blake2b
+_SPEAKABLE = re.compile(r"[^\W_]")  # a letter or digit, in any script
 ID_DIGEST_BYTES = 8  # 16 hex characters: collisions are negligible within one book
 
 
@@ -39,6 +41,8 @@ def build_chapters(raw: list[RawChapter], lang: str | None, untitled: str = "Cha
         sentences: list[Sentence] = []
         paragraph_index = 0
         for paragraph in chapter.paragraphs:
+            if not _SPEAKABLE.search(paragraph):
+                continue  # "* * *" scene breaks, lone dashes or ellipses: nothing to say
             texts = split_sentences(paragraph, lang)
             if not texts:
                 continue
