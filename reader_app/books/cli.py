@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -31,11 +32,16 @@ def run_parse(args: argparse.Namespace) -> int:
     except BookError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    if getattr(args, "json", False):
-        json.dump(book_to_json(book), sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(book_summary(book))
+    try:
+        if getattr(args, "json", False):
+            json.dump(book_to_json(book), sys.stdout, ensure_ascii=False, indent=1)
+            sys.stdout.write("\n")
+        else:
+            sys.stdout.write(book_summary(book))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error. Stop Python's own flush at exit failing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

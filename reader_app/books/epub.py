@@ -107,11 +107,11 @@ def parse_epub(data: bytes) -> ParsedEpub:
         except Exception as exc:  # noqa: BLE001 - ebooklib raises anything from KeyError to AttributeError
             raise BookError(f"This EPUB is damaged: its package document could not be read ({_why(exc)}).") from None
         opf_dir = reader.opf_dir
-        spine = _spine_paths(book, opf_dir)
+        spine = _spine_documents(book, opf_dir)
         if not spine:
             raise BookError("This EPUB has no readable chapters: its reading order (spine) is empty.")
-        toc = _toc(book, archive, opf_dir)
-        chapters = _chapters(archive, spine, toc, reader.missing)
+        toc = _toc(book, opf_dir)
+        chapters = _chapters(spine, toc)
         title = _first_meta(book, "title")
         cover, cover_type = _cover(book, archive, opf_dir)
         return ParsedEpub(
@@ -156,9 +156,10 @@ def _first_meta(book: epub.EpubBook, name: str) -> str | None:
     return None
 
 
-def _spine_paths(book: epub.EpubBook, opf_dir: str) -> list[str]:
-    """Archive paths of the linear content documents, in reading order; missing items are skipped."""
-    paths: list[str] = []
+def _spine_documents(book: epub.EpubBook, opf_dir: str) -> dict[str, bytes]:
+    """Archive path -> (defused) content of the linear content documents, in reading order. Items that
+    are missing from the manifest or the archive are skipped."""
+    documents: dict[str, bytes] = {}
     for entry in book.spine:
         idref, linear = (entry if isinstance(entry, tuple) else (entry, "yes"))[:2]
         item = book.get_item_with_id(idref)
@@ -168,12 +169,12 @@ def _spine_paths(book: epub.EpubBook, opf_dir: str) -> list[str]:
         if item.media_type not in _HTML_TYPES and not name.lower().endswith((".xhtml", ".html", ".htm", ".xht")):
             continue
         path = posixpath.normpath(posixpath.join(opf_dir, name))
-        if path not in paths:
-            paths.append(path)
-    return paths
+        if item.content and path not in documents:  # empty: the archive lacks it (see _Reader.read_file)
+            documents[path] = item.content
+    return documents
 
 
-def _toc(book: epub.EpubBook, archive: SafeZip, opf_dir: str) -> list[TocEntry]:
+def _toc(book: epub.EpubBook, opf_dir: str) -> list[TocEntry]:
     """Nav document first (EPUB 3), else NCX (EPUB 2). Items found by manifest properties/media type."""
     for item in book.get_items():
         if isinstance(item, epub.EpubNav):
@@ -190,7 +191,7 @@ def _toc(book: epub.EpubBook, archive: SafeZip, opf_dir: str) -> list[TocEntry]:
     return []
 
 
-def _chapters(archive: SafeZip, spine: list[str], toc: list[TocEntry], missing: list[str]) -> list[RawChapter]:
+def _chapters(spine: dict[str, bytes], toc: list[TocEntry]) -> list[RawChapter]:
     in_spine = set(spine)
     by_path: dict[str, list[TocEntry]] = {}
     seen: set[tuple[str, str | None, str]] = set()
@@ -201,14 +202,11 @@ def _chapters(archive: SafeZip, spine: list[str], toc: list[TocEntry], missing: 
             by_path.setdefault(entry.path, []).append(entry)
     chapters: list[RawChapter] = []
     current: RawChapter | None = None
-    for number, path in enumerate(spine, start=1):
-        try:
-            data = archive.read(path)
-        except KeyError:
-            missing.append(path)
-            continue
+    for number, (path, data) in enumerate(spine.items(), start=1):
         entries = by_path.get(path, [])
         doc = extract(data, {e.fragment for e in entries if e.fragment})
+        if doc.is_link_list() and not entries:
+            continue  # an HTML table of contents in the reading order: nothing to narrate
         if not by_path:
             # No usable TOC: every spine document is a chapter, named by its own heading.
             chapters.append(RawChapter(_doc_title(doc, number), doc.paragraphs))
@@ -263,8 +261,11 @@ def _doc_title(doc: DocText, number: int) -> str:
 
 def _cover(book: epub.EpubBook, archive: SafeZip, opf_dir: str) -> tuple[bytes | None, str | None]:
     candidates: list[epub.EpubItem] = [i for i in book.get_items() if isinstance(i, epub.EpubCover)]
-    for _, attrs in _opf_meta(book, "cover"):
-        item = book.get_item_with_id((attrs or {}).get("content", ""))
+    # ebooklib files <meta name="cover" content="..."/> under "meta" (or "cover", depending on version).
+    metas = _opf_meta(book, "cover") + [m for m in _opf_meta(book, "meta") if (m[1] or {}).get("name") == "cover"]
+    for _, attrs in metas:
+        ref = (attrs or {}).get("content", "")
+        item = book.get_item_with_id(ref) or book.get_item_with_href(ref)  # an id, or (wrongly) a path
         if item is not None:
             candidates.append(item)
     candidates += [

@@ -49,6 +49,12 @@ class DocText:
     anchors: dict[str, int] = field(default_factory=dict)  # element id -> index of the paragraph it opens
     first_heading: str | None = None
     title: str | None = None
+    text_chars: int = 0
+    link_chars: int = 0  # of which inside <a href>
+
+    def is_link_list(self) -> bool:
+        """Mostly links (an HTML table of contents or index), not prose."""
+        return len(self.paragraphs) >= 3 and self.link_chars >= 0.6 * self.text_chars
 
 
 def extract(data: bytes, wanted_ids: frozenset[str] | set[str] = frozenset()) -> DocText:
@@ -61,6 +67,7 @@ def extract(data: bytes, wanted_ids: frozenset[str] | set[str] = frozenset()) ->
     buffer: list[str] = []
     heading_buffer_start = 0
     skipped: etree._Element | None = None
+    link_depth = 0
 
     def flush() -> None:
         if buffer:
@@ -88,22 +95,36 @@ def extract(data: bytes, wanted_ids: frozenset[str] | set[str] = frozenset()) ->
                 buffer.append(" ")
             if tag in _HEADINGS:
                 heading_buffer_start = len(doc.paragraphs)
+            if tag == "a" and el.get("href"):
+                link_depth += 1
             if el.text:
                 buffer.append(el.text)
+                _count(doc, el.text, link_depth)
         elif el is skipped:
             skipped = None
             if el.tail:
                 buffer.append(el.tail)
+                _count(doc, el.tail, link_depth)
         else:
             if tag in _BLOCKS:
                 flush()
             if tag in _HEADINGS:
                 if doc.first_heading is None and len(doc.paragraphs) > heading_buffer_start:
                     doc.first_heading = doc.paragraphs[heading_buffer_start]
+            if tag == "a" and el.get("href"):
+                link_depth -= 1
             if el.tail:
                 buffer.append(el.tail)
+                _count(doc, el.tail, link_depth)
     flush()
     return doc
+
+
+def _count(doc: DocText, text: str, link_depth: int) -> None:
+    size = len(text.strip())
+    doc.text_chars += size
+    if link_depth > 0:
+        doc.link_chars += size
 
 
 def _local(tag: object) -> str | None:

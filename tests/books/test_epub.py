@@ -185,3 +185,27 @@ def test_percent_encoded_hrefs(tmp_path):
             zf.writestr(n, d)
     book = load_book(path)
     assert [c.title for c in book.chapters] == ["Spaced"]
+
+
+def test_html_table_of_contents_page_is_not_read(tmp_path):
+    toc_page = "<h1>Contents</h1>" + "".join(f'<p><a href="c{i}.xhtml">Chapter {i}</a></p>' for i in (1, 2, 3))
+    docs = [Doc("toc.xhtml", toc_page)] + [Doc(f"c{i}.xhtml", f"<p>Text of chapter {i}.</p>") for i in (1, 2, 3)]
+    spec = EpubSpec(docs=docs, toc=[(f"Chapter {i}", f"c{i}.xhtml") for i in (1, 2, 3)], version="2.0")
+    book = load_book(build_epub(tmp_path / "b.epub", spec))
+    assert [c.title for c in book.chapters] == ["Chapter 1", "Chapter 2", "Chapter 3"]
+
+
+def test_cover_meta_naming_a_path(tmp_path):
+    spec = EpubSpec(docs=[Doc("a.xhtml", "<p>Text here.</p>")], toc=[("A", "a.xhtml")], version="2.0",
+                    extra_files={"OEBPS/images/front.png": PNG},
+                    extra_manifest='<item id="img1" href="images/front.png" media-type="image/png"/>')
+    path = build_epub(tmp_path / "b.epub", spec)
+    import zipfile
+    with zipfile.ZipFile(path) as zf:
+        files = {n: zf.read(n) for n in zf.namelist()}
+    files["OEBPS/content.opf"] = files["OEBPS/content.opf"].replace(
+        b"</metadata>", b'<meta name="cover" content="images/front.png"/></metadata>')
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, d in files.items():
+            zf.writestr(n, d)
+    assert load_book(path).metadata.cover_image == PNG
