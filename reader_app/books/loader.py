@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ _UNSUPPORTED_MAGIC = {
     b"\x7fELF": "a program",
 }
 LANGUAGE_SAMPLE_CHARS = 20_000
+_log = logging.getLogger(__name__)
 
 
 def load_book(path: str | Path) -> Book:
@@ -37,6 +39,19 @@ def load_book(path: str | Path) -> Book:
     data = _read(path)
     fingerprint = hashlib.sha256(data).hexdigest()
     kind = _sniff(path, data)
+    try:
+        return _parse(path, data, fingerprint, kind)
+    except BookError:
+        raise
+    except MemoryError:
+        raise BookError(f"“{path.name}” is too large to read with the memory available.") from None
+    except Exception as exc:  # noqa: BLE001 - a malformed book must never crash the app
+        # Any other failure is a bug to fix, but the user still gets a clear message instead of a crash.
+        _log.exception("unexpected error while parsing %s", path)
+        raise BookError(f"“{path.name}” could not be read ({type(exc).__name__}: {exc}).") from None
+
+
+def _parse(path: Path, data: bytes, fingerprint: str, kind: str) -> Book:
     if kind == "epub":
         parsed = parse_epub(data)
         raw, title, authors, meta_lang = parsed.chapters, parsed.title, parsed.authors, parsed.language

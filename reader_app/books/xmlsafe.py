@@ -45,6 +45,8 @@ def decode_markup(data: bytes) -> str:
 def defuse(text: str) -> str:
     """Remove the XML declaration and DOCTYPE; make every entity reference harmless."""
     text = _XML_DECL.sub("", text, count=1)
+    if text.lstrip()[:5].lower() == "<?xml":  # a damaged declaration: lxml refuses str input that has one
+        text = text[text.find(">") + 1 :] if ">" in text[:1024] else text.lstrip()[5:]
     opened = _DOCTYPE_OPEN.search(text, 0, 4096 if len(text) > 4096 else len(text))
     if opened is not None:
         match = _DOCTYPE.match(text, opened.start())
@@ -98,7 +100,7 @@ def parse_markup(data: bytes) -> etree._Element | None:
         return None
     try:
         root = etree.fromstring(text, safe_xml_parser())
-    except etree.XMLSyntaxError:
+    except (etree.XMLSyntaxError, ValueError):
         root = None
     if root is None or _looks_truncated(root, text):
         html_parser = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, huge_tree=False)

@@ -209,3 +209,32 @@ def test_cover_meta_naming_a_path(tmp_path):
         for n, d in files.items():
             zf.writestr(n, d)
     assert load_book(path).metadata.cover_image == PNG
+
+
+def test_epub_written_by_ebooklib(tmp_path):
+    from ebooklib import epub
+
+    book = epub.EpubBook()
+    book.set_identifier("id123")
+    book.set_title("Le Petit Livre")
+    book.set_language("fr")
+    book.add_author("Auteur Un")
+    book.set_cover("cover.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64)
+    chapters = []
+    for i in range(1, 4):
+        c = epub.EpubHtml(title=f"Chapitre {i}", file_name=f"chap_{i}.xhtml", lang="fr")
+        c.content = f"<h1>Chapitre {i}</h1><p>M. Dupont est arrivé. Il a dit bonjour au numéro {i}.</p>"
+        book.add_item(c)
+        chapters.append(c)
+    book.toc = [epub.Link(f"chap_{i}.xhtml", f"Chapitre {i}", f"c{i}") for i in range(1, 4)]
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    book.spine = ["nav", *chapters]
+    path = tmp_path / "ebooklib.epub"
+    epub.write_epub(str(path), book)
+    parsed = load_book(path)
+    assert parsed.metadata.title == "Le Petit Livre" and parsed.metadata.authors == ("Auteur Un",)
+    assert parsed.tts_language == "French" and parsed.metadata.cover_media_type == "image/jpeg"
+    assert [c.title for c in parsed.chapters] == ["Chapitre 1", "Chapitre 2", "Chapitre 3"]
+    assert [s.text for s in parsed.chapters[0].sentences] == [
+        "Chapitre 1", "M. Dupont est arrivé.", "Il a dit bonjour au numéro 1."]

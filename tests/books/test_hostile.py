@@ -392,3 +392,44 @@ def test_zip_bomb_memory(tmp_path):
     result = _probe(tmp_path, path)
     assert result["seconds"] < 2.0, result
     assert result["peak_mb"] - result["base_mb"] < 500, result
+
+
+def test_fuzzed_epubs_give_a_book_or_a_clean_error(tmp_path, caplog):
+    """Random damage to the markup and the archive of the sample book: never an unexpected exception."""
+    import io
+    import random
+
+    sample = REPO / "resources" / "sample_book.epub"
+    with zipfile.ZipFile(sample) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    markup = [n for n in members if n.endswith(("xhtml", "opf", "ncx", "xml"))]
+    inserts = [b"<", b">", b"&", b"<!DOCTYPE x [<!ENTITY a 'b'>]>", b"\x00", b"]]>", b"<div>", b"</p>", b"&a;"]
+    rng = random.Random(1234)
+    path = tmp_path / "fuzz.epub"
+    for _ in range(60):
+        files = dict(members)
+        name = rng.choice(markup)
+        data = bytearray(files[name])
+        for _ in range(rng.randint(1, 30)):
+            if not data:
+                break
+            pos = rng.randrange(len(data))
+            op = rng.random()
+            if op < 0.4:
+                data[pos] = rng.randrange(256)
+            elif op < 0.7:
+                del data[pos : pos + rng.randint(1, 50)]
+            else:
+                data[pos:pos] = rng.choice(inserts)
+        files[name] = bytes(data)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as out:
+            for member, content in files.items():
+                out.writestr(member, content)
+        raw = bytearray(buffer.getvalue())
+        if rng.random() < 0.3:
+            raw[rng.randrange(len(raw))] = rng.randrange(256)
+        path.write_bytes(bytes(raw))
+        _timed_load(path)
+    # The loader's safety net logs any exception that is not a deliberate BookError: there must be none.
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
