@@ -17,6 +17,11 @@ _BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 DETECT_SAMPLE_BYTES = 256 * 1024  # charset detection on a prefix: enough evidence, bounded time
+_CJK_FALLBACKS = (
+    ("cp932", re.compile("[\u3040-\u30ff\u4e00-\u9fff\uff66-\uff9f]")),  # Shift_JIS: kana and kanji
+    ("cp949", re.compile("[\uac00-\ud7af]")),  # EUC-KR / UHC: hangul
+    ("gb18030", re.compile("[\u4e00-\u9fff]")),
+)
 _GARBAGE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 
 
@@ -59,9 +64,19 @@ def _detect(data: bytes) -> str:
         if newline > DETECT_SAMPLE_BYTES // 2:
             sample = sample[: newline + 1]
     best = from_bytes(sample).best()
-    if best is None:
-        raise BookError("This file is not a text book: its character encoding could not be recognised.")
-    return best.encoding
+    if best is not None:
+        return best.encoding
+    # Too little text for the detector (it happens with short CJK files): accept a CJK encoding that
+    # decodes strictly into that language's own script.
+    for encoding, script in _CJK_FALLBACKS:
+        try:
+            text = sample.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        letters = [c for c in text if c.isalpha()]
+        if letters and len(script.findall(text)) >= 0.6 * len(letters):
+            return encoding
+    raise BookError("This file is not a text book: its character encoding could not be recognised.")
 
 
 def _reject_garbage(text: str) -> None:

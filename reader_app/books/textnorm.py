@@ -14,6 +14,7 @@ _ODD_ASCII_SPACE = ("  ", "\t", "\n", "\r", "\x0b", "\x0c")
 CJK_CHARS = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 _CJK_GAP = re.compile(f"(?<=[{CJK_CHARS}]) (?=[{CJK_CHARS}])")
 _CJK_ANY = re.compile(f"[{CJK_CHARS}]")
+_SPACE_BEFORE_MARK = re.compile(r" +(?=[,.](?:\s|$))")
 # Transcribers' page markers such as "[Pg 12]" or "[Page 12]" in Gutenberg texts.
 _PAGE_MARK = re.compile(r"\[\s*(?:Pg|Page|p\.)\s*[0-9ivxlcdm]+\s*\]", re.IGNORECASE)
 
@@ -31,6 +32,9 @@ def clean_inline(text: str) -> str:
         text = " ".join(text.split())
     else:
         text = text.strip()
+    if " ," in text or " ." in text:
+        # A note mark removed from "word <sup>1</sup>, next" leaves "word , next".
+        text = _SPACE_BEFORE_MARK.sub("", text)
     if not plain and " " in text and _CJK_ANY.search(text):
         # Line wraps inside Chinese/Japanese text become spaces; they are not word gaps.
         text = _CJK_GAP.sub("", text)

@@ -14,7 +14,9 @@ from .txt_headings import heading_title, is_heading, is_subtitle
 _BLANK_LINE = re.compile(r"\n[ \t\u3000\u00a0]*\n+")
 CHUNK_CHARS = 60_000  # a book with no headings is cut into parts of about this size for navigation
 MIN_CHUNKED_CHARS = 100_000  # below this, a heading-less book stays one chapter
-_TITLE_LINE = re.compile(r"^[^\W\d_].{0,78}$")
+# Aozora Bunko markup in Japanese texts: 漢字《かんじ》 ruby readings, ｜ marking where a ruby base starts,
+# ［＃…］ editor's notes. The reading would be spoken twice; the notes are not text.
+_AOZORA = re.compile(r"《[^》\n]{0,40}》|［＃[^］\n]{0,200}］|｜")
 
 
 @dataclass
@@ -30,6 +32,8 @@ def parse_txt(data: bytes, fallback_title: str) -> ParsedText:
     text, encoding = decode_text(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text, fields = strip_gutenberg(text)
+    if "《" in text or "［＃" in text:
+        text = _AOZORA.sub("", text)
     blocks = _blocks(text)
     title = fields.get("title") or fallback_title
     chapters = _chapters(blocks, title)
