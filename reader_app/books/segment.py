@@ -51,6 +51,8 @@ _CLAUSE_RANK = {
 }
 _CLAUSE_BREAK = re.compile(r"(?<![\s\"“‘'(\[«„])[!?！？。…;:；：—–,，、)\]）」』”»]")
 _TRAILING_CLOSERS = frozenset("\"'”’)]）」』»")
+QUOTE_SPLIT_CHARS = 160  # units longer than this have the sentences inside their quoted speech split off
+_SPEECH_BREAK = re.compile(r"[!?]+[\"”’»)]*(?=\s+[\"“‘«(]?[A-ZÀ-ÞА-Я])")
 _WORD_CHAR = re.compile(r"\w")
 _CJK_CHAR = re.compile(f"[{CJK_CHARS}]")
 
@@ -68,8 +70,31 @@ def split_sentences(paragraph: str, lang: str | None) -> list[str]:
     limit = MAX_SENTENCE_CHARS_CJK if cjk else MAX_SENTENCE_CHARS
     bounded: list[str] = []
     for part in parts:
-        bounded.extend(split_long(part, limit) if len(part) > limit else (part,))
+        if len(part) > QUOTE_SPLIT_CHARS and not cjk:
+            pieces = _split_quoted_speech(part)
+        else:
+            pieces = [part]
+        for piece in pieces:
+            bounded.extend(split_long(piece, limit) if len(piece) > limit else (piece,))
     return _merge_tiny(bounded, limit, cjk)
+
+
+def _split_quoted_speech(part: str) -> list[str]:
+    """sentencex keeps quoted speech whole ("Well!" thought Alice, "after such a fall ... home! Why, ...").
+    In a long unit, cut after ! and ? that are followed by a capital: the sentences inside the quote.
+    Periods are left alone there, as they may end an abbreviation."""
+    if "!" not in part and "?" not in part:
+        return [part]
+    # The mark must follow a word ("bats?" not " ?!"); checked here, as a look-behind slows the scan.
+    cuts = [m.end() for m in _SPEECH_BREAK.finditer(part) if m.start() > 0 and part[m.start() - 1].isalnum()]
+    if not cuts:
+        return [part]
+    pieces, start = [], 0
+    for cut in cuts:
+        pieces.append(part[start:cut].strip())
+        start = cut
+    pieces.append(part[start:].strip())
+    return [p for p in pieces if p]
 
 
 def _fix_boundaries(parts: list[str], code: str) -> list[str]:

@@ -87,3 +87,16 @@ def test_text_without_any_break_is_hard_cut():
 def test_empty_and_whitespace():
     assert split_sentences("", "en") == []
     assert split_sentences("   ", None) == []
+
+
+def test_long_quoted_speech_is_split_at_its_sentences():
+    text = ('"Well!" thought Alice to herself, "after such a fall as this, I shall think nothing of tumbling down '
+            "stairs! How brave they'll all think me at home! Why, I wouldn't say anything about it, even if I fell "
+            'off the top of the house!"')
+    assert split_sentences(text, "en") == [
+        '"Well!" thought Alice to herself, "after such a fall as this, I shall think nothing of tumbling down stairs!',
+        "How brave they'll all think me at home!",
+        "Why, I wouldn't say anything about it, even if I fell off the top of the house!\"",
+    ]
+    short = '"Oh dear! Oh dear! I shall be late!" said the Rabbit.'
+    assert split_sentences(short, "en") == [short]  # short units stay whole
