@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-from functools import lru_cache
 
 # The language names Qwen3-TTS accepts, keyed by ISO 639-1.
 TTS_LANGUAGES: dict[str, str] = {
@@ -133,10 +132,16 @@ def _script_share(sample: str, family: str) -> float:
     return len(_FAMILY_CHARS[family].findall(sample)) / letters if letters else 0.0
 
 
-@lru_cache(maxsize=1)
-def _identifier():  # noqa: ANN202 - py3langid exports no type for it
-    # py3langid's model takes ~0.5 s to load: load once, lazily, and only for text that needs it.
-    with _identifier_lock:
-        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+_identifier_instance = None
 
-        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+def _identifier():  # noqa: ANN202 - py3langid exports no type for it
+    # py3langid's model takes ~0.5 s and ~120 MB to load: once per process, lazily, and only for text
+    # that needs it. Books may be parsed on worker threads, hence the lock.
+    global _identifier_instance
+    with _identifier_lock:
+        if _identifier_instance is None:
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            _identifier_instance = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        return _identifier_instance

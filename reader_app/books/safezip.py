@@ -63,7 +63,8 @@ class SafeZip:
         info = self._infos[real]
         self._read_total += info.file_size
         if self._read_total > MAX_TOTAL_READ_BYTES:
-            raise BookError("This EPUB is too large to read safely (its contents unpack to over 256 MB).")
+            limit = MAX_TOTAL_READ_BYTES // 2**20
+            raise BookError(f"This EPUB is too large to read safely (its text unpacks to over {limit} MB).")
         try:
             return self._read_bounded(info)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, NotImplementedError) as exc:

@@ -433,3 +433,20 @@ def test_fuzzed_epubs_give_a_book_or_a_clean_error(tmp_path, caplog):
         _timed_load(path)
     # The loader's safety net logs any exception that is not a deliberate BookError: there must be none.
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_too_much_text_in_total(tmp_path):
+    # Members each under the per-member limit and compressible only like text, but too many of them.
+    import random
+
+    rng = random.Random(5)
+    alphabet = "abcdefghijklmnopqrstuvwxyz     "
+    chunk = "".join(rng.choice(alphabet) for _ in range(1024 * 1024)).encode()
+    member = b"<html><body><p>" + chunk * 17 + b"</p></body></html>"  # 17 MB, deflates only ~2x
+    docs = [Doc(f"c{i}.xhtml", "<p>x</p>") for i in range(4)]
+    path = build_epub(tmp_path / "b.epub", EpubSpec(
+        docs=docs, toc=[(f"C{i}", f"c{i}.xhtml") for i in range(4)],
+        extra_files={f"OEBPS/c{i}.xhtml": member for i in range(4)},
+    ))
+    result = _timed_load(path)
+    assert isinstance(result, BookError) and "too large" in str(result)
