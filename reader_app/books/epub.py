@@ -82,14 +82,15 @@ class _Reader(epub.EpubReader):
     def _load_spine(self) -> None:
         try:
             super()._load_spine()
-        except Exception:  # noqa: BLE001 - only the NCX lookup after the spine can fail here; we read the TOC ourselves
+        except Exception:
+            # Only the NCX lookup after the spine can fail here, and we read the TOC ourselves.
             if not self.book.spine:
                 raise
 
-    def _parse_nav(self, data, base_path, navtype="toc") -> None:  # noqa: ANN001 - ebooklib's signature
-        return None  # epub_toc reads the TOC
+    def _parse_nav(self, data, base_path, navtype="toc") -> None:  # ebooklib's signature
+        return None  # epub_toc reads the TOC, more tolerantly
 
-    def _parse_ncx(self, data) -> None:  # noqa: ANN001
+    def _parse_ncx(self, data) -> None:
         return None
 
 

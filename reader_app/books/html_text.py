@@ -16,21 +16,15 @@ from .textnorm import clean_inline
 from .xmlsafe import parse_markup
 
 _BLOCKS = frozenset(
-    "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre section article header footer main figure "
-    "figcaption table thead tbody tfoot tr td th caption hr address center body html hgroup details summary "
-    "tbody".split()
+    ["p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "section", "article", "header", "footer", "main", "figure", "figcaption", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "hr", "address", "center", "body", "html", "hgroup", "details", "summary", "tbody"]
 )
-_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 _SKIP_TAGS = frozenset(
-    "head script style noscript template rt rp aside nav svg math audio video object embed iframe canvas "
-    "button input select textarea img map area link meta title".split()
+    ["head", "script", "style", "noscript", "template", "rt", "rp", "aside", "nav", "svg", "math", "audio", "video", "object", "embed", "iframe", "canvas", "button", "input", "select", "textarea", "img", "map", "area", "link", "meta", "title"]
 )
 # epub:type / role values of things that are not read aloud.
 _SKIP_TYPES = frozenset(
-    "noteref footnote footnotes endnote endnotes rearnote rearnotes note notes annoref annotation pagebreak "
-    "page-list toc landmarks loi lot backlink biblioref glossref "
-    "doc-noteref doc-footnote doc-endnote doc-endnotes doc-pagebreak doc-backlink doc-toc doc-pagelist "
-    "doc-biblioref doc-glossref".split()
+    ["noteref", "footnote", "footnotes", "endnote", "endnotes", "rearnote", "rearnotes", "note", "notes", "annoref", "annotation", "pagebreak", "page-list", "toc", "landmarks", "loi", "lot", "backlink", "biblioref", "glossref", "doc-noteref", "doc-footnote", "doc-endnote", "doc-endnotes", "doc-pagebreak", "doc-backlink", "doc-toc", "doc-pagelist", "doc-biblioref", "doc-glossref"]
 )
 # Class names converters use for the same things when they do not set epub:type.
 _SKIP_CLASS = re.compile(
@@ -108,9 +102,8 @@ def extract(data: bytes, wanted_ids: frozenset[str] | set[str] = frozenset()) ->
         else:
             if tag in _BLOCKS:
                 flush()
-            if tag in _HEADINGS:
-                if doc.first_heading is None and len(doc.paragraphs) > heading_buffer_start:
-                    doc.first_heading = doc.paragraphs[heading_buffer_start]
+            if tag in _HEADINGS and doc.first_heading is None and len(doc.paragraphs) > heading_buffer_start:
+                doc.first_heading = doc.paragraphs[heading_buffer_start]
             if tag == "a" and el.get("href"):
                 link_depth -= 1
             if el.tail:
@@ -151,9 +144,7 @@ def _skipped(el: etree._Element, tag: str) -> bool:
     cls = attrib.get("class")
     if cls and _SKIP_CLASS.search(cls):
         return True
-    if tag in ("a", "sup") and _is_note_reference(el, tag):
-        return True
-    return False
+    return tag in ("a", "sup") and _is_note_reference(el, tag)
 
 
 def _is_note_reference(el: etree._Element, tag: str) -> bool:

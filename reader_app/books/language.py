@@ -135,7 +135,7 @@ def _script_share(sample: str, family: str) -> float:
 _identifier_instance = None
 
 
-def _identifier():  # noqa: ANN202 - py3langid exports no type for it
+def _identifier():
     # py3langid's model takes ~0.5 s and ~120 MB to load: once per process, lazily, and only for text
     # that needs it. Books may be parsed on worker threads, hence the lock.
     global _identifier_instance

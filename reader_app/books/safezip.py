@@ -19,7 +19,6 @@ from .limits import (
     RATIO_CHECK_MIN_BYTES,
 )
 
-
 _CHUNK = 256 * 1024
 
 

@@ -7,7 +7,7 @@ import re
 # Soft hyphens, zero-width spaces/joiners, BOMs, word joiners are invisible and never spoken; control
 # characters other than whitespace are garbage. One C-level translate pass handles both.
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
-_CONTROLS = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]))
+_CONTROLS = "".join(map(chr, [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]))
 _TABLE = {**{ord(c): None for c in _INVISIBLE}, **{ord(c): " " for c in _CONTROLS}}
 _ODD_ASCII_SPACE = ("  ", "\t", "\n", "\r", "\x0b", "\x0c")
 # CJK ideographs, kana, hangul and full-width punctuation: no spaces between them in running text.

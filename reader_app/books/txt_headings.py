@@ -60,7 +60,7 @@ _PATTERNS = (
     # A number or Roman numeral alone: "12", "XII.", "IV"
     re.compile(rf"^(?:\d{{1,3}}|{_ROMAN})\.?$", re.IGNORECASE),
     # "I. The Beginning", "12. A New Day": short, title-like (no sentence punctuation inside).
-    re.compile(rf"^(?:\d{{1,3}}|[IVXLC]+)\.\s+[^\W\d_][^.!?;]{{0,50}}$"),
+    re.compile(r"^(?:\d{1,3}|[IVXLC]+)\.\s+[^\W\d_][^.!?;]{0,50}$"),
 )
 _LONE_ROMAN_WORDS = {"i", "mix", "mid", "dim", "civil", "vivid", "liv", "mild", "did", "lid", "dill", "mill", "ill"}
 

@@ -47,7 +47,7 @@ def defuse(text: str) -> str:
     text = _XML_DECL.sub("", text, count=1)
     if text.lstrip()[:5].lower() == "<?xml":  # a damaged declaration: lxml refuses str input that has one
         text = text[text.find(">") + 1 :] if ">" in text[:1024] else text.lstrip()[5:]
-    opened = _DOCTYPE_OPEN.search(text, 0, 4096 if len(text) > 4096 else len(text))
+    opened = _DOCTYPE_OPEN.search(text, 0, min(len(text), 4096))
     if opened is not None:
         match = _DOCTYPE.match(text, opened.start())
         # An unterminated DOCTYPE is junk: drop everything up to the first element after it.

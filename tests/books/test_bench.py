@@ -15,7 +15,7 @@ def test_generated_books_parse(tmp_path):
 
 
 def test_bench_main_runs(monkeypatch, capsys):
-    import reader_app.books.bench as bench
+    from reader_app.books import bench
 
     monkeypatch.setattr(bench, "make_txt", lambda path: make_txt(path, size=20_000))
     monkeypatch.setattr(bench, "make_epub", lambda path: make_epub(path, chapters=3, paragraphs=2))
