@@ -16,12 +16,13 @@ from pathlib import Path
 
 from .loader import load_book
 
-_WORDS = tuple(
+_WORD_TEXT = (
     "the a of and to in was he she it that his her had with for as at on by but not said from they were "
     "all one would there their what so up out if about who them then no could when which time like into "
     "house garden window letter morning evening river road carriage sister brother father mother friend "
-    "quietly suddenly never always perhaps certainly little great old young long dark bright cold warm".split()  # noqa: SIM905
+    "quietly suddenly never always perhaps certainly little great old young long dark bright cold warm"
 )
+_WORDS = tuple(_WORD_TEXT.split())
 
 
 def _sentence(rng: random.Random) -> str:
