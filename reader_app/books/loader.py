@@ -35,7 +35,7 @@ _log = logging.getLogger(__name__)
 
 def load_book(path: str | Path) -> Book:
     """Parse an EPUB or TXT file into a Book. Raises BookError (one-line message) if it cannot be read."""
-    path = Path(path)
+    path = Path(path).expanduser().absolute()  # the library keeps it: independent of the working directory
     data = _read(path)
     fingerprint = hashlib.sha256(data).hexdigest()
     kind = _sniff(path, data)

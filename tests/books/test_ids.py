@@ -55,3 +55,9 @@ def test_fingerprint_is_sha256_of_bytes(tmp_path):
     path = tmp_path / "b.txt"
     path.write_bytes(b"Some text to read aloud.")
     assert load_book(path).fingerprint == hashlib.sha256(b"Some text to read aloud.").hexdigest()
+
+
+def test_book_path_is_absolute(tmp_path, monkeypatch):
+    (tmp_path / "b.txt").write_text("Some text to read aloud.", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert load_book("b.txt").path == tmp_path / "b.txt"
