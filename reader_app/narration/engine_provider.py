@@ -37,10 +37,11 @@ class EngineProvider:
 
 
 def qwen_engine_provider(model_path: str, device: str = "auto", dtype: str = "auto",
-                         threads: int | None = None) -> EngineProvider:
+                         threads: int | None = None, **options) -> EngineProvider:
+    """options go to the engine (e.g. max_frames_per_char, greedy, seed)."""
     def factory() -> SpeechEngine:
         from reader_app.tts.qwen_engine import load_engine  # heavy: torch + qwen_tts
 
-        return load_engine(model_path, device=device, dtype=dtype, threads=threads)
+        return load_engine(model_path, device=device, dtype=dtype, threads=threads, **options)
 
     return EngineProvider(factory)

@@ -87,8 +87,10 @@ class Narrator:
         self._engine_error: str | None = None
         self._closed = False
         self._replan(config)
-        self._threads = [threading.Thread(target=self._generation_loop, name="narration-generate", daemon=True),
-                         threading.Thread(target=self._feed_loop, name="narration-feed", daemon=True)]
+        # Not daemons: at interpreter exit a batch in flight finishes instead of torch being torn down under it
+        # (which aborts the process).
+        self._threads = [threading.Thread(target=self._generation_loop, name="narration-generate"),
+                         threading.Thread(target=self._feed_loop, name="narration-feed")]
         for thread in self._threads:
             thread.start()
 

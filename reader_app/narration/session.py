@@ -60,10 +60,11 @@ def model_path_or_none(settings: Settings) -> Path | None:
     return Path(value).expanduser() if value else None
 
 
-def book_narration_config(settings: Settings, library, book: Book, model, voice_name: str | None = None
-                          ) -> NarrationConfig:
-    """With a model (a ModelInfo): its fingerprint and the chosen voice, remembered per book. Without one
-    (None): what the book was last narrated with, so its cached audio still plays."""
+def book_narration_config(settings: Settings, library, book: Book, model, voice_name: str | None = None,
+                          engine_settings: dict | None = None) -> NarrationConfig:
+    """With a model (a ModelInfo): its fingerprint, the chosen voice and the engine options that change the
+    audio (sampling, seed), remembered per book. Without one (None): what the book was last narrated with, so
+    its cached audio still plays. The model's own generation defaults are part of its fingerprint."""
     book_id = book.fingerprint
     if voice_name is None:
         voice_name = library.book_setting(book_id, "voice_name", settings.voice) or ""
@@ -75,7 +76,9 @@ def book_narration_config(settings: Settings, library, book: Book, model, voice_
             voice = resolve_voice(model, "")
         library.set_book_setting(book_id, "model_id", model.model_id)
         library.set_book_setting(book_id, "voice", dataclasses.asdict(voice))
-        return narration_config(settings, book, model.model_id, voice)
+        library.set_book_setting(book_id, "engine_settings", dict(engine_settings or {}))
+        return narration_config(settings, book, model.model_id, voice, engine_settings)
     saved_voice = library.book_setting(book_id, "voice")
     voice = VoiceSpec(**saved_voice) if isinstance(saved_voice, dict) else VoiceSpec()
-    return narration_config(settings, book, library.book_setting(book_id, "model_id", "none"), voice)
+    return narration_config(settings, book, library.book_setting(book_id, "model_id", "none"), voice,
+                            library.book_setting(book_id, "engine_settings", {}))

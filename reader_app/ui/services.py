@@ -17,13 +17,19 @@ from reader_app.tts.engine import EngineError
 log = logging.getLogger(__name__)
 
 
+def audio_affecting(engine_options: dict) -> dict:
+    """The engine options that change what a clip sounds like (so they belong in its cache key)."""
+    return {k: v for k, v in engine_options.items() if k not in ("threads", "device", "dtype", "max_batch")}
+
+
 class AppServices:
     def __init__(self, settings: Settings, library, output_factory: Callable[[], AudioOutput] | None = None,
-                 save_settings: bool = True) -> None:
+                 save_settings: bool = True, engine_options: dict | None = None) -> None:
         self.settings = settings
         self.library = library
         self._output_factory = output_factory
         self._save_settings = save_settings
+        self._engine_options = dict(engine_options or {})  # e.g. a short frame budget for random test models
         self._provider: EngineProvider | None = None
         self._provider_path: str | None = None
 
@@ -65,7 +71,8 @@ class AppServices:
             return None
         if self._provider is None or self._provider_path != str(path):
             threads = self.settings.cpu_threads or None
-            self._provider = qwen_engine_provider(str(path), self.settings.device, self.settings.dtype, threads)
+            self._provider = qwen_engine_provider(str(path), self.settings.device, self.settings.dtype, threads,
+                                                  **self._engine_options)
             self._provider_path = str(path)
         return self._provider
 
@@ -75,4 +82,5 @@ class AppServices:
             info = self.model_info()
         except EngineError:
             info = None
-        return book_narration_config(self.settings, self.library, book, info)
+        return book_narration_config(self.settings, self.library, book, info,
+                                     engine_settings=audio_affecting(self._engine_options))
