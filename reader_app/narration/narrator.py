@@ -212,7 +212,7 @@ class Narrator:
                 self.listener.on_requested(index)
         if self.engine_provider is None:
             self._engine_failed("No voice model is configured, so uncached sentences cannot be narrated. "
-                                "Choose or download a model (Settings > Model).")
+                                "Choose a model folder (Settings > Choose model folder…).")
             return
         try:
             engine = self.engine_provider()
@@ -248,6 +248,8 @@ class Narrator:
         return engine.synthesize([SynthesisRequest(self._plan[i].text, voice, language) for i in batch])
 
     def _store(self, index: int, clip: AudioClip) -> None:
+        if self._closed:
+            return  # the book was closed while this batch ran: its cache may already be closed too
         key = self._keys[index]
         try:
             self.cache.put_clip(key, clip)

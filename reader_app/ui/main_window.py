@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox,
-                               QPushButton, QSplitter, QStyle, QVBoxLayout, QWidget)
+                               QPushButton, QSizePolicy, QSplitter, QStyle, QVBoxLayout, QWidget)
 
 from reader_app.books.model import Book
 from reader_app.narration.controller import NarrationController
@@ -92,6 +92,9 @@ class MainWindow(QMainWindow):
         self.position_label = QLabel("")
         self.status_label = QLabel("")
         self.status_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # Long messages must not widen the window; the full text is in the tooltip.
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status_label.setWordWrap(True)
         bar.addWidget(self.play_button)
         bar.addWidget(self.position_label, 1)
         bar.addWidget(self.status_label, 1)
@@ -208,9 +211,12 @@ class MainWindow(QMainWindow):
         self.text_view.highlight(index)
         total = self.book.sentence_count() if self.book else 0
         within = index - self._chapter_starts[chapter] + 1 if self._chapter_starts else 0
-        chapter_size = len(self.book.chapters[chapter].sentences) if self.book else 0
-        self.position_label.setText(f"Chapter {chapter + 1} · sentence {within} of {chapter_size}"
-                                    f"  ({index + 1} / {total})")
+        if self.book is None:
+            return
+        current = self.book.chapters[chapter]
+        title = current.title or f"Chapter {chapter + 1}"
+        self.position_label.setText(f"{title} · sentence {within} of {len(current.sentences)}"
+                                    f"  ({index + 1} / {total} in the book)")
 
     @Slot(int)
     def play_from(self, index: int) -> None:
@@ -252,6 +258,7 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _narration_error(self, message: str) -> None:
         self.status_label.setText(message)
+        self.status_label.setToolTip(message)
         self.refresh_model_notice()
 
     # -- model -------------------------------------------------------------------------------------------

@@ -45,16 +45,22 @@ class SentenceTextView(QTextBrowser):
         body = QTextCharFormat()
         body.setFontPointSize(point_size)
         cursor.setBlockFormat(block)
-        cursor.insertText(chapter.title, title_format)
+        sentences = chapter.sentences
+        # Books usually carry their heading as the first sentence (it is read aloud): style that one as the
+        # title instead of printing the title twice.
+        heading_is_first = bool(sentences) and _same_words(sentences[0].text, chapter.title)
+        if not heading_is_first:
+            cursor.insertText(chapter.title, title_format)
         paragraph = None
-        for offset, sentence in enumerate(chapter.sentences):
+        for offset, sentence in enumerate(sentences):
             if sentence.paragraph_index != paragraph:
-                cursor.insertBlock(block)
+                if offset or not heading_is_first:
+                    cursor.insertBlock(block)
                 paragraph = sentence.paragraph_index
             elif offset:
                 cursor.insertText(" ", body)
             self._starts.append(cursor.position())
-            cursor.insertText(sentence.text, body)
+            cursor.insertText(sentence.text, title_format if offset == 0 and heading_is_first else body)
             self._ends.append(cursor.position())
             self._indices.append(first_index + offset)
         self.moveCursor(QTextCursor.MoveOperation.Start)
@@ -100,3 +106,10 @@ class SentenceTextView(QTextBrowser):
             index = self.sentence_at(self.cursorForPosition(event.position().toPoint()).position())
             if index is not None:
                 self.sentenceClicked.emit(index)
+
+
+def _same_words(a: str, b: str) -> bool:
+    def words(text: str) -> list[str]:
+        return "".join(ch.lower() if ch.isalnum() else " " for ch in text).split()
+
+    return bool(words(a)) and words(a) == words(b)
