@@ -36,7 +36,8 @@ install_system_packages() {
 }
 
 install_python_packages() {
-  local extras="$1" stamp="$venv/.reader-app-$extras.stamp"
+  local extras="$1"
+  local stamp="$venv/.reader-app-$extras.stamp"
   local want; want="$(cat pyproject.toml scripts/bootstrap.sh | cksum)"
   [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
   [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
