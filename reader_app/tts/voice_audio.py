@@ -1,0 +1,181 @@
+"""Preparing a reference recording for cloning: read, check, fix what can be fixed safely, and say so.
+
+prepare_reference() turns a file or an array from the microphone into 24 kHz mono float32 with silence trimmed
+and loudness normalised, plus a list of plain-language notes for the user ("Mixed stereo down to mono", "Cut to
+the first 30 s"). Problems that cannot be fixed safely (silent, too short, heavily clipped, unreadable) raise
+VoiceInputError with a message meant for the user. numpy/soundfile/soxr only: no torch here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from reader_app.tts.engine import SAMPLE_RATE, EngineError
+
+MIN_SECONDS = 3.0
+MAX_SECONDS = 30.0
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_FILE_SECONDS = 15 * 60  # longer files are refused before decoding them
+MIN_RATE = 8_000
+TARGET_RMS_DB = -20.0
+PEAK_LIMIT = 0.95
+SUPPORTED_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".mp3")  # what libsndfile >= 1.1 decodes
+SILENT_PEAK = 10 ** (-50 / 20)  # -50 dBFS peak: nothing recorded
+CLIP_LEVEL = 0.999
+CLIP_WARN = 0.001  # fraction of samples at full scale that deserves a warning
+CLIP_REFUSE = 0.05  # ... and that makes the recording useless
+TRIM_BELOW_PEAK_DB = 40.0
+PAD_SECONDS = 0.15
+
+
+class VoiceInputError(EngineError):
+    """A recording that cannot be used; the message says why and what to do."""
+
+
+@dataclass
+class PreparedAudio:
+    samples: np.ndarray  # float32, mono, SAMPLE_RATE
+    sample_rate: int = SAMPLE_RATE
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def duration_s(self) -> float:
+        return self.samples.size / float(self.sample_rate)
+
+
+def read_audio_file(path: str | Path) -> tuple[np.ndarray, int, list[str]]:
+    """Samples (frames x channels, float32), rate and notes; VoiceInputError for anything unreadable."""
+    import soundfile as sf
+
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise VoiceInputError(f"{path} does not exist.")
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise VoiceInputError(f"{path.name}: unsupported file type {path.suffix or '(none)'}; "
+                              "use WAV, FLAC, OGG or MP3.")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise VoiceInputError(f"{path.name} is too large ({path.stat().st_size // (1 << 20)} MB); "
+                              f"use a recording of {MIN_SECONDS:.0f} to {MAX_SECONDS:.0f} seconds.")
+    try:
+        info = sf.info(str(path))
+        if info.samplerate <= 0 or info.channels <= 0:
+            raise ValueError("no audio stream")
+        if info.frames > MAX_FILE_SECONDS * info.samplerate:
+            raise VoiceInputError(f"{path.name} is {info.frames / info.samplerate / 60:.0f} minutes long; cut a "
+                                  f"{MIN_SECONDS:.0f}-{MAX_SECONDS:.0f} second excerpt of clear speech first.")
+        audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
+    except VoiceInputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - soundfile raises several types for corrupt files
+        raise VoiceInputError(f"{path.name} cannot be read as audio (corrupt or unsupported: {exc}). "
+                              "Use WAV, FLAC, OGG or MP3.") from None
+    return audio, int(rate), []
+
+
+def _to_mono(audio: np.ndarray, notes: list[str]) -> np.ndarray:
+    audio = np.asarray(audio, dtype=np.float32)
+    if audio.ndim == 1:
+        return audio
+    if audio.ndim != 2:
+        raise VoiceInputError(f"Unexpected audio shape {audio.shape}.")
+    if audio.shape[1] > audio.shape[0]:  # channels-first arrays from some callers
+        audio = audio.T
+    if audio.shape[1] == 1:
+        return audio[:, 0]
+    notes.append(f"Mixed {audio.shape[1]} channels down to mono.")
+    return audio.mean(axis=1)
+
+
+def _resample(audio: np.ndarray, rate: int, notes: list[str]) -> np.ndarray:
+    if rate == SAMPLE_RATE:
+        return audio
+    if rate < MIN_RATE:
+        raise VoiceInputError(f"The recording's sample rate is {rate} Hz; at least {MIN_RATE} Hz is needed.")
+    import soxr
+
+    if rate < 16_000:
+        notes.append(f"The recording is low quality ({rate} Hz, telephone-like); the voice may sound muffled.")
+    notes.append(f"Resampled from {rate} Hz to {SAMPLE_RATE} Hz.")
+    return soxr.resample(audio, rate, SAMPLE_RATE, quality="HQ").astype(np.float32)
+
+
+def _frame_levels(audio: np.ndarray, frame: int) -> np.ndarray:
+    n = audio.size // frame
+    if n == 0:
+        return np.zeros(0, dtype=np.float32)
+    blocks = audio[: n * frame].reshape(n, frame)
+    return np.sqrt(np.mean(blocks * blocks, axis=1))
+
+
+def _trim(audio: np.ndarray, notes: list[str]) -> np.ndarray:
+    """Drop leading/trailing silence (frames 40 dB below the loudest frame), keeping a short pad."""
+    frame = SAMPLE_RATE // 50
+    levels = _frame_levels(audio, frame)
+    if levels.size == 0:
+        return audio
+    voiced = np.flatnonzero(levels > levels.max() * 10 ** (-TRIM_BELOW_PEAK_DB / 20))
+    pad = int(PAD_SECONDS * SAMPLE_RATE)
+    start = max(0, int(voiced[0]) * frame - pad)
+    end = min(audio.size, (int(voiced[-1]) + 1) * frame + pad)
+    removed = (start + audio.size - end) / SAMPLE_RATE
+    if removed >= 0.3:
+        notes.append(f"Trimmed {removed:.1f} s of silence.")
+    return audio[start:end]
+
+
+def _normalise(audio: np.ndarray, notes: list[str]) -> np.ndarray:
+    """Bring speech to about -20 dBFS RMS (measured on voiced frames), never letting peaks pass 0.95."""
+    levels = _frame_levels(audio, SAMPLE_RATE // 50)
+    voiced = levels[levels > levels.max() * 0.1] if levels.size else levels
+    rms = float(np.sqrt(np.mean(voiced ** 2))) if voiced.size else float(np.sqrt(np.mean(audio ** 2)))
+    peak = float(np.abs(audio).max())
+    gain = min(10 ** (TARGET_RMS_DB / 20) / max(rms, 1e-9), PEAK_LIMIT / max(peak, 1e-9))
+    gain_db = 20 * np.log10(gain)
+    if abs(gain_db) >= 3:
+        notes.append(f"{'Raised' if gain_db > 0 else 'Lowered'} the level by {abs(gain_db):.0f} dB.")
+    return (audio * gain).astype(np.float32)
+
+
+def prepare_reference(audio: np.ndarray, sample_rate: int, *, has_transcript: bool = False,
+                      min_seconds: float = MIN_SECONDS, max_seconds: float = MAX_SECONDS) -> PreparedAudio:
+    """Check and clean a reference recording. Raises VoiceInputError for what cannot be fixed safely."""
+    notes: list[str] = []
+    mono = _to_mono(audio, notes)
+    if mono.size == 0:
+        raise VoiceInputError("The recording is empty.")
+    if not np.isfinite(mono).all():
+        mono = np.nan_to_num(mono, nan=0.0, posinf=0.0, neginf=0.0)
+        notes.append("Replaced invalid samples (NaN/infinity) with silence.")
+    mono = mono - float(mono.mean())  # DC offset would fool the silence and level checks
+    peak = float(np.abs(mono).max())
+    if peak < SILENT_PEAK:
+        raise VoiceInputError("The recording is silent (or nearly): check the microphone or choose another file.")
+    clipped = float(np.mean(np.abs(mono) >= CLIP_LEVEL * max(peak, CLIP_LEVEL)))
+    if clipped >= CLIP_REFUSE:
+        raise VoiceInputError(f"The recording is heavily clipped ({clipped:.0%} of samples at full scale); "
+                              "record again with the input level lower.")
+    if clipped >= CLIP_WARN:
+        notes.append(f"Warning: {clipped:.1%} of samples are clipped; the voice may sound distorted.")
+    mono = _resample(mono, int(sample_rate), notes)
+    mono = _trim(mono, notes)
+    seconds = mono.size / SAMPLE_RATE
+    if seconds < min_seconds:
+        raise VoiceInputError(f"The recording has only {seconds:.1f} s of sound; use {min_seconds:.0f} to "
+                              f"{max_seconds:.0f} seconds of clear speech.")
+    if seconds > max_seconds:
+        if has_transcript:
+            raise VoiceInputError(f"The recording is {seconds:.0f} s long; with a transcript it must be at most "
+                                  f"{max_seconds:.0f} s (cut it, or clone without the transcript).")
+        mono = mono[: int(max_seconds * SAMPLE_RATE)]
+        notes.append(f"Used the first {max_seconds:.0f} s of the {seconds:.0f} s recording.")
+    return PreparedAudio(_normalise(mono, notes), SAMPLE_RATE, notes)
+
+
+def prepare_reference_file(path: str | Path, *, has_transcript: bool = False) -> PreparedAudio:
+    audio, rate, notes = read_audio_file(path)
+    prepared = prepare_reference(audio, rate, has_transcript=has_transcript)
+    prepared.notes[:0] = notes
+    return prepared

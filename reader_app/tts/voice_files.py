@@ -1,0 +1,145 @@
+"""How one voice lies on disk: a folder with voice.json, optionally ref.flac/ref.wav and prompt.safetensors.
+
+The JSON is validated strictly (known keys, types, lengths) whether it comes from the bundled voices/, the
+user's voices folder or an imported archive, so a hand-edited or shared file can only ever describe a voice.
+No file here is ever unpickled: audio goes through libsndfile, tensors through safetensors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+from reader_app.tts.engine import EngineError
+
+FORMAT = "reader-app-voice-v1"
+META_FILE = "voice.json"
+PROMPT_FILE = "prompt.safetensors"
+REF_FILES = ("ref.flac", "ref.wav")
+KINDS = ("preset", "design", "clone")
+ORIGINS = ("preset", "design", "file", "microphone", "import")
+MAX_NAME = 60
+MAX_TEXT = 2000
+MAX_META_BYTES = 64 * 1024
+
+# key -> (types, required)
+_SCHEMA: dict[str, tuple[tuple[type, ...], bool]] = {
+    "format": ((str,), True), "name": ((str,), True), "kind": ((str,), True),
+    "description": ((str,), False), "language": ((str,), False), "origin": ((str,), False),
+    "speaker": ((str, type(None)), False), "instruct": ((str, type(None)), False),
+    "design_description": ((str, type(None)), False), "ref_text": ((str, type(None)), False),
+    "sample_text": ((str, type(None)), False), "created": ((int, float), False),
+    "model": ((dict, type(None)), False), "notes": ((list,), False),
+}
+_MODEL_KEYS = {"kind": str, "size": str, "model_id": str, "hidden_size": int}
+
+
+class VoiceFileError(EngineError):
+    """A voice file that is missing, damaged or not what it claims to be."""
+
+
+def check_name(name: str) -> str:
+    """A voice name as the user will see it; VoiceFileError if it is unusable."""
+    name = unicodedata.normalize("NFC", str(name or "")).strip()
+    if not name:
+        raise VoiceFileError("A voice needs a name.")
+    if len(name) > MAX_NAME:
+        raise VoiceFileError(f"Voice names are at most {MAX_NAME} characters.")
+    if any(unicodedata.category(c).startswith("C") for c in name) or "/" in name or "\\" in name:
+        raise VoiceFileError(f"The voice name {name!r} contains characters that cannot be used (/, \\, control).")
+    return name
+
+
+def slug(name: str) -> str:
+    """A folder name for a voice: ASCII letters, digits, _ and - (the name itself stays in voice.json)."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9_-]+", "-", ascii_name.lower()).strip("-_")
+    return text[:40] or "voice"
+
+
+def validate_meta(data: object) -> dict:
+    """The voice.json contents, checked; VoiceFileError naming the first problem."""
+    if not isinstance(data, dict):
+        raise VoiceFileError("voice.json must hold a JSON object.")
+    unknown = sorted(set(data) - set(_SCHEMA))
+    if unknown:
+        raise VoiceFileError(f"voice.json has unknown keys: {', '.join(unknown[:5])}.")
+    for key, (types, required) in _SCHEMA.items():
+        if key not in data:
+            if required:
+                raise VoiceFileError(f"voice.json lacks {key!r}.")
+            continue
+        value = data[key]
+        if isinstance(value, bool) or not isinstance(value, types):
+            raise VoiceFileError(f"voice.json: {key!r} has the wrong type.")
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            raise VoiceFileError(f"voice.json: {key!r} is too long.")
+    if data["format"] != FORMAT:
+        raise VoiceFileError(f"voice.json is format {data['format']!r}; this app reads {FORMAT}.")
+    check_name(data["name"])
+    if data["kind"] not in KINDS:
+        raise VoiceFileError(f"voice.json: unknown kind {data['kind']!r}.")
+    if data.get("origin", "preset") not in ORIGINS:
+        raise VoiceFileError(f"voice.json: unknown origin {data['origin']!r}.")
+    notes = data.get("notes", [])
+    if len(notes) > 20 or not all(isinstance(n, str) and len(n) <= 500 for n in notes):
+        raise VoiceFileError("voice.json: 'notes' must be a short list of strings.")
+    model = data.get("model") or {}
+    for key, value in model.items():
+        if key not in _MODEL_KEYS or isinstance(value, bool) or not isinstance(value, _MODEL_KEYS[key]):
+            raise VoiceFileError(f"voice.json: bad model field {key!r}.")
+    if data["kind"] == "preset" and not data.get("speaker"):
+        raise VoiceFileError("voice.json: a preset voice needs a speaker.")
+    if data["kind"] == "design" and not data.get("design_description"):
+        raise VoiceFileError("voice.json: a designed voice needs its description.")
+    return data
+
+
+def read_meta(folder: Path) -> dict:
+    path = Path(folder) / META_FILE
+    try:
+        if path.is_symlink() or path.stat().st_size > MAX_META_BYTES:
+            raise VoiceFileError(f"{path} is not a plain voice file.")
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise VoiceFileError(f"Cannot read {path}: {exc}") from None
+    return validate_meta(data)
+
+
+def write_meta(folder: Path, data: dict) -> None:
+    validate_meta(data)
+    path = Path(folder) / META_FILE
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)  # never a half-written voice.json
+
+
+def ref_file(folder: Path) -> Path | None:
+    for name in REF_FILES:
+        path = Path(folder) / name
+        if path.is_file() and not path.is_symlink():
+            return path
+    return None
+
+
+def check_prompt_file(path: Path) -> dict:
+    """Open a safetensors prompt without trusting it: header must parse and hold the expected tensors."""
+    from safetensors import safe_open
+
+    from reader_app.tts.clone_prompt import FORMAT as PROMPT_FORMAT
+
+    try:
+        with safe_open(str(path), framework="numpy") as f:
+            meta = f.metadata() or {}
+            keys = set(f.keys())
+            shapes = {k: tuple(f.get_slice(k).get_shape()) for k in keys}
+    except Exception as exc:  # noqa: BLE001 - any parse failure means "not a prompt"
+        raise VoiceFileError(f"{path.name} is not a valid safetensors voice prompt ({exc}).") from None
+    if meta.get("format") != PROMPT_FORMAT or "ref_spk_embedding" not in keys or keys - {"ref_spk_embedding",
+                                                                                          "ref_code"}:
+        raise VoiceFileError(f"{path.name} is not a voice prompt saved by this app.")
+    if len(shapes["ref_spk_embedding"]) != 1 or ("ref_code" in shapes and len(shapes["ref_code"]) != 2):
+        raise VoiceFileError(f"{path.name} holds tensors of unexpected shapes.")
+    return {"hidden_size": shapes["ref_spk_embedding"][0], "icl": "ref_code" in shapes}
