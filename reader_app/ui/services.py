@@ -60,10 +60,38 @@ class AppServices:
     def set_model_path(self, folder: str) -> None:
         from reader_app.tts.models import inspect_model
 
-        inspect_model(folder)  # raises EngineError with the reason when the folder is unusable
-        self.settings.model_path = folder
+        self.use_model(inspect_model(folder))  # raises EngineError with the reason when the folder is unusable
+
+    def use_model(self, info) -> None:
+        """Make a verified checkpoint (a ModelInfo) the current model, remembered for its kind and size."""
+        self.settings.remember_model(info.kind, info.size, str(info.path))
+        self.save()
+
+    def save(self) -> None:
         if self._save_settings:
             self.settings.save()
+
+    def apply_settings(self, new: Settings) -> set[str]:
+        """Adopt edited settings; returns the names that changed. A new model kind/size switches to the
+        folder remembered for it; engine settings drop the loaded engine; the cache limit goes to the store."""
+        old = self.settings
+        changed = {f for f in vars(new) if getattr(new, f) != getattr(old, f)}
+        if {"model_kind", "model_size"} & changed and "model_path" not in changed:
+            folder = new.folder_for(new.model_kind, new.model_size)
+            if folder:
+                new.model_path = folder
+                changed.add("model_path")
+        for name, value in vars(new).items():
+            setattr(old, name, value)  # the same object stays shared with whoever holds it
+        if {"device", "dtype", "cpu_threads"} & changed:
+            self._provider = None
+        if "cache_limit_mb" in changed:
+            from reader_app.store.records import CacheLimits
+
+            limits = self.library.cache_limits()
+            self.library.set_cache_limits(CacheLimits(limits.per_book_bytes, old.cache_limit_mb * 1024 * 1024))
+        self.save()
+        return changed
 
     def engine_provider(self) -> EngineProvider | None:
         path = model_path_or_none(self.settings)

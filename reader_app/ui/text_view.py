@@ -22,6 +22,7 @@ class SentenceTextView(QTextBrowser):
         super().__init__(parent)
         self.setOpenLinks(False)
         self.setReadOnly(True)
+        self.setObjectName("pageView")
         self.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
         self._starts: list[int] = []  # document position where each sentence starts
         self._ends: list[int] = []
@@ -29,12 +30,14 @@ class SentenceTextView(QTextBrowser):
         self._highlighted: int | None = None
         self.auto_scroll = True
         self.highlight_color = QColor("#ffe8a3")
+        self._found: tuple[int, int] | None = None  # the current find match (document positions)
 
     def show_chapter(self, chapter: Chapter, first_index: int, point_size: int = 15) -> None:
         """first_index: reading-order index of the chapter's first sentence."""
         self.clear()
         self._starts, self._ends, self._indices = [], [], []
         self._highlighted = None
+        self._found = None
         cursor = QTextCursor(self.document())
         block = QTextBlockFormat()
         block.setBottomMargin(point_size * 0.8)
@@ -71,20 +74,49 @@ class SentenceTextView(QTextBrowser):
             return None
         return self._indices[slot]
 
-    def highlight(self, index: int | None) -> None:
+    def highlight(self, index: int | None, scroll: bool | None = None) -> None:
         self._highlighted = index
-        if index is None or not self._indices or not self._indices[0] <= index <= self._indices[-1]:
-            self.setExtraSelections([])
+        self._update_selections()
+        if index is not None and self._indices and self._indices[0] <= index <= self._indices[-1]:
+            if self.auto_scroll if scroll is None else scroll:
+                self.ensure_visible(index - self._indices[0])
+
+    def set_highlight_color(self, color: QColor) -> None:
+        self.highlight_color = QColor(color)
+        self._update_selections()
+
+    def mark_found(self, index: int, start: int, length: int) -> None:
+        """Underline a find match: characters [start, start+length) of sentence `index`, and scroll to it."""
+        if not self._indices or not self._indices[0] <= index <= self._indices[-1]:
             return
         slot = index - self._indices[0]
+        self._found = (self._starts[slot] + start, self._starts[slot] + start + length)
+        self._update_selections()
+        self.ensure_visible(slot)
+
+    def clear_found(self) -> None:
+        self._found = None
+        self._update_selections()
+
+    def _update_selections(self) -> None:
+        selections = []
+        index = self._highlighted
+        if index is not None and self._indices and self._indices[0] <= index <= self._indices[-1]:
+            slot = index - self._indices[0]
+            selections.append(self._selection(self._starts[slot], self._ends[slot], self.highlight_color))
+        if self._found is not None:
+            found = self._selection(*self._found, QColor("#f59e0b"))
+            found.format.setForeground(QColor("#000000"))
+            selections.append(found)
+        self.setExtraSelections(selections)
+
+    def _selection(self, start: int, end: int, color: QColor) -> QTextEdit.ExtraSelection:
         selection = QTextEdit.ExtraSelection()
         selection.cursor = QTextCursor(self.document())
-        selection.cursor.setPosition(self._starts[slot])
-        selection.cursor.setPosition(self._ends[slot], QTextCursor.MoveMode.KeepAnchor)
-        selection.format.setBackground(self.highlight_color)
-        self.setExtraSelections([selection])
-        if self.auto_scroll:
-            self.ensure_visible(slot)
+        selection.cursor.setPosition(start)
+        selection.cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        selection.format.setBackground(color)
+        return selection
 
     def ensure_visible(self, slot: int) -> None:
         cursor = QTextCursor(self.document())

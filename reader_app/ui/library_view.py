@@ -1,0 +1,134 @@
+"""The library: every book as a card with its cover, title, author, reading progress and cached audio."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem, QMenu, QPushButton,
+                               QVBoxLayout, QWidget)
+
+COVER = QSize(132, 188)
+BOOK_ROLE = Qt.ItemDataRole.UserRole
+
+
+def cover_pixmap(cover: bytes | None, title: str, size: QSize = COVER) -> QPixmap:
+    """The book's cover scaled to the card, or a plain generated one with the title when it has none."""
+    pixmap = QPixmap()
+    if cover and pixmap.loadFromData(cover):
+        return pixmap.scaled(size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    pixmap = QPixmap(size)
+    hue = sum(title.encode()) % 360
+    pixmap.fill(QColor.fromHsl(hue, 70, 95))
+    painter = QPainter(pixmap)
+    painter.setPen(QColor("#ffffff"))
+    font = QFont()
+    font.setPointSize(11)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.drawText(pixmap.rect().adjusted(10, 10, -10, -10),
+                     Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, title)
+    painter.end()
+    return pixmap
+
+
+def describe_cache(seconds: float, size_bytes: int) -> str:
+    if seconds <= 0:
+        return "no audio yet"
+    minutes = seconds / 60
+    length = f"{minutes / 60:.1f} h" if minutes >= 90 else f"{minutes:.0f} min" if minutes >= 1 else f"{seconds:.0f} s"
+    return f"{length} audio · {size_bytes / 1e6:.1f} MB"
+
+
+class LibraryView(QWidget):
+    openRequested = Signal(Path)  # a book from the library
+    openFileRequested = Signal()  # "Open a book…"
+    removeRequested = Signal(str)  # book id
+
+    def __init__(self, library, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        header = QHBoxLayout()
+        title = QLabel("Library", self)
+        title.setObjectName("sectionTitle")
+        header.addWidget(title)
+        self.summary = QLabel("", self)
+        self.summary.setObjectName("muted")
+        header.addWidget(self.summary, 1)
+        self.remove_button = QPushButton("Remove", self)
+        self.remove_button.setEnabled(False)
+        self.open_button = QPushButton("Open a book…", self)
+        header.addWidget(self.remove_button)
+        header.addWidget(self.open_button)
+        layout.addLayout(header)
+        self.grid = QListWidget(self)
+        self.grid.setObjectName("libraryGrid")
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setIconSize(COVER)
+        self.grid.setGridSize(QSize(COVER.width() + 64, COVER.height() + 96))
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setWordWrap(True)
+        self.grid.setSpacing(8)
+        self.grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        layout.addWidget(self.grid, 1)
+        self.empty = QLabel("No books yet. Open an EPUB or TXT file, or drop one on this window.", self)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setObjectName("muted")
+        layout.addWidget(self.empty)
+        self.open_button.clicked.connect(self.openFileRequested)
+        self.remove_button.clicked.connect(self._remove_selected)
+        self.grid.itemActivated.connect(self._open_item)
+        self.grid.itemDoubleClicked.connect(self._open_item)
+        self.grid.itemSelectionChanged.connect(
+            lambda: self.remove_button.setEnabled(bool(self.grid.selectedItems())))
+        self.grid.customContextMenuRequested.connect(self._context_menu)
+
+    def refresh(self) -> None:
+        self.grid.clear()
+        books = self.library.list_books()
+        total_s = 0.0
+        for record in books:
+            stats = self.library.cache_stats(record.id)
+            total_s += stats.audio_seconds
+            progress = float(self.library.book_setting(record.id, "progress", 0.0) or 0.0)
+            authors = ", ".join(record.authors) or "Unknown author"
+            text = f"{record.title}\n{authors}\n{progress:.0%} read · {describe_cache(stats.audio_seconds, stats.audio_bytes)}"
+            item = QListWidgetItem(QIcon(cover_pixmap(record.cover, record.title)), text)
+            item.setData(BOOK_ROLE, record)
+            item.setToolTip(f"{record.title}\n{authors}\n{record.path}")
+            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            self.grid.addItem(item)
+        self.empty.setVisible(not books)
+        self.summary.setText(f"  {len(books)} book{'s' if len(books) != 1 else ''}"
+                             + (f" · {describe_cache(total_s, 0).split(' ·')[0]} cached" if total_s else ""))
+
+    def book_ids(self) -> list[str]:
+        return [self.grid.item(i).data(BOOK_ROLE).id for i in range(self.grid.count())]
+
+    def select(self, book_id: str) -> None:
+        for i in range(self.grid.count()):
+            if self.grid.item(i).data(BOOK_ROLE).id == book_id:
+                self.grid.setCurrentRow(i)
+
+    @Slot(QListWidgetItem)
+    def _open_item(self, item: QListWidgetItem) -> None:
+        self.openRequested.emit(Path(item.data(BOOK_ROLE).path))
+
+    @Slot()
+    def _remove_selected(self) -> None:
+        for item in self.grid.selectedItems():
+            self.removeRequested.emit(item.data(BOOK_ROLE).id)
+
+    @Slot(QPoint)
+    def _context_menu(self, point: QPoint) -> None:
+        item = self.grid.itemAt(point)
+        if item is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("Open", lambda: self._open_item(item))
+        menu.addAction("Remove from library", lambda: self.removeRequested.emit(item.data(BOOK_ROLE).id))
+        menu.exec(self.grid.mapToGlobal(point))

@@ -1,0 +1,107 @@
+"""The settings dialog, generated from the Settings dataclass: one editor per field, chosen by its type and
+metadata (choices, range, suffix), grouped as the fields declare. A new setting needs no code here."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import Field
+from typing import Any
+
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
+                               QLineEdit, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
+
+from reader_app.settings import Settings
+
+
+def editor_for(spec: Field, value: Any, parent: QWidget) -> QWidget:
+    meta = spec.metadata
+    if meta.get("choices"):
+        box = QComboBox(parent)
+        for choice in meta["choices"]:
+            box.addItem(str(choice), choice)
+        box.setCurrentIndex(max(box.findData(value), 0))
+        return box
+    if isinstance(value, bool):
+        check = QCheckBox(parent)
+        check.setChecked(value)
+        return check
+    if isinstance(value, (int, float)):
+        spin = QSpinBox(parent) if isinstance(value, int) else QDoubleSpinBox(parent)
+        if isinstance(spin, QDoubleSpinBox):
+            spin.setDecimals(2)
+        low, high = meta.get("minimum"), meta.get("maximum")
+        spin.setRange(low if low is not None else -1e9, high if high is not None else 1e9)
+        if meta.get("step"):
+            spin.setSingleStep(meta["step"])
+        spin.setSuffix(meta.get("suffix", ""))
+        spin.setValue(value)
+        return spin
+    line = QLineEdit(str(value), parent)
+    line.setMinimumWidth(320)
+    return line
+
+
+def editor_value(editor: QWidget) -> Any:
+    if isinstance(editor, QComboBox):
+        return editor.currentData()
+    if isinstance(editor, QCheckBox):
+        return editor.isChecked()
+    if isinstance(editor, (QSpinBox, QDoubleSpinBox)):
+        return editor.value()
+    return editor.text().strip()
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.resize(560, 460)
+        self.settings = settings
+        self.editors: dict[str, QWidget] = {}
+        layout = QVBoxLayout(self)
+        self.tabs = QTabWidget(self)
+        forms: dict[str, QFormLayout] = {}
+        for spec in Settings.editable_fields():
+            group = spec.metadata.get("group") or "General"
+            if group not in forms:
+                page = QWidget(self.tabs)
+                forms[group] = QFormLayout(page)
+                forms[group].setContentsMargins(16, 16, 16, 16)
+                forms[group].setVerticalSpacing(10)
+                self.tabs.addTab(page, group)
+            editor = editor_for(spec, getattr(settings, spec.name), self)
+            if spec.metadata.get("help"):
+                editor.setToolTip(spec.metadata["help"])
+            editor.setObjectName(spec.name)
+            forms[group].addRow(spec.metadata["label"] + ":", editor)
+            self.editors[spec.name] = editor
+        layout.addWidget(self.tabs, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+                                   | QDialogButtonBox.StandardButton.RestoreDefaults, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(self.restore_defaults)
+        layout.addWidget(buttons)
+
+    def values(self) -> dict[str, Any]:
+        return {name: editor_value(editor) for name, editor in self.editors.items()}
+
+    def set_value(self, name: str, value: Any) -> None:
+        editor = self.editors[name]
+        if isinstance(editor, QComboBox):
+            editor.setCurrentIndex(max(editor.findData(value), 0))
+        elif isinstance(editor, QCheckBox):
+            editor.setChecked(bool(value))
+        elif isinstance(editor, (QSpinBox, QDoubleSpinBox)):
+            editor.setValue(value)
+        else:
+            editor.setText(str(value))
+
+    def restore_defaults(self) -> None:
+        defaults = Settings()
+        for name in self.editors:
+            self.set_value(name, getattr(defaults, name))
+
+    def edited_settings(self) -> Settings:
+        """A copy of the settings with the dialog's values (the original is untouched until applied)."""
+        return dataclasses.replace(self.settings, **self.values())
