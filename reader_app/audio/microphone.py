@@ -142,6 +142,7 @@ class Recorder:
         self._lock = threading.Lock()
         self.level = 0.0  # peak of the latest block, 0..1
         self.level_db = -90.0
+        self.peak = 0.0  # loudest sample so far: 0 means the microphone gave only silence
         self.recording = False
 
     @property
@@ -155,6 +156,7 @@ class Recorder:
     def start(self) -> None:
         with self._lock:
             self._blocks, self._frames = [], 0
+        self.peak = 0.0
         self.recording = True
         self.microphone.start(self._on_block)
 
@@ -169,6 +171,7 @@ class Recorder:
             full = self._frames >= limit
         peak = float(np.abs(block).max()) if block.size else 0.0
         self.level = min(1.0, peak)
+        self.peak = max(self.peak, self.level)
         self.level_db = 20 * float(np.log10(max(peak, 1e-5)))
         if full:
             self.recording = False
