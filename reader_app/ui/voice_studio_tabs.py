@@ -33,8 +33,8 @@ def add_model(combo: QComboBox, label: str, folder: str) -> None:
 
 def _row(*widgets) -> QHBoxLayout:
     row = QHBoxLayout()
-    for w in widgets:
-        row.addWidget(w) if isinstance(w, QWidget) else row.addStretch(1)
+    for i, w in enumerate(widgets):  # the first field takes the spare width, buttons keep their size
+        row.addWidget(w, 1 if i == 0 else 0) if isinstance(w, QWidget) else row.addStretch(1)
     return row
 
 
