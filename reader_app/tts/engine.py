@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Callable, Protocol, Sequence
 
 from reader_app.audio.clip import AudioClip
@@ -31,9 +33,31 @@ class VoiceSpec:
 
     @property
     def voice_id(self) -> str:
-        """Fingerprint used in clip cache keys."""
-        payload = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
+        """Fingerprint used in clip cache keys. Files count by their content, not their path, so moving the
+        data folder (or importing the same voice on another machine) keeps cached audio valid."""
+        fields = asdict(self)
+        for name in ("ref_audio", "prompt_path"):
+            if fields[name]:
+                fields[name] = _file_digest(fields[name])
+        payload = json.dumps(fields, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def _file_digest(path: str) -> str:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return path  # not there (yet): the path is all there is to go by
+    return _content_digest(path, stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _content_digest(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return "sha256:" + digest.hexdigest()
 
 
 @dataclass(frozen=True)
