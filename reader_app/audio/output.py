@@ -25,6 +25,13 @@ class AudioOutput(ABC):
     def __init__(self, sample_rate: int, block_frames: int) -> None:
         self.sample_rate = sample_rate
         self.block_frames = block_frames
+        # Set by the player: called (from any thread) when the device disappears while running.
+        self.on_lost: Callable[[str], None] | None = None
+
+    def report_lost(self, message: str) -> None:
+        """The device vanished (unplugged, driver error): the owner falls back to another output."""
+        if self.on_lost is not None:
+            self.on_lost(message)
 
     @property
     def latency_s(self) -> float:

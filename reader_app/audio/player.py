@@ -2,7 +2,9 @@
 
 The output's audio thread calls fill(); everything else (enqueue, pause, clear) happens on other threads, so
 the shared state sits behind one short lock. Clips follow each other sample-exactly; configured pauses are
-silence appended at enqueue time, so they are exact too.
+silence appended at enqueue time, so they are exact too. Speed is applied at enqueue time (time stretch on the
+caller's thread, never on the audio thread); positions are reported in source time. If the device disappears,
+the player moves to a fallback output (a null output by default) and keeps its queue, so the position is kept.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
-from reader_app.audio.output import AudioOutput
+from reader_app.audio.output import AudioOutput, AudioOutputError, NullOutput
+from reader_app.audio.stretch import clamp_speed, time_stretch
 
 
 class PlayerListener(Protocol):
@@ -28,19 +31,26 @@ class PlayerListener(Protocol):
     def starved(self) -> None:
         """Playing, but nothing is queued: the listener hears silence until more arrives."""
 
+    # Optional: output_lost(message) is called when the device vanished and the fallback output took over.
+
 
 @dataclass
 class _Item:
     item_id: str
     samples: np.ndarray
-    voiced_frames: int  # samples before the appended pause
+    voiced_frames: int  # samples before the appended pause (after stretching)
+    source_start: int = 0  # where this item starts in its sentence, in source samples (streamed chunks)
+    ratio: float = 1.0  # source samples per played sample (the speed it was stretched for)
     pos: int = 0
 
 
 class Player:
-    def __init__(self, output: AudioOutput, listener: PlayerListener | None = None) -> None:
+    def __init__(self, output: AudioOutput, listener: PlayerListener | None = None,
+                 fallback: Callable[[], AudioOutput] | None = None) -> None:
         self.output = output
         self.listener = listener
+        self.fallback = fallback or (lambda: NullOutput(output.sample_rate, output.block_frames))
+        output.on_lost = self._output_lost
         self._lock = threading.Lock()
         self._queue: deque[_Item] = deque()
         self._playing = False
@@ -53,12 +63,29 @@ class Player:
         self.gap_count = 0
 
     # -- control (any thread) -------------------------------------------------------------------------
-    def enqueue(self, item_id: str, samples: np.ndarray, pause_after_s: float = 0.0) -> None:
+    def enqueue(self, item_id: str, samples: np.ndarray, pause_after_s: float = 0.0, *, speed: float = 1.0,
+                source_start: int = 0) -> None:
+        """Queue samples (source time) to play at `speed`, then pause_after_s of silence (not stretched: the
+        configured pauses are what the listener hears)."""
+        source_len = len(samples)
+        speed = clamp_speed(speed)
+        played = time_stretch(samples, speed) if speed != 1.0 else samples.astype(np.float32, copy=False)
         pause = np.zeros(int(round(pause_after_s * self.output.sample_rate)), dtype=np.float32)
-        data = np.concatenate([samples.astype(np.float32, copy=False), pause]) if len(pause) else samples
+        data = np.concatenate([played, pause]) if len(pause) else played
+        ratio = source_len / len(played) if len(played) else 1.0
         with self._lock:
-            self._queue.append(_Item(item_id, np.ascontiguousarray(data, dtype=np.float32), len(samples)))
+            self._queue.append(_Item(item_id, np.ascontiguousarray(data, dtype=np.float32), len(played),
+                                     source_start, ratio))
             self._starved_reported = False
+
+    def drop_unstarted(self, keep: Callable[[str], bool] = lambda item_id: False) -> list[str]:
+        """Remove queued items not begun yet, from the end back to the first one `keep` wants or that has
+        started (so order is kept); returns their ids in order. Used to re-queue them at a new speed."""
+        dropped: list[str] = []
+        with self._lock:
+            while self._queue and self._queue[-1].pos == 0 and not keep(self._queue[-1].item_id):
+                dropped.append(self._queue.pop().item_id)
+        return dropped[::-1]
 
     def clear(self) -> None:
         with self._lock:
@@ -79,7 +106,20 @@ class Player:
             self._playing = True
             self._starved_reported = False
         if not self.output.active:
+            try:
+                self.output.start(self.fill)
+            except AudioOutputError as exc:  # no device (any more): keep going silently, and say so
+                self._output_lost(str(exc))
+
+    def _output_lost(self, message: str) -> None:
+        old, self.output = self.output, self.fallback()
+        old.on_lost = None
+        self.output.on_lost = self._output_lost
+        if self._playing:
             self.output.start(self.fill)
+        report = getattr(self.listener, "output_lost", None)
+        if report is not None:
+            report(f"{message} Playback continues without sound.")
 
     def pause(self) -> None:
         with self._lock:
@@ -112,12 +152,13 @@ class Player:
         return frames / self.output.sample_rate
 
     def current(self) -> tuple[str, float] | None:
-        """(item id, seconds into it) of the item being played."""
+        """(item id, seconds into it) of the item being played, in source time (whatever the speed)."""
         with self._lock:
             if not self._queue:
                 return None
             item = self._queue[0]
-            return item.item_id, min(item.pos, item.voiced_frames) / self.output.sample_rate
+            source = item.source_start + min(item.pos, item.voiced_frames) * item.ratio
+            return item.item_id, source / self.output.sample_rate
 
     # -- audio thread ----------------------------------------------------------------------------------
     def fill(self, out: np.ndarray) -> None:

@@ -28,6 +28,7 @@ class SoundDeviceOutput(AudioOutput):
         self.device = device
         self._stream = None
         self._latency_s = 0.0
+        self._stopping = False
 
     @property
     def latency_s(self) -> float:
@@ -43,9 +44,18 @@ class SoundDeviceOutput(AudioOutput):
                 log.debug("audio callback status: %s", status)
             fill(outdata[:, 0])
 
+        def finished() -> None:
+            # PortAudio ends the stream on its own when the device goes away (or the callback fails); a stop we
+            # asked for is not a loss. The stream is not closed here: closing inside its own callback deadlocks.
+            if not self._stopping and self._stream is not None:
+                self._stream = None
+                self.report_lost("The audio device stopped (unplugged or taken by another program).")
+
+        self._stopping = False
         try:
             stream = sd.OutputStream(samplerate=self.sample_rate, blocksize=self.block_frames, channels=1,
-                                     dtype="float32", callback=callback, device=self.device, latency="low")
+                                     dtype="float32", callback=callback, device=self.device, latency="low",
+                                     finished_callback=finished)
             stream.start()
         except Exception as exc:  # PortAudioError, or ValueError for a bad device
             raise AudioOutputError(f"Could not open the audio device: {exc}") from exc
@@ -53,6 +63,7 @@ class SoundDeviceOutput(AudioOutput):
         self._latency_s = float(stream.latency or 0.0)
 
     def stop(self) -> None:
+        self._stopping = True
         stream, self._stream = self._stream, None
         if stream is not None:
             try:

@@ -2,7 +2,10 @@
 
 `reader-app play BOOK [--model DIR] [--voice V] [--from CHAPTER:SENTENCE] [--output default|null] [--json]`
 `reader-app pregen BOOK --model DIR [--voice V] [--chapters A-B]`
-Chapters and sentences are numbered from 1 here, as a listener counts them.
+Chapters and sentences are numbered from 1 here, as a listener counts them. With --json, play reports per
+sentence when its audio was requested from the engine, ready (generated, or decoded from the cache and queued)
+and started (heard), in ms since play was asked for; then first_audio_ms (play -> first sentence heard) and
+max_gap_ms (the longest silence beyond the configured pauses, measured by the player).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ def add_play_parsers(subparsers) -> None:
     play.add_argument("--output", choices=["default", "null"], default="default",
                       help="the sound card (default) or a silent output that consumes audio in real time")
     play.add_argument("--sentences", type=int, default=0, help="stop after this many sentences (0: to the end)")
+    play.add_argument("--speed", type=float, default=None, help="0.5 to 3 (default: settings)")
     play.add_argument("--json", action="store_true", help="report timings per sentence as JSON")
     play.set_defaults(handler=run_play)
 
@@ -39,6 +43,31 @@ def _model_options(parser: argparse.ArgumentParser) -> None:
                                                       "READER_APP_MODEL)")
     parser.add_argument("--voice", default=None, help="preset speaker or saved voice name")
     parser.add_argument("--device", default=None, help="auto, cuda, mps or cpu")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads for the engine (default: settings)")
+    parser.add_argument("--engine", choices=["fast", "stock"], default="fast",
+                        help="fast (streaming; default) or stock qwen_tts generation")
+    parser.add_argument("--engine-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="engine option, e.g. max_frames_per_char=0.05 (advanced; repeatable)")
+
+
+def engine_options(pairs: list[str]) -> dict:
+    """KEY=VALUE strings -> typed values (int, float, true/false, else text)."""
+    options: dict = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--engine-option wants KEY=VALUE (got {pair!r})")
+        value: object = text
+        for cast in (int, float):
+            try:
+                value = cast(text)
+                break
+            except ValueError:
+                pass
+        if text.lower() in ("true", "false"):
+            value = text.lower() == "true"
+        options[key] = value
+    return options
 
 
 class _Context:
@@ -55,6 +84,15 @@ class _Context:
             self.settings.model_path = args.model
         if args.device:
             self.settings.device = args.device
+        if args.threads:
+            self.settings.cpu_threads = args.threads
+        if getattr(args, "speed", None):
+            self.settings.speed = args.speed
+        self.engine = args.engine
+        self.options = engine_options(args.engine_option)
+        # Options that change the audio are part of each clip's cache key (as in the app).
+        audio_options = {k: v for k, v in self.options.items()
+                         if k not in ("threads", "device", "dtype", "max_batch")}
         self.book = load_book(args.book)
         self.library = Library()
         self.library.add_book(self.book)
@@ -66,7 +104,8 @@ class _Context:
             from reader_app.tts.models import inspect_model
 
             self.model = inspect_model(self.model_path)
-        self.config = book_narration_config(self.settings, self.library, self.book, self.model, args.voice)
+        self.config = book_narration_config(self.settings, self.library, self.book, self.model, args.voice,
+                                            engine_settings=audio_options)
 
     def engine_provider(self):
         if self.model_path is None:
@@ -74,7 +113,8 @@ class _Context:
         from reader_app.narration.engine_provider import qwen_engine_provider
 
         s = self.settings
-        return qwen_engine_provider(str(self.model_path), s.device, s.dtype, s.cpu_threads or None)
+        return qwen_engine_provider(str(self.model_path), s.device, s.dtype, s.cpu_threads or None,
+                                    engine=self.engine, **self.options)
 
     def close(self) -> None:
         self.cache.close()
@@ -87,7 +127,7 @@ def _open(args: argparse.Namespace) -> _Context | None:
 
     try:
         return _Context(args)
-    except (BookError, EngineError) as exc:
+    except (BookError, EngineError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
 
@@ -127,6 +167,12 @@ class _PlayReport:
 
     def on_clip_ready(self, index: int) -> None:
         self._row(index).setdefault("ready_ms", self._ms())
+
+    def on_clip_queued(self, index: int) -> None:
+        row = self._row(index)
+        if "requested_ms" not in row:
+            row["cached"] = True
+        row.setdefault("ready_ms", self._ms())
 
     def on_sentence_started(self, index: int, delay_s: float) -> None:
         self._row(index)["started_ms"] = self._ms(delay_s)
@@ -171,11 +217,11 @@ def run_play(args: argparse.Namespace) -> int:
 
     report = _PlayReport(start, stop, echo)
     output = open_output(args.output)
-    narrator = Narrator(book, context.cache, context.config, output, context.engine_provider(), report)
+    narrator = Narrator(book, context.cache, context.config, output, context.engine_provider(), report,
+                        start_index=start)
     try:
-        narrator.seek(start)
-        report.t0 = time.monotonic()
-        narrator.play()
+        report.t0 = time.monotonic()  # first_audio_ms counts from here: the play request
+        narrator.play(start)
         while not report.done.wait(0.2):
             if narrator.state == "finished":
                 break

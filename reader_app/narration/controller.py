@@ -11,7 +11,12 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from reader_app.audio.output import AudioOutput
 from reader_app.books.model import Book
-from reader_app.narration.narrator import ClipCache, EngineProvider, NarrationConfig, Narrator
+from reader_app.narration.narrator import (
+    ClipCache,
+    EngineProvider,
+    NarrationConfig,
+    Narrator,
+)
 
 
 class NarrationController(QObject):

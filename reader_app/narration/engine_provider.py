@@ -5,10 +5,13 @@ The GUI thread never calls get(): model loading imports torch and qwen_tts, whic
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Callable
 
 from reader_app.tts.engine import SpeechEngine
+
+log = logging.getLogger(__name__)
 
 EngineFactory = Callable[[], SpeechEngine]
 
@@ -37,11 +40,42 @@ class EngineProvider:
 
 
 def qwen_engine_provider(model_path: str, device: str = "auto", dtype: str = "auto",
-                         threads: int | None = None, **options) -> EngineProvider:
-    """options go to the engine (e.g. max_frames_per_char, greedy, seed)."""
-    def factory() -> SpeechEngine:
+                         threads: int | None = None, engine: str = "fast", **options) -> EngineProvider:
+    """engine: "fast" (reader_app.tts.fast, streaming, preferred) or "stock" (qwen_tts's own generate).
+    options go to the engine (e.g. max_frames_per_char, greedy, seed). The fast engine is used when it exists
+    and accepts every option; if it cannot load this checkpoint, the stock engine takes over with a warning."""
+    if engine not in ("fast", "stock"):
+        raise ValueError(f"unknown engine {engine!r}: use fast or stock")
+
+    def stock() -> SpeechEngine:
         from reader_app.tts.qwen_engine import load_engine  # heavy: torch + qwen_tts
 
         return load_engine(model_path, device=device, dtype=dtype, threads=threads, **options)
 
+    def factory() -> SpeechEngine:
+        if engine == "stock":
+            return stock()
+        unknown = sorted(set(options) - _fast_options())
+        if unknown:
+            log.info("Using the stock engine: the fast engine has no option(s) %s", ", ".join(unknown))
+            return stock()
+        try:
+            from reader_app.tts.fast import load_fast_engine
+
+            return load_fast_engine(model_path, device=device, dtype=dtype, threads=threads, **options)
+        except Exception as exc:  # any failure of the newer engine: the stock one still narrates
+            log.warning("The fast engine could not load %s (%s: %s); using the stock engine.",
+                        model_path, type(exc).__name__, exc)
+            return stock()
+
     return EngineProvider(factory)
+
+
+def _fast_options() -> set[str]:
+    try:
+        import dataclasses
+
+        from reader_app.tts.fast.config import FastSettings  # torch-free
+    except ImportError:
+        return set()
+    return {f.name for f in dataclasses.fields(FastSettings)} - {"device", "dtype", "threads"}

@@ -6,66 +6,40 @@ callbacks as signals (narration/controller.py). Two threads:
   engine on first need (heavy imports stay off the GUI thread), stores each clip in the cache;
 - feeding: decodes cached clips in reading order and queues them on the player a few seconds ahead of the ear.
 A seek bumps an epoch: queued audio is dropped at once and stale results are ignored for playback, but every
-clip that finished generating is still stored, so no work is lost.
+clip that finished generating is still stored, so no work is lost. When the engine streams, the cursor sentence
+is played chunk by chunk as it is decoded (playback starts before it is finished) and stored whole at the end.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
-import time
-from dataclasses import dataclass, field
-from typing import Callable, Protocol, Sequence
 
 from reader_app.audio.clip import AudioClip
 from reader_app.audio.output import AudioOutput
 from reader_app.audio.player import Player
+from reader_app.audio.stretch import clamp_speed
 from reader_app.books.model import Book
+from reader_app.narration import synthesis
+from reader_app.narration.config import (  # noqa: F401
+    ClipCache,
+    EngineProvider,
+    NarrationConfig,
+    NarrationListener,
+    wait_until,
+)
 from reader_app.narration.scheduler import PlannedSentence, Scheduler
 from reader_app.store.clip_key import ClipKey
-from reader_app.tts.engine import SpeechEngine, SynthesisRequest, VoiceSpec
+from reader_app.tts.engine import SpeechEngine, SynthesisRequest
 
 log = logging.getLogger(__name__)
 
 
-class ClipCache(Protocol):
-    """What the narrator needs from the book's store (reader_app.store.BookCache)."""
-
-    def get_clip(self, key: ClipKey) -> AudioClip | None: ...
-    def put_clip(self, key: ClipKey, clip: AudioClip) -> None: ...
-    def cached_digests(self, keys: Sequence[ClipKey]) -> set[str]: ...
-
-
-@dataclass
-class NarrationConfig:
-    voice: VoiceSpec
-    model_id: str  # fingerprint of the checkpoint, known without loading it (cache hits need no model)
-    engine_settings: dict = field(default_factory=dict)
-    language: str = "auto"
-    lookahead_s: float = 60.0
-    batch_size: int = 4
-    pause_sentence_s: float = 0.25
-    pause_paragraph_s: float = 0.6
-    pause_chapter_s: float = 1.5
-    feed_ahead_s: float = 2.0  # decoded audio handed to the player ahead of the ear
-    max_attempts: int = 2  # tries of a failing sentence on its own before it is skipped
-
-
-class NarrationListener(Protocol):
-    def on_requested(self, index: int) -> None: ...
-    def on_sentence_started(self, index: int, delay_s: float) -> None: ...
-    def on_clip_ready(self, index: int) -> None: ...
-    def on_state(self, state: str) -> None: ...
-    def on_error(self, message: str) -> None: ...
-    def on_sentence_skipped(self, index: int, message: str) -> None: ...
-
-
-EngineProvider = Callable[[], SpeechEngine]
-
-
 class Narrator:
     def __init__(self, book: Book, cache: ClipCache, config: NarrationConfig, output: AudioOutput,
-                 engine_provider: EngineProvider | None, listener: NarrationListener | None = None) -> None:
+                 engine_provider: EngineProvider | None, listener: NarrationListener | None = None,
+                 start_index: int = 0) -> None:
         self.book = book
         self.cache = cache
         self.config = config
@@ -73,12 +47,17 @@ class Narrator:
         self.engine_provider = engine_provider
         self.sentences = book.sentences()
         self.player = Player(output, self)
+        self.player.set_volume(config.volume)
         self.scheduler = Scheduler(config.lookahead_s, config.batch_size)
         self.engine_calls = 0  # synthesize() calls, for tests and diagnostics
         self._cond = threading.Condition()
         self._epoch = 0
-        self._cursor = 0  # index of the sentence being heard (or about to be)
-        self._next_feed = 0  # next index to hand to the player
+        self._feed_gen = 0  # bumped whenever the feeding position is moved back (seek, speed change)
+        self._live_index: int | None = None  # the sentence being played while it streams from the engine
+        self._cancel = threading.Event()  # set on close: engines that support it stop mid-batch
+        start_index = min(max(start_index, 0), max(len(self.sentences) - 1, 0))
+        self._cursor = start_index  # index of the sentence being heard (or about to be)
+        self._next_feed = start_index  # next index to hand to the player
         self._state = "stopped"
         self._in_flight: set[str] = set()
         self._skipped: set[str] = set()
@@ -104,7 +83,8 @@ class Narrator:
         return self._state
 
     def play(self, index: int | None = None) -> None:
-        if index is not None and index != self._cursor or self._state in ("stopped", "finished"):
+        # Not on a first play at the cursor: a seek would throw away what is queued or streaming for it.
+        if index is not None and index != self._cursor or self._state == "finished":
             self.seek(self._cursor if index is None else index)
         self.player.play()
         self._set_state("playing")
@@ -117,6 +97,7 @@ class Narrator:
         index = min(max(index, 0), max(len(self.sentences) - 1, 0))
         with self._cond:
             self._epoch += 1
+            self._feed_gen += 1
             self._cursor = self._next_feed = index
             self._engine_error = None  # a fresh request deserves a fresh try of the engine
             self.player.clear()
@@ -129,9 +110,30 @@ class Narrator:
             self.config = config
             self.scheduler = Scheduler(config.lookahead_s, config.batch_size)
             self._skipped.clear()
+        self.player.set_volume(config.volume)
         self.seek(self._cursor)
 
+    def set_speed(self, speed: float) -> None:
+        """Playback speed, 0.5x to 3x, pitch kept. The sentence being heard finishes at the old speed; what is
+        queued after it is re-stretched at once. Sentence events and positions stay in source time."""
+        speed = clamp_speed(speed)
+        with self._cond:
+            self.config = dataclasses.replace(self.config, speed=speed)
+            live = self._live_index
+            dropped = self.player.drop_unstarted(keep=lambda item_id: _index_of(item_id) == live)
+            if dropped:
+                self._next_feed = _index_of(dropped[0])
+                self._feed_gen += 1  # a clip being decoded for the old position must not be queued
+            self._cond.notify_all()
+
+    def set_volume(self, volume: float) -> None:
+        """0 (silent) to 2; applies to the very next audio block."""
+        self.player.set_volume(volume)
+        with self._cond:
+            self.config = dataclasses.replace(self.config, volume=self.player.volume)
+
     def close(self) -> None:
+        self._cancel.set()
         with self._cond:
             self._closed = True
             self._cond.notify_all()
@@ -220,7 +222,9 @@ class Narrator:
             self._engine_failed(f"The voice model could not be loaded: {exc}")
             return
         try:
-            clips = self._synthesize(engine, batch)
+            clips = self._synthesize(engine, batch, self._live_chunks(engine, batch))
+        except synthesis.Cancelled:
+            return  # closing: what finished was stored already
         except Exception as exc:
             log.warning("synthesis of %d sentence(s) failed: %s", len(batch), exc)
             # Find the culprit alone, with retries: the other sentences still get their audio.
@@ -231,9 +235,12 @@ class Narrator:
             self._store(index, clip)
 
     def _generate_alone(self, engine: SpeechEngine, index: int, attempts_left: int) -> None:
+        message = ""
         for attempt in range(attempts_left):
             try:
                 clip, = self._synthesize(engine, [index])
+            except synthesis.Cancelled:
+                return
             except Exception as exc:
                 message = str(exc)
                 log.warning("sentence %d failed (attempt %d): %s", index, attempt + 1, exc)
@@ -242,10 +249,49 @@ class Narrator:
             return
         self._sentence_skipped(index, message)
 
-    def _synthesize(self, engine: SpeechEngine, batch: list[int]) -> list[AudioClip]:
+    def _synthesize(self, engine: SpeechEngine, batch: list[int],
+                    on_chunk: synthesis.ChunkCallback | None = None) -> list[AudioClip]:
         self.engine_calls += 1
         voice, language = self.config.voice, self.config.language
-        return engine.synthesize([SynthesisRequest(self._plan[i].text, voice, language) for i in batch])
+        requests = [SynthesisRequest(self._plan[i].text, voice, language) for i in batch]
+        try:
+            return synthesis.synthesize(engine, requests, self._cancel, on_chunk)
+        finally:
+            with self._cond:
+                self._live_index = None
+
+    def _live_chunks(self, engine: SpeechEngine, batch: list[int]) -> synthesis.ChunkCallback | None:
+        """For the cursor sentence from a streaming engine: play its chunks as they arrive, when the player is
+        waiting for exactly that sentence. A seek mid-sentence stops the playing, not the generating."""
+        if len(batch) != 1 or not synthesis.can_stream(engine):
+            return None
+        index, epoch, count = batch[0], None, 0
+
+        def on_chunk(_request: int, samples, start: int, is_last: bool) -> None:
+            nonlocal epoch, count
+            with self._cond:
+                if count == 0:
+                    if self._next_feed != index or self._closed or self._plan[index].digest in self._durations:
+                        return  # not the next thing to hear (yet): the feeder plays it from the cache later
+                    epoch, self._live_index = self._epoch, index
+                elif epoch != self._epoch or self._live_index != index:
+                    return
+                item_id = f"{epoch}:{index}" if count == 0 else f"{epoch}:{index}:{count}"
+                pause = self._pause_after(index) if is_last else 0.0
+                self.player.enqueue(item_id, samples, pause, speed=self.config.speed, source_start=start)
+                count += 1
+                if is_last:
+                    self._next_feed = index + 1
+                    self._live_index = None
+            if count == 1:
+                self._queued(index)
+
+        return on_chunk
+
+    def _queued(self, index: int) -> None:
+        report = getattr(self.listener, "on_clip_queued", None)
+        if report is not None:
+            report(index)
 
     def _store(self, index: int, clip: AudioClip) -> None:
         if self._closed:
@@ -286,19 +332,23 @@ class Narrator:
                 if item is None:
                     self._cond.wait(0.05)
                     continue
-                epoch = self._epoch
+                epoch, feed_gen = self._epoch, self._feed_gen
                 key = self._keys[item.index]
             clip = self._memory.get(key.digest) or self._load(key)
             with self._cond:
-                if epoch != self._epoch:
-                    continue  # a seek happened while decoding: this clip is no longer next
+                if feed_gen != self._feed_gen:
+                    continue  # a seek or speed change happened while decoding: this clip is no longer next
                 if clip is None:  # vanished from the cache (evicted or cleared): generate it again
                     self._durations.pop(key.digest, None)
                     self._cond.notify_all()
                     continue
+                if self._next_feed != item.index:
+                    continue  # the streamed cursor sentence was queued meanwhile
                 self._durations[key.digest] = clip.duration_s
-                self.player.enqueue(f"{epoch}:{item.index}", clip.samples, self._pause_after(item.index))
+                self.player.enqueue(f"{epoch}:{item.index}", clip.samples, self._pause_after(item.index),
+                                    speed=self.config.speed)
                 self._next_feed = item.index + 1
+            self._queued(item.index)
 
     def _feedable(self) -> PlannedSentence | None:
         """The next sentence to hand to the player, when it is time and its audio exists."""
@@ -322,7 +372,10 @@ class Narrator:
 
     # -- player callbacks (audio thread) -------------------------------------------------------------------
     def sentence_started(self, item_id: str, delay_s: float) -> None:
-        epoch, index = (int(part) for part in item_id.split(":"))
+        parts = [int(part) for part in item_id.split(":")]
+        if len(parts) > 2:
+            return  # a later chunk of a streamed sentence: it started with its first chunk
+        epoch, index = parts
         with self._cond:
             if epoch != self._epoch:
                 return
@@ -336,6 +389,9 @@ class Narrator:
     def item_finished(self, item_id: str) -> None:
         with self._cond:
             self._cond.notify_all()
+
+    def output_lost(self, message: str) -> None:
+        self._report_error(message)
 
     def starved(self) -> None:
         if self._state == "playing" and self._next_feed < len(self._plan):
@@ -355,12 +411,6 @@ class Narrator:
             self.listener.on_error(message)
 
 
-def wait_until(predicate: Callable[[], bool], timeout_s: float, poll_s: float = 0.01) -> bool:
-    """Poll until predicate() is true or the timeout passes (tests and the command line use it)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(poll_s)
-    return predicate()
-
+def _index_of(item_id: str) -> int:
+    """Sentence index of a player item id: "epoch:index" or, for a streamed chunk, "epoch:index:chunk"."""
+    return int(item_id.split(":")[1])

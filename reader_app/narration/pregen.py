@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, TextIO
 
 from reader_app.books.model import Book
-from reader_app.narration.narrator import ClipCache, EngineProvider, NarrationConfig
+from reader_app.narration import synthesis
+from reader_app.narration.config import ClipCache, EngineProvider, NarrationConfig
 from reader_app.store.clip_key import ClipKey
 from reader_app.tts.engine import SynthesisRequest
 
@@ -25,6 +26,7 @@ class PregenProgress:
     failed: int
     audio_s: float
     elapsed_s: float
+    cancelled: bool = False
 
     @property
     def eta_s(self) -> float | None:
@@ -65,12 +67,14 @@ class Pregenerator:
             batch = pending[first:first + config.batch_size]
             requests = [SynthesisRequest(text, config.voice, config.language) for _, text in batch]
             try:
-                clips = engine.synthesize(requests)
+                clips = synthesis.synthesize(engine, requests, self.cancel)
+            except synthesis.Cancelled:
+                break
             except Exception:
-                clips = [self._one(engine, request) for request in requests]
+                clips = [self._one(engine, request, self.cancel) for request in requests]
             for (key, _), clip in zip(batch, clips):
                 if clip is None:
-                    state.failed += 1
+                    state.failed += 0 if self.cancel.is_set() else 1  # cancelled is not failed
                     continue
                 self.cache.put_clip(key, clip)
                 state.done += 1
@@ -79,13 +83,15 @@ class Pregenerator:
             state.elapsed_s = time.monotonic() - started
             if progress:
                 progress(state)
+        state.cancelled = self.cancel.is_set() and state.done + state.failed < state.total
+        state.elapsed_s = time.monotonic() - started
         return state
 
     @staticmethod
-    def _one(engine, request):
+    def _one(engine, request, cancel: threading.Event):
         try:
-            return engine.synthesize([request])[0]
-        except Exception:
+            return synthesis.synthesize(engine, [request], cancel)[0]
+        except Exception:  # Cancelled too: the sentence stays uncached and a later run retries it
             return None
 
 

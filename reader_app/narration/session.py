@@ -52,7 +52,8 @@ def narration_config(settings: Settings, book: Book, model_id: str, voice: Voice
     return NarrationConfig(voice=voice, model_id=model_id, engine_settings=dict(engine_settings or {}),
                            language=book.tts_language, lookahead_s=settings.lookahead_s,
                            batch_size=settings.batch_size, pause_sentence_s=settings.pause_sentence_s,
-                           pause_paragraph_s=settings.pause_paragraph_s, pause_chapter_s=settings.pause_chapter_s)
+                           pause_paragraph_s=settings.pause_paragraph_s, pause_chapter_s=settings.pause_chapter_s,
+                           speed=settings.speed, volume=settings.volume)
 
 
 def model_path_or_none(settings: Settings) -> Path | None:

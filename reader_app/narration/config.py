@@ -1,0 +1,60 @@
+"""What the narrator is configured with and reports to; shared by the narrator, pregeneration and the CLI."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Protocol, Sequence
+
+from reader_app.audio.clip import AudioClip
+from reader_app.store.clip_key import ClipKey
+from reader_app.tts.engine import SpeechEngine, VoiceSpec
+
+
+class ClipCache(Protocol):
+    """What the narrator needs from the book's store (reader_app.store.BookCache)."""
+
+    def get_clip(self, key: ClipKey) -> AudioClip | None: ...
+    def put_clip(self, key: ClipKey, clip: AudioClip) -> None: ...
+    def cached_digests(self, keys: Sequence[ClipKey]) -> set[str]: ...
+
+
+@dataclass
+class NarrationConfig:
+    voice: VoiceSpec
+    model_id: str  # fingerprint of the checkpoint, known without loading it (cache hits need no model)
+    engine_settings: dict = field(default_factory=dict)
+    language: str = "auto"
+    lookahead_s: float = 60.0
+    batch_size: int = 4
+    pause_sentence_s: float = 0.25
+    pause_paragraph_s: float = 0.6
+    pause_chapter_s: float = 1.5
+    feed_ahead_s: float = 2.0  # decoded audio handed to the player ahead of the ear
+    max_attempts: int = 2  # tries of a failing sentence on its own before it is skipped
+    speed: float = 1.0  # 0.5 to 3, pitch kept (time stretch); clips and cache stay at normal speed
+    volume: float = 1.0
+
+
+class NarrationListener(Protocol):
+    def on_requested(self, index: int) -> None: ...
+    def on_sentence_started(self, index: int, delay_s: float) -> None: ...
+    def on_clip_ready(self, index: int) -> None: ...
+    def on_state(self, state: str) -> None: ...
+    def on_error(self, message: str) -> None: ...
+    def on_sentence_skipped(self, index: int, message: str) -> None: ...
+    # Optional: on_clip_queued(index) when a sentence's audio is handed to the player (cached or streamed).
+
+
+EngineProvider = Callable[[], SpeechEngine]
+
+
+def wait_until(predicate: Callable[[], bool], timeout_s: float, poll_s: float = 0.01) -> bool:
+    """Poll until predicate() is true or the timeout passes (tests and the command line use it)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(poll_s)
+    return predicate()
+
