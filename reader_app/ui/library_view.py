@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QPoint, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem, QMenu, QPushButton,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem, QMenu, QMessageBox, QPushButton,
                                QVBoxLayout, QWidget)
 
 COVER = QSize(132, 188)
@@ -121,7 +121,15 @@ class LibraryView(QWidget):
     @Slot()
     def _remove_selected(self) -> None:
         for item in self.grid.selectedItems():
-            self.removeRequested.emit(item.data(BOOK_ROLE).id)
+            self._confirm_remove(item)
+
+    def _confirm_remove(self, item: QListWidgetItem) -> None:
+        record = item.data(BOOK_ROLE)
+        answer = QMessageBox.question(self, "Remove book",
+                                      f"Remove “{record.title}” from the library and delete its cached audio?\n"
+                                      "The book file itself is kept.")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.removeRequested.emit(record.id)
 
     @Slot(QPoint)
     def _context_menu(self, point: QPoint) -> None:
@@ -130,5 +138,5 @@ class LibraryView(QWidget):
             return
         menu = QMenu(self)
         menu.addAction("Open", lambda: self._open_item(item))
-        menu.addAction("Remove from library", lambda: self.removeRequested.emit(item.data(BOOK_ROLE).id))
+        menu.addAction("Remove from library…", lambda: self._confirm_remove(item))
         menu.exec(self.grid.mapToGlobal(point))

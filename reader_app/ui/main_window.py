@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBo
 from reader_app.books.model import Book
 from reader_app.narration.controller import NarrationController
 from reader_app.ui.book_loader import BookLoader
+from reader_app.ui.book_session import OpenedBook, prepare_book
 from reader_app.ui.dialogs import DialogsMixin
 from reader_app.ui.library_view import LibraryView
 from reader_app.ui.menus import build_menus
@@ -41,7 +42,7 @@ class MainWindow(PlaybackMixin, DialogsMixin, QMainWindow):
         self.book_id: str | None = None
         self.cache = None
         self.controller = NarrationController(self)
-        self.loader = BookLoader(self)
+        self.loader = BookLoader(self, prepare=lambda book: prepare_book(self.services, self.controller, book))
         self.setWindowTitle("Reader")
         self.resize(1180, 780)
         self.setAcceptDrops(True)
@@ -128,6 +129,7 @@ class MainWindow(PlaybackMixin, DialogsMixin, QMainWindow):
         app = QApplication.instance()
         theme = apply_theme(app, settings.theme) if app is not None else theme_named(settings.theme)
         self.reading_view.set_highlight_color(theme.highlight)
+        self.transport.set_icon_color(theme.text)
         self.text_view.auto_scroll = settings.auto_scroll
         if self.reading_view.font_size != settings.font_size:
             self.reading_view.set_font_size(settings.font_size)
@@ -172,34 +174,24 @@ class MainWindow(PlaybackMixin, DialogsMixin, QMainWindow):
         self.loader.load(Path(path))
 
     @Slot(object)
-    def _book_loaded(self, book: Book) -> None:
+    def _book_loaded(self, opened: OpenedBook) -> None:
+        """The book was parsed and prepared on the loader's thread; here only widgets are filled."""
+        if not self.loader.claim(opened):
+            return  # the window closed meanwhile
         self._close_book()
-        services = self.services
-        self.book = book
-        record = services.library.add_book(book)
-        self.book_id = record.id
-        services.library.mark_opened(self.book_id)
-        self.cache = services.library.open_book_cache(book)
-        self.cache.sync_sentences(book)
+        book = self.book = opened.book
+        self.book_id = opened.book_id
+        self.cache = opened.cache
+        self.controller.narrator = opened.narrator  # built off the GUI thread, listening to the controller
         self.reading_view.set_book(book)
         self.setWindowTitle(f"{book.title} — Reader")
-        narrator = self.controller.open(book, self.cache, services.narration_config(book), services.make_output(),
-                                        services.engine_provider())
-        self._apply_audio_settings(narrator)
-        start = self._restored_index(book)
-        narrator.seek(start)
-        self._show_sentence(start)
-        self._populate_voices()
+        self._apply_audio_settings(opened.narrator)
+        opened.narrator.seek(opened.start)
+        self._show_sentence(opened.start)
+        self.reading_view.voice.populate(opened.model_info, opened.voice_name, opened.voices)
         self.transport.set_enabled(book.sentence_count() > 0)
         self.transport.set_status(f"{book.sentence_count()} sentences in {len(book.chapters)} chapters")
         self.stack.setCurrentWidget(self.reading_page)
-
-    def _restored_index(self, book: Book) -> int:
-        position = self.services.library.position(self.book_id) if self.book_id else None
-        if position is None:
-            return 0
-        ids = [s.id for s in book.sentences()]
-        return ids.index(position.sentence_id) if position.sentence_id in ids else 0
 
     @Slot(str)
     def _book_failed(self, message: str) -> None:

@@ -31,7 +31,7 @@ class ModelNotice(QFrame):
     def set_dark(self, dark: bool) -> None:
         background, border, text = ("#3a3116", "#7a6420", "#f3e3b0") if dark else ("#fff4d6", "#e8c66a", "#4a3b00")
         self.setStyleSheet(f"#modelNotice {{ background: {background}; border: 1px solid {border}; "
-                           f"border-radius: 6px; }} QLabel {{ color: {text}; }}")
+                           f"border-radius: 6px; margin: 8px 12px 2px 12px; }} QLabel {{ color: {text}; }}")
 
     def set_problem(self, problem: str) -> None:
         self.label.setText(f"<b>{problem}</b><br>{HOW_TO_GET_A_MODEL}")

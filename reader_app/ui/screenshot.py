@@ -19,7 +19,7 @@ def add_screenshot_parser(subparsers) -> None:
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("book", nargs="?", type=Path, help="book to show (default: the bundled sample)")
     parser.add_argument("--model", default=None, help="checkpoint folder, to capture playback")
-    parser.add_argument("--sentence", type=int, default=5, help="sentence (from 1) to show being read")
+    parser.add_argument("--sentence", type=int, default=9, help="sentence (from 1) to show being read")
     parser.set_defaults(handler=run_screenshot)
 
 
@@ -34,7 +34,7 @@ def _wait(app, predicate, timeout_s: float) -> bool:
 
 
 def take_screenshots(out_dir: Path, book: Path | None = None, model: str | None = None,
-                     sentence: int = 5, size: tuple[int, int] = (1280, 820)) -> list[Path]:
+                     sentence: int = 9, size: tuple[int, int] = (1280, 820)) -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
@@ -47,30 +47,57 @@ def take_screenshots(out_dir: Path, book: Path | None = None, model: str | None 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     out_dir.mkdir(parents=True, exist_ok=True)
     settings = Settings.load()
+    settings.theme = "light"
     if model:
         settings.model_path = model
+    written: list[Path] = []
+
+    def save(widget, name: str) -> None:
+        _wait(app, lambda: False, 0.3)  # let layouts and style sheets settle
+        path = out_dir / name
+        widget.grab().save(str(path))
+        written.append(path)
+
     with tempfile.TemporaryDirectory(prefix="reader-app-shots-") as tmp:
         library = Library(Path(tmp))
-        services = AppServices(settings, library, output_factory=lambda: NullOutput(), save_settings=False)
+        services = AppServices(settings, library, output_factory=lambda: NullOutput(), save_settings=False,
+                               engine_options={"max_frames_per_char": 0.05, "margin_frames": 6})
         window = create_window(services, book)
         window.resize(*size)
         window.show()
         if not _wait(app, lambda: window.book is not None, 30):
             raise RuntimeError("the book did not open within 30 s")
-        written = []
         target = min(max(sentence - 1, 0), window.book.sentence_count() - 1)
         if services.model_problem() is None:
             heard: list[int] = []
             window.controller.sentenceStarted.connect(heard.append)
             window.play_from(target)
-            _wait(app, lambda: target in heard, 120)
-            window.toggle_play()  # pause, so the capture is stable
+            if not _wait(app, lambda: target in heard, 120):
+                print(f"warning: sentence {target + 1} was not heard within 120 s (heard: {heard[:5]})",
+                      file=sys.stderr)
+            # Let a little audio queue up ahead, so the indicator shows something, then pause for a stable frame.
+            _wait(app, lambda: window.controller.narrator.ready_ahead_s() > 3, 20)
+            window._update_ready()
+            window.toggle_play()
+            window.transport.set_playing(True)  # shown as it looks while playing
+            window.transport.set_status("Playing")
         else:
             window._show_sentence(target)
-        _wait(app, lambda: False, 0.3)
-        path = out_dir / "reading.png"
-        window.grab().save(str(path))
-        written.append(path)
+        save(window, "reading.png")
+        window.set_theme("dark")
+        save(window, "reading-dark.png")
+        window.set_theme("light")
+        window.show_library()
+        save(window, "library.png")
+        window.show_reading()
+        dialog = window.open_settings()
+        save(dialog, "settings.png")
+        dialog.reject()
+        manager = window.open_model_manager()
+        _wait(app, lambda: "Looking" not in (manager.installed.item(0).text() if manager.installed.count() else ""),
+              30)
+        save(manager, "model-manager.png")
+        manager.reject()
         window.close()
         library.close()
     return written

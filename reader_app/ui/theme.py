@@ -31,7 +31,7 @@ THEMES = {
     "light": Theme("light", window="#f3f1ec", base="#ffffff", alt_base="#f7f5f0", text="#22211f", muted="#6b675f",
                    button="#fbfaf7", accent="#2f6db5", highlight="#ffe59a", border="#d9d5cc", paper="#fffdf8"),
     "dark": Theme("dark", window="#1e1f22", base="#26272b", alt_base="#2c2d31", text="#e6e3dc", muted="#9a968d",
-                  button="#303136", accent="#6ea8ff", highlight="#5a4a12", border="#3a3b40", paper="#222326"),
+                  button="#303136", accent="#3b78d8", highlight="#5a4a12", border="#3a3b40", paper="#222326"),
 }
 
 

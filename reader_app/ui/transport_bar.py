@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy,
-                               QSlider, QStyle, QToolButton, QVBoxLayout, QWidget)
+                               QSlider, QToolButton, QVBoxLayout, QWidget)
+
+from reader_app.ui.icons import media_icon
 
 SPEEDS = (0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
 SLEEP_CHOICES = (("Sleep: off", 0), ("Sleep in 15 min", 15), ("Sleep in 30 min", 30), ("Sleep in 45 min", 45),
@@ -31,6 +33,9 @@ class TransportBar(QFrame):
         outer.setSpacing(6)
         outer.addLayout(self._position_row())
         outer.addLayout(self._controls_row())
+        self._color = "#22211f"
+        self._playing = False
+        self.set_icon_color(self._color)
         self.set_enabled(False)
 
     def _position_row(self) -> QHBoxLayout:
@@ -56,23 +61,21 @@ class TransportBar(QFrame):
 
     def _controls_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        style = self.style()
-        pix = QStyle.StandardPixmap
         self.status_label = QLabel("", self)
         self.status_label.setObjectName("muted")
         # Long messages must not widen the window; the full text is in the tooltip.
         self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row.addWidget(self.status_label, 1)
-        self.prev_chapter = self._tool(pix.SP_MediaSkipBackward, "Previous chapter (Ctrl+Left)", self.previousChapter)
-        self.prev_sentence = self._tool(pix.SP_MediaSeekBackward, "Previous sentence (Left)", self.previousSentence)
-        self.play_button = QPushButton(style.standardIcon(pix.SP_MediaPlay), "Play", self)
+        self.prev_chapter = self._tool("previous_chapter", "Previous chapter (Ctrl+Left)", self.previousChapter)
+        self.prev_sentence = self._tool("previous_sentence", "Previous sentence (Left)", self.previousSentence)
+        self.play_button = QPushButton("Play", self)
         self.play_button.setObjectName("playButton")
         self.play_button.setMinimumWidth(112)
         self.play_button.setMinimumHeight(36)
         self.play_button.setToolTip("Play / pause (Space)")
         self.play_button.clicked.connect(self.playToggled)
-        self.next_sentence = self._tool(pix.SP_MediaSeekForward, "Next sentence (Right)", self.nextSentence)
-        self.next_chapter = self._tool(pix.SP_MediaSkipForward, "Next chapter (Ctrl+Right)", self.nextChapter)
+        self.next_sentence = self._tool("next_sentence", "Next sentence (Right)", self.nextSentence)
+        self.next_chapter = self._tool("next_chapter", "Next chapter (Ctrl+Right)", self.nextChapter)
         for widget in (self.prev_chapter, self.prev_sentence, self.play_button, self.next_sentence,
                        self.next_chapter):
             row.addWidget(widget)
@@ -84,8 +87,7 @@ class TransportBar(QFrame):
         for value in SPEEDS:
             self.speed.addItem(f"{value:g}×", value)
         self.speed.currentIndexChanged.connect(lambda i: self.speedChanged.emit(float(self.speed.itemData(i))))
-        volume_icon = QLabel(self)
-        volume_icon.setPixmap(style.standardIcon(pix.SP_MediaVolume).pixmap(18, 18))
+        self.volume_icon = volume_icon = QLabel(self)
         self.volume = QSlider(Qt.Orientation.Horizontal, self)
         self.volume.setRange(0, 100)
         self.volume.setFixedWidth(96)
@@ -101,10 +103,10 @@ class TransportBar(QFrame):
         row.addLayout(right, 1)
         return row
 
-    def _tool(self, icon: QStyle.StandardPixmap, tip: str, signal) -> QToolButton:
+    def _tool(self, icon: str, tip: str, signal) -> QToolButton:
         button = QToolButton(self)
         button.setObjectName("transportButton")
-        button.setIcon(self.style().standardIcon(icon))
+        button.setProperty("iconName", icon)
         button.setIconSize(QSize(22, 22))
         button.setToolTip(tip)
         button.clicked.connect(signal)
@@ -122,9 +124,17 @@ class TransportBar(QFrame):
                        self.next_chapter, self.slider):
             widget.setEnabled(enabled)
 
+    def set_icon_color(self, color: str) -> None:
+        """Repaint the icons for a theme (the play button keeps white on its accent background)."""
+        self._color = color
+        for button in (self.prev_chapter, self.prev_sentence, self.next_sentence, self.next_chapter):
+            button.setIcon(media_icon(button.property("iconName"), color))
+        self.volume_icon.setPixmap(media_icon("volume", color).pixmap(20, 20))
+        self.set_playing(self._playing)
+
     def set_playing(self, playing: bool) -> None:
-        pix = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
-        self.play_button.setIcon(self.style().standardIcon(pix))
+        self._playing = playing
+        self.play_button.setIcon(media_icon("pause" if playing else "play", "#ffffff"))
         self.play_button.setText("Pause" if playing else "Play")
 
     def set_position(self, chapter_title: str, within: int, count: int, index: int, total: int) -> None:

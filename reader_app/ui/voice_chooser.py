@@ -32,14 +32,17 @@ class VoiceChooser(QComboBox):
         self.setMinimumWidth(180)
         self.activated.connect(self._activated)
 
-    def populate(self, model_info, current: str) -> None:
-        """model_info: the configured ModelInfo or None; current: this book's saved voice name."""
+    def populate(self, model_info, current: str, voices: list | None = None) -> None:
+        """model_info: the configured ModelInfo or None; current: this book's saved voice name; voices: the
+        voice library's entries (listed here when not given)."""
         self.blockSignals(True)
         self.clear()
         speakers = list(model_info.speakers) if model_info is not None else []
         for speaker in speakers:
             self.addItem(speaker.capitalize(), speaker)
-        voices = saved_voices()
+        voices = saved_voices() if voices is None else voices
+        if model_info is not None:  # only the voices this model can speak
+            voices = [v for v in voices if getattr(v, "kind", model_info.voice_kind) == model_info.voice_kind]
         if voices and speakers:
             self.insertSeparator(self.count())
         for voice in voices:

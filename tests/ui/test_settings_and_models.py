@@ -1,0 +1,132 @@
+"""The settings dialog round trip, the model manager (verify a folder, offline download) and the event loop
+staying responsive while a big book parses and a model loads."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QTimer
+
+from reader_app.audio.output import NullOutput
+from reader_app.settings import Settings
+from reader_app.store import Library
+from reader_app.tts.engine import EngineError
+from reader_app.ui.main_window import MainWindow
+from reader_app.ui.services import AppServices
+from reader_app.ui.settings_dialog import SettingsDialog
+from reader_app.ui.workers import run_job
+from tests.ui.conftest import TINY_ENGINE, open_window, tiny_settings
+
+
+def test_settings_dialog_covers_every_field_and_round_trips(qtbot, tmp_path, tiny_custom_voice):
+    path = tmp_path / "settings.json"
+    library = Library(tmp_path / "lib")
+    services = AppServices(tiny_settings(tiny_custom_voice), library, output_factory=NullOutput,
+                           save_settings=False, engine_options=TINY_ENGINE)
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    dialog = window.open_settings()
+    assert isinstance(dialog, SettingsDialog)
+    assert set(dialog.editors) == {f.name for f in Settings.editable_fields()}
+    for name in ("model_kind", "model_size", "device", "dtype", "lookahead_s", "cache_limit_mb", "theme"):
+        assert name in dialog.editors
+    dialog.set_value("font_size", 21)
+    dialog.set_value("theme", "dark")
+    dialog.set_value("device", "cpu")
+    dialog.set_value("dtype", "float32")
+    dialog.set_value("lookahead_s", 30.0)
+    dialog.set_value("cache_limit_mb", 512)
+    dialog.set_value("model_size", "1.7b")
+    dialog.accept()
+    s = services.settings
+    assert (s.font_size, s.theme, s.device, s.dtype, s.lookahead_s, s.cache_limit_mb, s.model_size) == \
+        (21, "dark", "cpu", "float32", 30.0, 512, "1.7b")
+    assert s.model_path == str(tiny_custom_voice)  # no 1.7B folder known: the model stays
+    assert library.cache_limits().total_bytes == 512 * 1024 * 1024
+    assert window.reading_view.font_size == 21
+    s.save(path)
+    assert Settings.load(path) == s
+    window.set_theme("light")
+    window.close()
+    library.close()
+
+
+def test_model_manager_verifies_a_folder_and_reports_offline(qtbot, tmp_path, tiny_custom_voice, monkeypatch):
+    library = Library(tmp_path / "lib")
+    services = AppServices(Settings(), library, output_factory=NullOutput, save_settings=False)
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.notice.isVisible()
+    dialog = window.open_model_manager()
+    chosen = []
+    dialog.modelChanged.connect(chosen.append)
+    dialog.verify_folder(str(tmp_path))
+    qtbot.waitUntil(lambda: "not a Qwen3-TTS checkpoint" in dialog.message.text(), timeout=10_000)
+    assert "not a Qwen3-TTS checkpoint" in dialog.message.text() and services.settings.model_path == ""
+    monkeypatch.setattr("reader_app.ui.model_manager.QFileDialog.getExistingDirectory",
+                        lambda *args, **kwargs: str(tiny_custom_voice))
+    dialog.folder_button.click()
+    qtbot.waitUntil(lambda: bool(chosen), timeout=10_000)
+    assert services.settings.model_path == str(tiny_custom_voice)
+    assert services.settings.model_kind == "custom_voice"
+    assert services.settings.folder_for("custom_voice", chosen[0].size) == str(tiny_custom_voice)
+    assert "Using" in dialog.message.text() and not window.notice.isVisible()
+
+    def offline(repo_id, dest=None, progress=None, cancel_event=None, endpoint=None):
+        raise EngineError(f"Could not download {repo_id}: the Hugging Face hub is not reachable from this "
+                          "computer (ConnectionError).")
+
+    monkeypatch.setattr("reader_app.tts.models.download_model", offline)
+    dialog.download_button.click()
+    qtbot.waitUntil(lambda: dialog.download_button.isEnabled(), timeout=10_000)
+    assert "not reachable" in dialog.message.text()
+    dialog.reject()
+    window.close()
+    library.close()
+
+
+def test_event_loop_keeps_ticking_while_a_big_book_parses_and_a_model_loads(qtbot, tmp_path, tiny_custom_voice):
+    paragraph = ("The old clock in the hall struck nine, and somewhere beyond the garden a dog barked twice. "
+                 "Nobody moved; the tea had long gone cold. ") * 6
+    big = tmp_path / "big.txt"
+    big.write_text("\n\n".join(f"Chapter {c}\n\n" + "\n\n".join([paragraph] * 40) for c in range(1, 41)),
+                   encoding="utf-8")
+    library = Library(tmp_path / "lib")
+    services = AppServices(tiny_settings(tiny_custom_voice), library, output_factory=NullOutput,
+                           save_settings=False, engine_options=TINY_ENGINE)
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    window.show()
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start()
+
+    def longest_gap() -> float:
+        return max(b - a for a, b in zip(ticks, ticks[1:]))
+
+    provider = services.engine_provider()
+    assert not provider.loaded
+    done = []
+    started = time.monotonic()
+    run_job(window, provider.get, done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=60_000)
+    load_s = time.monotonic() - started
+    assert provider.loaded and len(ticks) > load_s / 0.01 * 0.2, (len(ticks), load_s)
+    # Importing torch's C extensions holds the GIL in bursts; the window still repaints several times a second.
+    assert longest_gap() < 1.0, longest_gap()
+
+    ticks.clear()
+    started = time.monotonic()
+    window.open_book(big)
+    qtbot.waitUntil(lambda: window.book is not None, timeout=60_000)
+    parse_s = time.monotonic() - started
+    assert window.book.sentence_count() > 10_000
+    assert len(ticks) > parse_s / 0.01 * 0.3, (len(ticks), parse_s)
+
+    assert longest_gap() < 0.5, longest_gap()
+    window.close()
+    timer.stop()
+    library.close()
