@@ -111,12 +111,20 @@ class ModelManagerDialog(QDialog):
     @Slot(object)
     def _installed_found(self, infos: list) -> None:
         self.installed.clear()
+        try:
+            current = self.services.model_info()
+        except Exception:  # noqa: BLE001 - an unusable current folder is reported above the list
+            current = None
+        if current is not None and all(i.path.resolve() != current.path.resolve() for i in infos):
+            infos = [current, *infos]  # a folder chosen by hand, outside the models folder
         for info in infos:
             item = QListWidgetItem(f"{info.describe()}\n    {info.path}")
             item.setData(INFO_ROLE, info)
             self.installed.addItem(item)
         if not infos:
-            self.installed.addItem("None yet: download one below, or choose a folder you already have.")
+            placeholder = QListWidgetItem("None yet: download one below, or choose a folder you already have.")
+            placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.installed.addItem(placeholder)
         self.use_button.setEnabled(bool(infos))
 
     def _use_selected(self) -> None:

@@ -13,12 +13,19 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from reader_app.settings import Settings
 
 
+# How choice values read in the dialog (the stored value stays the short one).
+CHOICE_LABELS = {"custom_voice": "CustomVoice (preset speakers)", "voice_design": "VoiceDesign (described voice)",
+                 "base": "Base (cloned voice)", "0.6b": "0.6B (faster)", "1.7b": "1.7B (better)",
+                 "auto": "Automatic", "cuda": "CUDA (NVIDIA GPU)", "mps": "MPS (Apple GPU)", "cpu": "CPU",
+                 "default": "Default sound device", "null": "Silent", "light": "Light", "dark": "Dark"}
+
+
 def editor_for(spec: Field, value: Any, parent: QWidget) -> QWidget:
     meta = spec.metadata
     if meta.get("choices"):
         box = QComboBox(parent)
         for choice in meta["choices"]:
-            box.addItem(str(choice), choice)
+            box.addItem(CHOICE_LABELS.get(choice, str(choice)), choice)
         box.setCurrentIndex(max(box.findData(value), 0))
         return box
     if isinstance(value, bool):
@@ -34,6 +41,8 @@ def editor_for(spec: Field, value: Any, parent: QWidget) -> QWidget:
         if meta.get("step"):
             spin.setSingleStep(meta["step"])
         spin.setSuffix(meta.get("suffix", ""))
+        if low == 0 and spec.name == "cpu_threads":
+            spin.setSpecialValueText("Automatic")
         spin.setValue(value)
         return spin
     line = QLineEdit(str(value), parent)

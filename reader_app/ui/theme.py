@@ -61,6 +61,15 @@ def style_sheet(theme: Theme) -> str:
     QMainWindow, QDialog {{ background: {t.window}; }}
     QToolTip {{ background: {t.base}; color: {t.text}; border: 1px solid {t.border}; padding: 4px; }}
     QListWidget, QTreeWidget {{ background: {t.base}; border: 1px solid {t.border}; border-radius: 6px; }}
+    QListWidget#libraryGrid {{ padding: 14px; }}
+    QListWidget#libraryGrid::item {{ padding: 8px; border-radius: 8px; color: {t.text}; }}
+    QListWidget#libraryGrid::item:hover {{ background: {t.alt_base}; }}
+    QListWidget#libraryGrid::item:selected {{ background: {t.alt_base}; color: {t.text};
+                                              border: 2px solid {t.accent}; }}
+    QDialog QListWidget::item {{ padding: 4px 6px; }}
+    QGroupBox {{ font-weight: 600; border: 1px solid {t.border}; border-radius: 8px; margin-top: 14px;
+                 padding: 12px 8px 8px 8px; }}
+    QGroupBox::title {{ subcontrol-origin: margin; left: 10px; padding: 0 4px; }}
     QListWidget#chapterList::item {{ padding: 6px 8px; border-radius: 4px; }}
     QListWidget#chapterList::item:selected {{ background: {t.accent}; color: #ffffff; }}
     QTextBrowser#pageView {{ background: {t.paper}; color: {t.text}; border: 1px solid {t.border};
