@@ -159,7 +159,8 @@ class Narrator:
 
     # -- plan and keys ---------------------------------------------------------------------------------
     def _replan(self, config: NarrationConfig) -> None:
-        self._keys = [ClipKey.build(s.text, config.voice.voice_id, config.model_id, config.language,
+        voice_id = config.voice.voice_id  # once per plan: it may hash a voice's files
+        self._keys = [ClipKey.build(s.text, voice_id, config.model_id, config.language,
                                     config.engine_settings) for s in self.sentences]
         self._plan = [PlannedSentence(i, key.digest, s.text)
                       for i, (s, key) in enumerate(zip(self.sentences, self._keys))]

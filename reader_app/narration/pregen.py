@@ -48,10 +48,11 @@ class Pregenerator:
     def run(self, chapters: Iterable[int], progress: Callable[[PregenProgress], None] | None = None
             ) -> PregenProgress:
         config = self.config
+        voice_id = config.voice.voice_id  # once: it may hash a voice's files
         todo: dict[str, tuple[ClipKey, str]] = {}  # digest -> (key, text): each distinct text once
         for chapter_index in chapters:
             for sentence in self.book.chapters[chapter_index].sentences:
-                key = ClipKey.build(sentence.text, config.voice.voice_id, config.model_id, config.language,
+                key = ClipKey.build(sentence.text, voice_id, config.model_id, config.language,
                                     config.engine_settings)
                 todo.setdefault(key.digest, (key, sentence.text))
         cached = self.cache.cached_digests([key for key, _ in todo.values()])
