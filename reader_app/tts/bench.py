@@ -9,11 +9,14 @@ codec decode (stock: its full generate API; fast: streamed chunks), so they comp
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 SENTENCES = [
     "The house stood at the end of the road, quiet and dark.",
@@ -95,6 +98,36 @@ def _stock_run(wrapper, kind: str, texts: list[str], frames: int, voice) -> tupl
     return wall, sum(len(w) for w in wavs) // 1920
 
 
+def _stock_baselines(wrapper, engine, kind: str, frames: int, voice, result: dict) -> None:
+    """Stock as loaded (its codec in the model dtype), stock with an fp32 codec (what upstream intends; on CPUs
+    without native bf16 a bf16 codec is ~50x slower), and stock's talker alone (codec call skipped)."""
+    tokenizer = wrapper.model.speech_tokenizer
+    loaded = tokenizer.model.decoder
+    variants = [("stock", loaded)]
+    if engine.codec is not loaded:
+        variants.append(("stock_fp32_codec", engine.codec))
+    for name, decoder in variants:
+        tokenizer.model.decoder = decoder
+        try:
+            _stock_run(wrapper, kind, SENTENCES[:1], 2, voice)  # warm-up
+            wall, got = _stock_run(wrapper, kind, SENTENCES[:1], frames, voice)
+        finally:
+            tokenizer.model.decoder = loaded
+        result[f"{name}_frames"] = got
+        result[f"{name}_ms_per_frame"] = round(1000 * wall / max(got, 1), 1)
+        result[f"{name}_x_realtime"] = round(got * 0.08 / wall, 4)
+        print(f"{name}: {got} frames in {wall:.2f} s = {result[f'{name}_ms_per_frame']} ms/frame "
+              f"({result[f'{name}_x_realtime']}x real time)", flush=True)
+    original = tokenizer.decode
+    tokenizer.decode = lambda items: ([np.zeros(1920 * len(i["audio_codes"]), np.float32) for i in items], 24000)
+    try:
+        wall, got = _stock_run(wrapper, kind, SENTENCES[:1], frames, voice)
+    finally:
+        tokenizer.decode = original
+    result["stock_talker_ms_per_frame"] = round(1000 * wall / max(got, 1), 1)
+    print(f"stock talker only: {result['stock_talker_ms_per_frame']} ms/frame", flush=True)
+
+
 def _fast_run(engine, requests, frames: int) -> tuple[float, float, float]:
     """Wall seconds, seconds to the first audio chunk, and audio seconds of one streamed batch."""
     start = time.perf_counter()
@@ -137,30 +170,30 @@ def run_bench(args: argparse.Namespace) -> int:
                                   model_dtype=str(dtype).removeprefix("torch."), frames=frames,
                                   threads=torch.get_num_threads(), load_s=round(load_s, 2))
 
-    if not args.no_stock:
-        _stock_run(wrapper, args.kind, SENTENCES[:1], 2, voice)  # warm-up
-        wall, got = _stock_run(wrapper, args.kind, SENTENCES[:1], frames, voice)
-        result["stock_frames"] = got
-        result["stock_ms_per_frame"] = round(1000 * wall / max(got, 1), 1)
-        result["stock_x_realtime"] = round(got * 0.08 / wall, 4)
-        print(f"stock: {got} frames in {wall:.2f} s = {result['stock_ms_per_frame']} ms/frame "
-              f"({result['stock_x_realtime']}x real time)", flush=True)
-
     settings = FastSettings(device=str(device), dtype=args.engine_dtype, weights=args.weights,
                             threads=args.threads, max_batch=max(batches), trim_silence=False, max_silence_s=0,
                             cuda_graphs=not args.no_graphs)
     engine = FastEngine.from_wrapper(wrapper, settings, model_id="bench")
     result["engine_compute"] = engine.placement.label
+    if not args.no_stock:
+        _stock_baselines(wrapper, engine, args.kind, frames, voice, result)
+
     result["batches"] = {}
     for b in batches:
-        engine.fast_settings = settings.__class__(**{**settings.__dict__, "max_batch": b})
+        engine.fast_settings = dataclasses.replace(settings, max_batch=b)
         requests = [SynthesisRequest(SENTENCES[i % len(SENTENCES)], voice, "english") for i in range(b)]
         _fast_run(engine, requests, min(frames, 6))  # warm-up (and graph capture on CUDA)
         wall, first, audio_s = _fast_run(engine, requests, frames)
+        t0 = time.perf_counter()
+        engine.generate_codes(requests, max_frames=frames, suppress_eos=True)
+        codes_wall = time.perf_counter() - t0
         entry = dict(wall_s=round(wall, 3), audio_s=round(audio_s, 3), x_realtime=round(audio_s / wall, 4),
-                     first_audio_ms=round(1000 * first, 1))
-        if "stock_x_realtime" in result:
-            entry["speedup_vs_stock"] = round(entry["x_realtime"] / result["stock_x_realtime"], 2)
+                     first_audio_ms=round(1000 * first, 1),
+                     codes_only_ms_per_frame=round(1000 * codes_wall / (frames * b), 1))
+        for key, base in (("speedup_vs_stock", "stock_x_realtime"),
+                          ("speedup_vs_stock_fp32_codec", "stock_fp32_codec_x_realtime")):
+            if base in result:
+                entry[key] = round(entry["x_realtime"] / result[base], 2)
         result["batches"][str(b)] = entry
         if b == 1:
             result["ms_per_frame"] = round(1000 * wall / frames, 1)

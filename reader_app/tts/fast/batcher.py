@@ -47,8 +47,12 @@ def _bucket(n: int, size: int) -> int:
 
 class ContinuousBatcher:
     def __init__(self, stepper: FrameStepper, sync_every: int = 1,
-                 step_runner: Callable[[int], None] | None = None, kv_bucket: int = 1) -> None:
+                 step_runner: Callable[[int], None] | None = None, kv_bucket: int = 1,
+                 admit_per_window: int = 2) -> None:
         self.stepper = stepper
+        # Prefill is as costly as several steps, so a batch starts with its first sentence alone (its audio
+        # starts soonest) and the others join a few per window instead of all before the first frame.
+        self.admit_per_window = max(1, admit_per_window)
         self.sync_every = max(1, sync_every)
         self.kv_bucket = max(1, kv_bucket)
         self.run_step = step_runner or stepper.step
@@ -70,7 +74,8 @@ class ContinuousBatcher:
         while pending or any(slots):
             free = [i for i, j in enumerate(slots) if j is None]
             admit = []
-            while free and pending:
+            limit = 1 if not any(slots) else self.admit_per_window
+            while free and pending and len(admit) < limit:
                 job = pending.popleft()
                 slot = free.pop(0)
                 slots[slot] = job

@@ -27,6 +27,7 @@ class CodecStreamer:
         ctx = np.zeros((0, 16), dtype=np.int64) if context_codes is None else np.asarray(context_codes, np.int64)
         self._ctx_len = len(ctx)
         self._codes = [ctx] if len(ctx) else []
+        self._chunks_done = 0
         self._total = self._ctx_len  # frames held (context + generated)
         self._emitted = self._ctx_len  # frames already turned into audio
 
@@ -42,8 +43,15 @@ class CodecStreamer:
             self._codes.append(frames)
             self._total += len(frames)
         waiting = self._total - self._emitted
-        need = self.first_chunk if self._emitted == self._ctx_len else self.chunk
-        return self._decode() if waiting >= need else None
+        return self._decode() if waiting >= self.next_chunk else None
+
+    @property
+    def next_chunk(self) -> int:
+        """Frames the next chunk waits for: small first (fast start), then doubling up to 4x `chunk`, since each
+        chunk re-decodes its left context and playback is far enough ahead by then."""
+        if self._chunks_done == 0:
+            return self.first_chunk
+        return min(self.chunk << (self._chunks_done - 1), 4 * self.chunk)
 
     def flush(self) -> np.ndarray:
         """Audio of all frames not decoded yet."""
@@ -59,7 +67,21 @@ class CodecStreamer:
         window = codes[self._emitted - ctx: self._total]
         wav = decode_codes(self.decoder, window)
         self._emitted = self._total
+        self._chunks_done += 1
         return wav[ctx * SAMPLES_PER_FRAME:]
+
+
+def codec_decoder(decoder: Any) -> Any:
+    """The decoder to stream with: an fp32 copy when the model was loaded in bf16 on a CPU without native
+    bf16 math (its bf16 convolutions run ~50x slower than fp32 there: seconds per frame)."""
+    from reader_app.tts.fast.devices import cpu_has_native_bf16
+
+    param = next(decoder.parameters())
+    if param.device.type == "cpu" and param.dtype != torch.float32 and not cpu_has_native_bf16():
+        import copy
+
+        return copy.deepcopy(decoder).float().eval()
+    return decoder
 
 
 def codec_device(decoder: Any) -> torch.device:

@@ -18,7 +18,7 @@ import torch
 from reader_app.audio.clip import AudioClip
 from reader_app.tts.engine import SAMPLE_RATE, EngineError, SynthesisRequest
 from reader_app.tts.fast.batcher import ContinuousBatcher, FrameEvent, Job
-from reader_app.tts.fast.codec_stream import CodecStreamer
+from reader_app.tts.fast.codec_stream import CodecStreamer, codec_decoder
 from reader_app.tts.fast.config import AudioChunk, FastSettings, StreamEvent
 from reader_app.tts.fast.devices import model_load_dtype, resolve_placement, set_threads
 from reader_app.tts.fast.guard import LoopDetector, SilenceTrimmer, frame_budget
@@ -70,7 +70,7 @@ class FastEngine:
         self.kind = wrapper.model.tts_model_type
         self.parts = ModelParts(wrapper.model, self.placement)
         self.prompts = PromptBuilder(wrapper)
-        self.codec = wrapper.model.speech_tokenizer.model.decoder
+        self.codec = codec_decoder(wrapper.model.speech_tokenizer.model.decoder)
         overrides = {k: v for k, v in dataclasses.asdict(settings.sampling).items() if v is not None}
         overrides = {("subtalker_dosample" if k == "subtalker_do_sample" else k): v for k, v in overrides.items()}
         self._gen_kwargs = overrides
