@@ -72,3 +72,21 @@ def test_budget_stops_runaway(tiny_custom_voice):
     events = list(engine.synthesize_stream([SynthesisRequest("A long sentence " * 10, VoiceSpec(kind="preset"))]))
     assert events[-1].stop_reason == "budget"
     assert sum(len(e.chunk.samples) for e in events) == 9 * 1920
+
+
+def test_load_from_folder_and_lazy_package(tiny_custom_voice):
+    import importlib
+    import sys
+
+    import reader_app.tts.fast as fast
+
+    importlib.reload(fast)
+    assert "FastEngine" in fast.__all__
+    from reader_app.tts.fast import load_fast_engine
+    from reader_app.tts.models import inspect_model
+
+    engine = load_fast_engine(tiny_custom_voice, device="cpu", threads=1, max_frames=6)
+    assert engine.model_id == inspect_model(tiny_custom_voice).model_id
+    clip = engine.synthesize([SynthesisRequest("Hello.", VoiceSpec(kind="preset", speaker="aiden"))])[0]
+    assert clip.duration_s <= 6 * 0.08 + 1e-9
+    assert "reader_app.tts.fast.engine" in sys.modules

@@ -38,7 +38,7 @@ def frame_budget(text: str, language: str = "auto", max_frames: int = 3000) -> i
     """Most frames a sentence may take before it counts as a runaway."""
     seconds = _BASE_SECONDS + sum(_SECONDS_PER_CHAR[_char_class(ch)] for ch in text)
     seconds *= _LANGUAGE_FACTOR.get(language.lower(), 1.0)
-    return max(8, min(max_frames, math.ceil(seconds * FRAME_RATE_HZ)))
+    return min(max_frames, max(8, math.ceil(seconds * FRAME_RATE_HZ)))
 
 
 class LoopDetector:
