@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -115,10 +116,17 @@ def test_voice_list_preview_export_import_delete(qtbot, studio, tmp_path):
     assert voices.get_voice("Vivian (2)") is None and "Deleted" in studio.status.text()
 
 
-def test_screenshot(qtbot, studio):
+def test_screenshot(qtbot, studio, tmp_path):
     studio.presets.instruct.setText("Read warmly, with a gentle smile in the voice.")
     studio.select_voice("Warm Storyteller")
     studio.resize(980, 560)
     qtbot.wait(50)
-    out = Path(__file__).resolve().parents[2] / "docs" / "voices-studio.png"
-    assert studio.grab().save(str(out))
+    image = studio.grab().toImage()
+    assert image.width() >= 900 and image.height() >= 500
+    # Not a blank render: many distinct colours (text, list, tabs).
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
+    assert len(colours) > 20
+    out = tmp_path / "voices-studio.png"
+    assert image.save(str(out)) and out.stat().st_size > 10_000
+    if os.environ.get("READER_APP_UPDATE_DOCS"):  # refresh the docs copy on purpose only
+        image.save(str(Path(__file__).resolve().parents[2] / "docs" / "voices-studio.png"))
