@@ -40,10 +40,16 @@ def spoken_length(text: str) -> float:
     return sum(_char_weight(ch) for ch in text)
 
 
+# Languages spoken with fewer characters per second than the script weights assume.
+_LANGUAGE_FACTOR = {"japanese": 1.15, "korean": 1.1}
+
+
 def frame_budget(text: str, max_frames_per_char: float = DEFAULT_MAX_FRAMES_PER_CHAR,
-                 margin_frames: int = DEFAULT_MARGIN_FRAMES, cap: int = HARD_CAP_FRAMES) -> int:
-    """The most audio frames a request for `text` may produce."""
-    frames = math.ceil(spoken_length(text) * max_frames_per_char) + margin_frames
+                 margin_frames: int = DEFAULT_MARGIN_FRAMES, cap: int = HARD_CAP_FRAMES,
+                 language: str = "auto") -> int:
+    """The most audio frames a request for `text` may produce (both engines use this one rule)."""
+    length = spoken_length(text) * _LANGUAGE_FACTOR.get(language.lower(), 1.0)
+    frames = math.ceil(length * max_frames_per_char) + margin_frames
     return max(1, min(cap, frames))
 
 

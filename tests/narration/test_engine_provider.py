@@ -26,8 +26,13 @@ def test_fast_is_preferred_and_loaded_once(loaders):
 
 def test_stock_on_request_or_for_options_only_it_knows(loaders):
     assert qwen_engine_provider("/m", engine="stock")() == "stock-engine"
-    assert qwen_engine_provider("/m", max_frames_per_char=0.05)() == "stock-engine"
+    assert qwen_engine_provider("/m", trim=False)() == "stock-engine"  # only the stock engine has `trim`
     assert [kind for kind, _ in loaders] == ["stock", "stock"]
+
+
+def test_the_shared_frame_budget_options_go_to_the_fast_engine(loaders):
+    assert qwen_engine_provider("/m", max_frames_per_char=0.05, margin_frames=6)() == "fast-engine"
+    assert loaders[0][1]["max_frames_per_char"] == 0.05 and loaders[0][1]["margin_frames"] == 6
 
 
 def test_a_fast_engine_that_fails_to_load_falls_back_with_a_warning(monkeypatch, loaders, caplog):

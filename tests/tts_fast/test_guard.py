@@ -1,20 +1,30 @@
-"""Runaway guard pieces: frame budget, loop detection, silence trimming (numpy only)."""
+"""Runaway guard pieces: the shared frame budget, loop detection, silence trimming (numpy only)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from reader_app.tts.fast.guard import LoopDetector, SilenceTrimmer, frame_budget
+from reader_app.tts.budget import frame_budget
+from reader_app.tts.fast.config import FastSettings
+from reader_app.tts.fast.guard import LoopDetector, SilenceTrimmer
 
 
 def test_frame_budget_grows_with_text_and_respects_cap():
     short, long = frame_budget("Yes."), frame_budget("word " * 60)
     assert 8 <= short < long
     assert long >= 60 * 5 * 0.07 * 12.5 * 2  # at least twice a normal reading of the text
-    assert frame_budget("word " * 5000, max_frames=500) == 500
+    assert frame_budget("word " * 5000, cap=500) == 500
     # one Chinese character is a syllable: more time per character than a Latin letter
     assert frame_budget("你好世界今天天气很好") > frame_budget("abcdefghij")
-    assert frame_budget("こんにちは", "japanese") > frame_budget("こんにちは", "auto")
+    assert frame_budget("こんにちは", language="japanese") > frame_budget("こんにちは", language="auto")
+
+
+def test_fast_engine_defaults_follow_the_shared_budget_rule():
+    from reader_app.tts import budget
+
+    settings = FastSettings()
+    assert settings.max_frames_per_char == budget.DEFAULT_MAX_FRAMES_PER_CHAR
+    assert settings.margin_frames == budget.DEFAULT_MARGIN_FRAMES
 
 
 def test_loop_detector_flags_exact_repetition_only():

@@ -42,7 +42,9 @@ class FastSettings:
     sync_every: int = 4  # CUDA: frames between host reads of finished flags (no per-step sync)
     sampling: SamplingSettings = field(default_factory=SamplingSettings)
     seed: int | None = 0  # None: nondeterministic sampling
-    # Runaway guard.
+    # Runaway guard. The frame budget is reader_app.tts.budget's rule, shared with the stock engine.
+    max_frames_per_char: float = 3.75  # = budget.DEFAULT_MAX_FRAMES_PER_CHAR (kept torch- and import-free)
+    margin_frames: int = 25  # = budget.DEFAULT_MARGIN_FRAMES
     max_frames: int = 3000  # hard cap per sentence (4 minutes of audio)
     loop_window_frames: int = 40  # exact repetition over this many frames (3.2 s) stops a sentence
     max_silence_s: float = 2.5  # this much continuous silence after speech stops a sentence

@@ -21,7 +21,8 @@ from reader_app.tts.fast.batcher import ContinuousBatcher, FrameEvent, Job
 from reader_app.tts.fast.codec_stream import CodecStreamer, codec_decoder
 from reader_app.tts.fast.config import AudioChunk, FastSettings, StreamEvent
 from reader_app.tts.fast.devices import model_load_dtype, resolve_placement, set_threads
-from reader_app.tts.fast.guard import LoopDetector, SilenceTrimmer, frame_budget
+from reader_app.tts import budget as frame_budgets
+from reader_app.tts.fast.guard import LoopDetector, SilenceTrimmer
 from reader_app.tts.fast.parts import ModelParts
 from reader_app.tts.fast.prompts import Prompt, PromptBuilder
 from reader_app.tts.fast.sampling import SamplerParams, TalkerLogits
@@ -170,7 +171,8 @@ class FastEngine:
         s = self.fast_settings
         jobs = []
         for i, (req, pr) in enumerate(zip(requests, prompts)):
-            budget = max_frames if max_frames is not None else frame_budget(req.text, req.language, s.max_frames)
+            budget = max_frames if max_frames is not None else frame_budgets.frame_budget(
+                req.text, s.max_frames_per_char, s.margin_frames, cap=s.max_frames, language=req.language)
             loop = LoopDetector(0 if suppress_eos else s.loop_window_frames)
             jobs.append(Job(index=i, prompt=pr, budget=budget, loop=loop))
         return jobs

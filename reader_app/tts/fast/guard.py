@@ -1,4 +1,4 @@
-"""Runaway guard: frame budget from the text, degenerate-loop detection, silence detection and trimming.
+"""Runaway guard: degenerate-loop detection, silence detection and trimming (the frame budget is tts/budget.py).
 
 Qwen3-TTS sometimes misses EOS and then keeps talking (or humming, or stays silent) for minutes; these checks
 bound every sentence. Numpy only: they run on the host over codes and audio as they stream out.
@@ -6,39 +6,7 @@ bound every sentence. Numpy only: they run on the host over codes and audio as t
 
 from __future__ import annotations
 
-import math
-import unicodedata
-
 import numpy as np
-
-from reader_app.tts.fast.config import FRAME_RATE_HZ
-
-# Seconds of audio allowed per character, generous (about 2.5x a slow narrator).
-_SECONDS_PER_CHAR = {"cjk": 0.75, "kana": 0.5, "other": 0.22, "space": 0.08}
-_BASE_SECONDS = 3.0
-# Languages spoken with fewer characters per second than the script rate assumes.
-_LANGUAGE_FACTOR = {"japanese": 1.15, "korean": 1.1}
-
-
-def _char_class(ch: str) -> str:
-    if ch.isspace():
-        return "space"
-    code = ord(ch)
-    if 0x3040 <= code <= 0x30FF or 0x31F0 <= code <= 0x31FF:
-        return "kana"
-    if (0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xAC00 <= code <= 0xD7AF
-            or 0xF900 <= code <= 0xFAFF):
-        return "cjk"
-    if unicodedata.category(ch).startswith("P"):
-        return "space"  # punctuation costs a pause, not a syllable
-    return "other"
-
-
-def frame_budget(text: str, language: str = "auto", max_frames: int = 3000) -> int:
-    """Most frames a sentence may take before it counts as a runaway."""
-    seconds = _BASE_SECONDS + sum(_SECONDS_PER_CHAR[_char_class(ch)] for ch in text)
-    seconds *= _LANGUAGE_FACTOR.get(language.lower(), 1.0)
-    return min(max_frames, max(8, math.ceil(seconds * FRAME_RATE_HZ)))
 
 
 class LoopDetector:
