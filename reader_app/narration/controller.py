@@ -9,12 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from reader_app.audio.output import AudioOutput
-from reader_app.books.model import Book
 from reader_app.narration.narrator import (
-    ClipCache,
-    EngineProvider,
-    NarrationConfig,
     Narrator,
 )
 
@@ -33,11 +28,14 @@ class NarrationController(QObject):
         self.narrator: Narrator | None = None
         self._startedLater.connect(self._emit_started_after)
 
-    def open(self, book: Book, cache: ClipCache, config: NarrationConfig, output: AudioOutput,
-             engine_provider: EngineProvider | None) -> Narrator:
+    def adopt(self, narrator: Narrator) -> None:
+        """Take over a narrator built elsewhere (off the GUI thread) with this controller as its listener;
+        the previous one is closed."""
+        if narrator is self.narrator:
+            return
         self.close()
-        self.narrator = Narrator(book, cache, config, output, engine_provider, listener=self)
-        return self.narrator
+        narrator.listener = self
+        self.narrator = narrator
 
     def close(self) -> None:
         if self.narrator is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
@@ -182,7 +182,7 @@ class MainWindow(PlaybackMixin, DialogsMixin, QMainWindow):
         book = self.book = opened.book
         self.book_id = opened.book_id
         self.cache = opened.cache
-        self.controller.narrator = opened.narrator  # built off the GUI thread, listening to the controller
+        self.controller.adopt(opened.narrator)  # built off the GUI thread, already listening to the controller
         self.reading_view.set_book(book)
         self.setWindowTitle(f"{book.title} — Reader")
         self._apply_audio_settings(opened.narrator)

@@ -1,8 +1,6 @@
 """Issue 2's end-to-end path: open the sample book in the real window, press play with a tiny checkpoint on a
 silent output, and check generation order, the SQLite cache, playback order, and a replay from the cache."""
 
-from pathlib import Path
-
 import pytest
 
 from reader_app.audio.output import NullOutput

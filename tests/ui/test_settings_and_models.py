@@ -15,7 +15,7 @@ from reader_app.ui.main_window import MainWindow
 from reader_app.ui.services import AppServices
 from reader_app.ui.settings_dialog import SettingsDialog
 from reader_app.ui.workers import run_job
-from tests.ui.conftest import TINY_ENGINE, open_window, tiny_settings
+from tests.ui.conftest import TINY_ENGINE, tiny_settings
 
 
 def test_settings_dialog_covers_every_field_and_round_trips(qtbot, tmp_path, tiny_custom_voice):

@@ -17,7 +17,7 @@ import torch
 
 from reader_app.audio.clip import AudioClip
 from reader_app.tts.engine import SAMPLE_RATE, EngineError, SynthesisRequest
-from reader_app.tts.fast.batcher import ContinuousBatcher, FrameEvent, Job
+from reader_app.tts.fast.batcher import ContinuousBatcher, Job
 from reader_app.tts.fast.codec_stream import CodecStreamer, codec_decoder
 from reader_app.tts.fast.config import AudioChunk, FastSettings, StreamEvent
 from reader_app.tts.fast.devices import model_load_dtype, resolve_placement, set_threads
