@@ -7,7 +7,6 @@ re-encoded, and loading never unpickles anything.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -34,15 +33,6 @@ def load_reference_audio(path: str | Path) -> tuple[np.ndarray, int]:
         raise EngineError(f"The reference recording {path} is too short ({mono.size / sr:.2f} s); "
                           "use 3 to 20 seconds of clear speech.")
     return mono, int(sr)
-
-
-def reference_digest(path: str | Path) -> str:
-    """Content hash of a reference recording (a renamed file keeps its prompt)."""
-    h = hashlib.sha256()
-    with open(Path(path).expanduser(), "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()[:24]
 
 
 def save_clone_prompt(item, path: str | Path) -> Path:

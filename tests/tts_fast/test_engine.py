@@ -29,6 +29,9 @@ def test_synthesize_returns_clips_and_reports_each(tiny_custom_voice):
         assert np.all(np.isfinite(clip.samples)) and np.max(np.abs(clip.samples)) <= 1.0
     assert engine.model_id == "tiny"
     assert engine.settings["engine"] == "fast" and engine.settings["seed"] == 0
+    # Everything that changes the audio is in the settings (they feed cache keys); placement-only knobs are not.
+    assert {"max_frames_per_char", "margin_frames", "first_chunk_frames"} <= set(engine.settings)
+    assert not {"threads", "max_batch", "device"} & set(engine.settings)
 
 
 def test_seeded_sampling_is_reproducible(tiny_custom_voice):

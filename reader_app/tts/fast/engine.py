@@ -88,11 +88,9 @@ class FastEngine:
 
     @property
     def settings(self) -> dict:
-        s = self.fast_settings
-        return {"engine": "fast", **self._sampling, "seed": s.seed, "compute": self.placement.label,
-                "max_frames": s.max_frames, "loop_window_frames": s.loop_window_frames,
-                "max_silence_s": s.max_silence_s, "trim_silence": s.trim_silence, "silence_db": s.silence_db,
-                "left_context_frames": s.left_context_frames}
+        audio = self.fast_settings.audio_settings()  # every field that changes the audio, none that does not
+        audio.pop("sampling")  # the merged sampling (model defaults + overrides) is what actually runs
+        return {"engine": "fast", **self._sampling, "compute": self.placement.label, **audio}
 
     def synthesize(self, requests: Sequence[SynthesisRequest],
                    on_clip: Callable[[int, AudioClip], None] | None = None) -> list[AudioClip]:
