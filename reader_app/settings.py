@@ -109,9 +109,6 @@ class Settings:
         tmp.write_text(json.dumps(asdict(self), indent=2, sort_keys=True), encoding="utf-8")
         os.replace(tmp, path)  # atomic: a crash never leaves a half-written settings file
 
-    def effective_model_path(self) -> str:
-        return os.environ.get("READER_APP_MODEL") or self.model_path
-
     def remember_model(self, kind: str, size: str, folder: str) -> None:
         """Record the folder of a kind/size checkpoint and make it the current model."""
         self.model_folders = {**self.model_folders, f"{kind}/{size}": folder}

@@ -57,8 +57,10 @@ def narration_config(settings: Settings, book: Book, model_id: str, voice: Voice
 
 
 def model_path_or_none(settings: Settings) -> Path | None:
-    value = settings.effective_model_path()
-    return Path(value).expanduser() if value else None
+    """$READER_APP_MODEL, else the saved setting (reader_app.tts.models decides; no torch import)."""
+    from reader_app.tts.models import configured_model_path
+
+    return configured_model_path(settings.model_path)
 
 
 def book_narration_config(settings: Settings, library, book: Book, model, voice_name: str | None = None,
