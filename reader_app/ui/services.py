@@ -33,6 +33,11 @@ class AppServices:
         self._provider: EngineProvider | None = None
         self._provider_path: str | None = None
 
+    @property
+    def engine_options(self) -> dict:
+        """Options every engine this app creates gets (a copy: callers may add their own)."""
+        return dict(self._engine_options)
+
     def make_output(self) -> AudioOutput:
         if self._output_factory is not None:
             return self._output_factory()

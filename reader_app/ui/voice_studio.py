@@ -56,7 +56,7 @@ class VoiceStudioDialog(QDialog):
         from reader_app.tts.qwen_engine import load_engine
 
         s = self.services.settings
-        options = dict(getattr(self.services, "_engine_options", {}) or {})
+        options = self.services.engine_options
         return load_engine(folder, device=s.device, dtype=s.dtype, threads=s.cpu_threads or None, **options)
 
     def _models(self) -> dict[str, list[tuple[str, str]]]:
