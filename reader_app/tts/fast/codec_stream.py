@@ -1,10 +1,9 @@
-"""Streaming codec decode: audio for the frames decoded so far, in chunks with left context.
+"""Streaming codec decode: audio for the frames decoded so far, in chunks that join exactly.
 
-The 12 Hz codec decoder is causal (causal convolutions, causal sliding-window attention), so the samples of
-frame t depend only on frames <= t. Decoding each new chunk together with the `left_context` frames before it
-and keeping only the new part gives audio that matches a full decode closely (exactly, up to float noise,
-once the context covers the decoder's receptive field), so chunks join without seams. For ICL voice cloning
-the reference codes are the natural left context of the first chunk, as in upstream's decode.
+Each sentence carries a `CodecState` through `StatefulCodec` (codec_state.py), so a chunk is decoded once, with
+no left context re-decoded, and the chunks concatenate to the full decode. For ICL voice cloning the last
+`left_context` reference frames prime the state (their audio is dropped), as upstream's decode uses the
+reference codes as context.
 """
 
 from __future__ import annotations
@@ -14,61 +13,53 @@ from typing import Any
 import numpy as np
 import torch
 
-from reader_app.tts.fast.config import SAMPLES_PER_FRAME
+from reader_app.tts.fast.codec_state import StatefulCodec
 
 
 class CodecStreamer:
-    def __init__(self, decoder: Any, first_chunk: int = 4, chunk: int = 16, left_context: int = 25,
+    def __init__(self, codec: StatefulCodec, first_chunk: int = 4, chunk: int = 16, left_context: int = 25,
                  context_codes: np.ndarray | None = None) -> None:
-        self.decoder = decoder
+        self.codec = codec
         self.first_chunk = max(1, first_chunk)
         self.chunk = max(1, chunk)
-        self.left_context = max(0, left_context)
-        ctx = np.zeros((0, 16), dtype=np.int64) if context_codes is None else np.asarray(context_codes, np.int64)
-        self._ctx_len = len(ctx)
-        self._codes = [ctx] if len(ctx) else []
+        self.state = codec.new_state()
+        if context_codes is not None and len(context_codes) and left_context > 0:
+            codec.decode(np.asarray(context_codes, np.int64)[-left_context:], self.state)
+        self._waiting: list[np.ndarray] = []
+        self._waiting_frames = 0
+        self._frames = 0
         self._chunks_done = 0
-        self._total = self._ctx_len  # frames held (context + generated)
-        self._emitted = self._ctx_len  # frames already turned into audio
 
     @property
     def frames(self) -> int:
         """Generated frames pushed so far (reference context excluded)."""
-        return self._total - self._ctx_len
+        return self._frames
+
+    @property
+    def next_chunk(self) -> int:
+        """Frames the next chunk waits for: few for the first (a fast start), then `chunk`."""
+        return self.first_chunk if self._chunks_done == 0 else self.chunk
 
     def push(self, frames: np.ndarray) -> np.ndarray | None:
         """Add frames (k, 16); returns new audio when enough frames are waiting, else None."""
         frames = np.asarray(frames, dtype=np.int64).reshape(-1, 16)
         if len(frames):
-            self._codes.append(frames)
-            self._total += len(frames)
-        waiting = self._total - self._emitted
-        return self._decode() if waiting >= self.next_chunk else None
-
-    @property
-    def next_chunk(self) -> int:
-        """Frames the next chunk waits for: small first (fast start), then doubling up to 4x `chunk`, since each
-        chunk re-decodes its left context and playback is far enough ahead by then."""
-        if self._chunks_done == 0:
-            return self.first_chunk
-        return min(self.chunk << (self._chunks_done - 1), 4 * self.chunk)
+            self._waiting.append(frames)
+            self._waiting_frames += len(frames)
+            self._frames += len(frames)
+        return self._decode() if self._waiting_frames >= self.next_chunk else None
 
     def flush(self) -> np.ndarray:
         """Audio of all frames not decoded yet."""
-        if self._total == self._emitted:
+        if not self._waiting_frames:
             return np.zeros(0, dtype=np.float32)
         return self._decode()
 
-    @torch.no_grad()
     def _decode(self) -> np.ndarray:
-        codes = np.concatenate(self._codes) if len(self._codes) > 1 else self._codes[0]
-        self._codes = [codes]
-        ctx = min(self.left_context, self._emitted)
-        window = codes[self._emitted - ctx: self._total]
-        wav = decode_codes(self.decoder, window)
-        self._emitted = self._total
+        codes = np.concatenate(self._waiting) if len(self._waiting) > 1 else self._waiting[0]
+        self._waiting, self._waiting_frames = [], 0
         self._chunks_done += 1
-        return wav[ctx * SAMPLES_PER_FRAME:]
+        return self.codec.decode(codes, self.state)
 
 
 def codec_decoder(decoder: Any) -> Any:

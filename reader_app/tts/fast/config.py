@@ -50,10 +50,11 @@ class FastSettings:
     max_silence_s: float = 2.5  # this much continuous silence after speech stops a sentence
     trim_silence: bool = True  # trim leading/trailing silence (keeps short margins)
     silence_db: float = -45.0
-    # Streaming codec decode.
+    # Streaming codec decode (stateful: chunks join exactly, nothing is decoded twice).
+    codec_decode: str = "stateful-v1"  # names the decode method, so cached clips of an older one are not reused
     first_chunk_frames: int = 4  # first audio after 4 frames (320 ms of speech)
     chunk_frames: int = 16
-    left_context_frames: int = 25  # as upstream's chunked decode
+    left_context_frames: int = 25  # ICL cloning: reference frames that prime the codec, as upstream's decode
 
     def audio_settings(self) -> dict:
         """What changes the audio (goes into clip cache keys); device, threads and batch size do not."""

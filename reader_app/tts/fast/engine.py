@@ -18,6 +18,7 @@ import torch
 from reader_app.audio.clip import AudioClip
 from reader_app.tts.engine import SAMPLE_RATE, EngineError, SynthesisRequest
 from reader_app.tts.fast.batcher import ContinuousBatcher, Job
+from reader_app.tts.fast.codec_state import StatefulCodec
 from reader_app.tts.fast.codec_stream import CodecStreamer, codec_decoder
 from reader_app.tts.fast.config import AudioChunk, FastSettings, StreamEvent
 from reader_app.tts.fast.devices import model_load_dtype, resolve_placement, set_threads
@@ -72,6 +73,7 @@ class FastEngine:
         self.parts = ModelParts(wrapper.model, self.placement)
         self.prompts = PromptBuilder(wrapper)
         self.codec = codec_decoder(wrapper.model.speech_tokenizer.model.decoder)
+        self.streaming_codec = StatefulCodec(self.codec)
         overrides = {k: v for k, v in dataclasses.asdict(settings.sampling).items() if v is not None}
         overrides = {("subtalker_dosample" if k == "subtalker_do_sample" else k): v for k, v in overrides.items()}
         self._gen_kwargs = overrides
@@ -119,7 +121,8 @@ class FastEngine:
             streams: dict[int, tuple[CodecStreamer, SilenceTrimmer, list[int]]] = {}
             for i, pr in enumerate(prompts):
                 ctx = pr.ref_codes.cpu().numpy() if pr.ref_codes is not None else None
-                streamer = CodecStreamer(self.codec, s.first_chunk_frames, s.chunk_frames, s.left_context_frames, ctx)
+                streamer = CodecStreamer(self.streaming_codec, s.first_chunk_frames, s.chunk_frames,
+                                         s.left_context_frames, ctx)
                 trimmer = SilenceTrimmer(SAMPLE_RATE, s.silence_db, enabled=s.trim_silence)
                 streams[i] = (streamer, trimmer, [0])
             batcher = self._batcher(len(requests), suppress_eos)
