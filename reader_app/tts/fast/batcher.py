@@ -4,13 +4,17 @@ The batcher owns the host side of decoding: which sentence sits in which slot, i
 (EOS, budget, degenerate loops, external stops such as the silence guard) and pulling frames back to the host.
 On CUDA it pulls every `sync_every` frames (the device never waits for the host in between); frames a slot
 produced after its stop point in that window are dropped.
+
+Off CUDA a step's cost grows with its rows, so there each step decodes only slots 0..n-1, n one past the
+highest occupied slot (refills take the lowest free slot): no compute for empty slots while the batch fills
+up, nor once its highest slots are done. On CUDA every step is full width (graphs are captured at fixed shapes).
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import torch
@@ -47,9 +51,12 @@ def _bucket(n: int, size: int) -> int:
 
 class ContinuousBatcher:
     def __init__(self, stepper: FrameStepper, sync_every: int = 1,
-                 step_runner: Callable[[int], None] | None = None, kv_bucket: int = 1,
-                 admit_per_window: int = 2) -> None:
+                 step_runner: Callable[..., None] | None = None, kv_bucket: int = 1,
+                 admit_per_window: int = 2, narrow: bool | None = None) -> None:
         self.stepper = stepper
+        # narrow: pass `rows` (1 + highest occupied slot) to each step; the runner must then take
+        # (kv_len, rows) as FrameStepper.step does. Default: everywhere but CUDA.
+        self.narrow = stepper.device.type != "cuda" if narrow is None else narrow
         # Prefill is as costly as several steps, so a batch starts with its first sentence alone (its audio
         # starts soonest) and the others join a few per window instead of all before the first frame.
         self.admit_per_window = max(1, admit_per_window)
@@ -87,8 +94,12 @@ class ContinuousBatcher:
             need = max(j.pos for j in active) + k
             st.ensure_capacity(_bucket(need, self.kv_bucket), 1)
             kv_len = min(_bucket(need, self.kv_bucket), st.max_len)
+            rows = 1 + max(s for s, j in enumerate(slots) if j is not None)  # slots past it are empty
             for i in range(k):
-                self.run_step(kv_len)
+                if self.narrow:
+                    self.run_step(kv_len, rows)  # ring rows >= `rows` stay stale: their slots are empty
+                else:
+                    self.run_step(kv_len)
                 ring[i].copy_(st.frame)
                 ring0[i].copy_(st.code0)
             frames_h = ring.cpu().numpy()  # the one host sync per window

@@ -39,5 +39,14 @@ class StaticKVCache:
         self.max_len = max_len
         self.batch = batch
 
+    def narrow(self, n: int) -> StaticKVCache:
+        """The first n batch rows, as views (writes go to this cache); same interface, nothing copied."""
+        view = StaticKVCache.__new__(StaticKVCache)
+        view.k = [t[:n] for t in self.k]
+        view.v = [t[:n] for t in self.v]
+        view.max_len = self.max_len
+        view.batch = n
+        return view
+
     def nbytes(self) -> int:
         return sum(t.numel() * t.element_size() for t in self.k + self.v)

@@ -16,7 +16,12 @@ import torch
 
 from reader_app.tts.fast.parts import ModelParts
 from reader_app.tts.fast.prompts import Prompt
-from reader_app.tts.fast.sampling import SamplerParams, TalkerLogits, apply_repetition_penalty, pick
+from reader_app.tts.fast.sampling import (
+    SamplerParams,
+    TalkerLogits,
+    apply_repetition_penalty,
+    pick,
+)
 
 
 class FrameStepper:
@@ -45,6 +50,8 @@ class FrameStepper:
         self.frame = torch.zeros(batch, p.num_groups, dtype=torch.long, device=dev)  # output of step()
         self.group_idx = torch.arange(p.num_groups - 1, device=dev)
         self.version = 0  # bumped when buffers are reallocated (captured CUDA graphs become stale)
+        self._views: dict[int, _Slots] = {}  # narrowed steps' buffer views by row count, for `_views_version`
+        self._views_version = 0
 
     # -- capacity -------------------------------------------------------------------------------------------
     @property
@@ -110,54 +117,92 @@ class FrameStepper:
 
     # -- the step -----------------------------------------------------------------------------------------
     @torch.no_grad()
-    def step(self, kv_len: int) -> None:
-        """Decode one frame for every slot: fills `frame` (B, 16) and samples the next `code0`."""
+    def step(self, kv_len: int, rows: int | None = None) -> None:
+        """Decode one frame for every slot: fills `frame` (B, 16) and samples the next `code0`.
+
+        With `rows` = n < batch only slots 0..n-1 are decoded (on views of every per-slot buffer and of both
+        caches); slots n.. are neither computed nor written. CPU compute grows with the rows, so the batcher
+        narrows when the highest slots are empty. Same math per row as full width, but CPU GEMMs choose kernels
+        by row count, so floats may differ in the last bit (as between batch sizes); sampling draws noise for
+        n rows only. The full width (rows None or batch) is the fixed-shape step that CUDA graphs capture.
+        """
+        if rows is None or rows == self.batch:
+            self._step(self, kv_len)
+            return
+        if not 1 <= rows <= self.batch:
+            raise ValueError(f"rows must be in 1..{self.batch}, got {rows}")
+        self._step(self._slots(rows), kv_len)
+
+    def _slots(self, n: int) -> _Slots:
+        if self._views_version != self.version:  # buffers were reallocated: views point at the old ones
+            self._views.clear()
+            self._views_version = self.version
+        view = self._views.get(n)
+        if view is None:
+            view = self._views[n] = _Slots(self, n)
+        return view
+
+    def _step(self, s: FrameStepper | _Slots, kv_len: int) -> None:
+        """The step over the slots of `s`: the stepper itself (full width) or a `_Slots` view of its first rows."""
         p = self.parts
-        first_embed = p.codec_embed[self.code0]  # (B, D)
-        groups = self._predict_groups(first_embed)  # (B, 15)
-        self.frame[:, 0] = self.code0
-        self.frame[:, 1:] = groups
+        first_embed = p.codec_embed[s.code0]  # (B, D)
+        groups = self._predict_groups(s, first_embed)  # (B, 15)
+        s.frame[:, 0] = s.code0
+        s.frame[:, 1:] = groups
         # next talker input: sum of the 16 codebook embeddings + this step's text (or pad once text ran out)
         group_embeds = p.pred_embed[self.group_idx, groups]  # (B, 15, D)
         x = torch.cat([first_embed.unsqueeze(1), group_embeds], dim=1).sum(1)
-        t_idx = self.gen_step.clamp(max=self.trailing.shape[1] - 1)
-        text = self.trailing[self.rows, t_idx]
-        x = x + torch.where((self.gen_step < self.text_len).unsqueeze(-1), text, self.pad)
-        pos = self.pos.clamp(max=kv_len - 1)
+        t_idx = s.gen_step.clamp(max=s.trailing.shape[1] - 1)
+        text = s.trailing[s.rows, t_idx]
+        x = x + torch.where((s.gen_step < s.text_len).unsqueeze(-1), text, self.pad)
+        pos = s.pos.clamp(max=kv_len - 1)
         cos, sin = p.talker_rope.gather(pos.unsqueeze(1))
-        mask = (torch.arange(kv_len, device=self.device) <= pos.unsqueeze(1)).view(self.batch, 1, 1, kv_len)
-        out = p.talker.step(x.unsqueeze(1), cos, sin, self.cache, self.rows, pos, kv_len, mask)[:, 0]
-        self.hidden.copy_(out)
-        tok = self._sample_talker(out, self.seen, self.n_new)
-        self.code0.copy_(tok)
-        self.seen[self.rows, tok] = True
-        step = self.active.long()
-        self.n_new.add_(step)
-        self.pos.add_(step)
-        self.gen_step.add_(step)
+        mask = (torch.arange(kv_len, device=self.device) <= pos.unsqueeze(1)).view(s.batch, 1, 1, kv_len)
+        out = p.talker.step(x.unsqueeze(1), cos, sin, s.cache, s.rows, pos, kv_len, mask)[:, 0]
+        s.hidden.copy_(out)
+        tok = self._sample_talker(out, s.seen, s.n_new)
+        s.code0.copy_(tok)
+        s.seen[s.rows, tok] = True
+        step = s.active.long()
+        s.n_new.add_(step)
+        s.pos.add_(step)
+        s.gen_step.add_(step)
 
-    def _predict_groups(self, first_embed: torch.Tensor) -> torch.Tensor:
+    def _predict_groups(self, s: FrameStepper | _Slots, first_embed: torch.Tensor) -> torch.Tensor:
         """The code predictor: codebooks 1..15 from the talker hidden state and the first codebook."""
         p = self.parts
         params = self.pred_params
         penalty = p.pred_repetition_penalty
-        seen = torch.zeros(self.batch, p.pred_vocab, dtype=torch.bool, device=self.device) if penalty != 1.0 else None
-        h = torch.stack([self.hidden, first_embed], dim=1)  # (B, 2, D_talker)
+        seen = torch.zeros(s.batch, p.pred_vocab, dtype=torch.bool, device=self.device) if penalty != 1.0 else None
+        h = torch.stack([s.hidden, first_embed], dim=1)  # (B, 2, D_talker)
         start = 0
         groups = []
         for j in range(p.num_groups - 1):
             if p.pred_proj is not None:
                 h = p.pred_proj(h)
             cos, sin = p.pred_rope.span(start, h.shape[1])
-            out = p.predictor.shared(h, cos, sin, self.pred_cache, start)
+            out = p.predictor.shared(h, cos, sin, s.pred_cache, start)
             start += h.shape[1]
             logits = p.pred_heads[j](out[:, -1]).float()
             if seen is not None:
                 logits = apply_repetition_penalty(logits, seen, penalty)
             tok = pick(logits, params, self.generator)
             if seen is not None:
-                seen[self.rows, tok] = True
+                seen[s.rows, tok] = True
             groups.append(tok)
             if j + 1 < p.num_groups - 1:
                 h = p.pred_embed[j][tok].unsqueeze(1)
         return torch.stack(groups, dim=1)
+
+
+class _Slots:
+    """Views of a stepper's per-slot buffers and caches restricted to slots 0..n-1 (writes reach the stepper)."""
+
+    def __init__(self, st: FrameStepper, n: int) -> None:
+        self.batch = n
+        self.rows = st.rows[:n]
+        self.code0, self.hidden, self.pos = st.code0[:n], st.hidden[:n], st.pos[:n]
+        self.gen_step, self.text_len, self.trailing = st.gen_step[:n], st.text_len[:n], st.trailing[:n]
+        self.seen, self.n_new, self.active, self.frame = st.seen[:n], st.n_new[:n], st.active[:n], st.frame[:n]
+        self.cache = st.cache.narrow(n)
+        self.pred_cache = st.pred_cache.narrow(n)
