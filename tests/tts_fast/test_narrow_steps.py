@@ -116,18 +116,23 @@ def test_narrow_views_follow_cache_growth(tiny_custom_voice):
     assert st._slots(1).cache.k[0].data_ptr() == st.cache.k[0].data_ptr()
 
 
-@pytest.mark.parametrize("budgets, expected_rows", [
+@pytest.mark.parametrize("budgets, solo, expected_rows", [
     # slot 0 alone, slots 1 and 2 join, slot 2 ends after 3 frames, slot 0 after 5, slot 1 after 10
-    ([5, 10, 3], [1] + [3] * 3 + [2] * 7),
+    ([5, 10, 3], 0, [1] + [3] * 3 + [2] * 7),
     # as above, but a fourth sentence refills slot 2 when it frees, so the width stays 3 until it ends
-    ([5, 10, 3, 4], [1] + [3] * 7 + [2] * 3),
+    ([5, 10, 3, 4], 0, [1] + [3] * 7 + [2] * 3),
+    # the first sentence decodes its first 4 frames (its first audio chunk) alone before the others join
+    ([6, 10, 3], 4, [1] * 4 + [3] * 3 + [2] * 7),
+    # a lead sentence that ends before its solo frames lets the others in (one, then the next)
+    ([2, 5, 3], 4, [1] * 3 + [2] * 3 + [1]),
 ])
-def test_batcher_narrows_on_cpu_and_keeps_codes(tiny_custom_voice, budgets, expected_rows):
+def test_batcher_narrows_on_cpu_and_keeps_codes(tiny_custom_voice, budgets, solo, expected_rows):
     n = len(budgets)
     requests = _requests(n)
     engine = _engine(tiny_custom_voice, "dense", max_batch=3)
     batcher = engine._batcher(n, suppress_eos=True)
-    assert batcher.narrow
+    assert batcher.narrow and batcher.solo_frames == engine.fast_settings.first_chunk_frames
+    batcher.solo_frames = solo
     seen: list[int | None] = []
     run_step = batcher.run_step
 

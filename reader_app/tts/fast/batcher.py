@@ -52,7 +52,7 @@ def _bucket(n: int, size: int) -> int:
 class ContinuousBatcher:
     def __init__(self, stepper: FrameStepper, sync_every: int = 1,
                  step_runner: Callable[..., None] | None = None, kv_bucket: int = 1,
-                 admit_per_window: int = 2, narrow: bool | None = None) -> None:
+                 admit_per_window: int = 2, narrow: bool | None = None, solo_frames: int = 0) -> None:
         self.stepper = stepper
         # narrow: pass `rows` (1 + highest occupied slot) to each step; the runner must then take
         # (kv_len, rows) as FrameStepper.step does. Default: everywhere but CUDA.
@@ -60,6 +60,9 @@ class ContinuousBatcher:
         # Prefill is as costly as several steps, so a batch starts with its first sentence alone (its audio
         # starts soonest) and the others join a few per window instead of all before the first frame.
         self.admit_per_window = max(1, admit_per_window)
+        # The first sentence decodes this many frames alone (its first audio chunk), so the others' prefill
+        # does not delay the audio that playback may be waiting for; with narrowing, solo steps are cheap.
+        self.solo_frames = max(0, solo_frames)
         self.sync_every = max(1, sync_every)
         self.kv_bucket = max(1, kv_bucket)
         self.run_step = step_runner or stepper.step
@@ -78,10 +81,13 @@ class ContinuousBatcher:
         k = self.sync_every
         ring = torch.zeros(k, st.batch, st.parts.num_groups, dtype=torch.long, device=st.device)
         ring0 = torch.zeros(k, st.batch, dtype=torch.long, device=st.device)
+        lead: Job | None = None
         while pending or any(slots):
             free = [i for i, j in enumerate(slots) if j is None]
             admit = []
             limit = 1 if not any(slots) else self.admit_per_window
+            if lead is not None and lead.stop is None and lead.frames < self.solo_frames:
+                limit = 0
             while free and pending and len(admit) < limit:
                 job = pending.popleft()
                 slot = free.pop(0)
@@ -89,6 +95,7 @@ class ContinuousBatcher:
                 job.pos = job.prompt.embeds.shape[0]
                 admit.append((slot, job))
             if admit:
+                lead = lead or admit[0][1]
                 st.prefill([s for s, _ in admit], [j.prompt for _, j in admit])
             active = [j for j in slots if j is not None]
             need = max(j.pos for j in active) + k

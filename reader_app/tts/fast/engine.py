@@ -189,7 +189,8 @@ class FastEngine:
             torch.cuda.manual_seed(s.seed)
         sync = s.sync_every if stepper.device.type == "cuda" else 1
         bucket = 64 if self.use_graphs else 1  # graphs are captured per KV-length bucket
-        return ContinuousBatcher(stepper, sync_every=sync, step_runner=runner, kv_bucket=bucket)
+        return ContinuousBatcher(stepper, sync_every=sync, step_runner=runner, kv_bucket=bucket,
+                                 solo_frames=s.first_chunk_frames)
 
     def _stepper(self, batch: int):
         hit = self._steppers.get(batch)
