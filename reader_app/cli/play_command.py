@@ -17,6 +17,8 @@ import threading
 import time
 from pathlib import Path
 
+from reader_app import gc_policy
+
 
 def add_play_parsers(subparsers) -> None:
     play = subparsers.add_parser("play", help="listen to a book without the window")
@@ -94,6 +96,7 @@ class _Context:
         audio_options = {k: v for k, v in self.options.items()
                          if k not in ("threads", "device", "dtype", "max_batch")}
         self.book = load_book(args.book)
+        gc_policy.freeze_long_lived()  # no full GC pass over the book while the audio callback needs the GIL
         self.library = Library()
         self.library.add_book(self.book)
         self.cache = self.library.open_book_cache(self.book)

@@ -9,6 +9,7 @@ import logging
 import threading
 from typing import Callable
 
+from reader_app import gc_policy
 from reader_app.tts.engine import SpeechEngine
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ class EngineProvider:
             if self._engine is None:
                 self.loads += 1
                 self._engine = self._factory()
+                # torch, transformers and the model stay for the session: keep full GC passes off them
+                gc_policy.freeze_long_lived()
             return self._engine
 
     @property

@@ -14,6 +14,8 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from reader_app import gc_policy
+
 
 class BookLoader(QObject):
     loaded = Signal(object)  # prepare(book), or the Book itself without prepare
@@ -35,6 +37,7 @@ class BookLoader(QObject):
 
         try:
             book = load_book(path)
+            gc_policy.freeze_long_lived()  # the open book's 10,000s of objects: off full GC passes
             result = self._prepare(book) if self._prepare is not None else book
         except BookError as exc:
             self.failed.emit(str(exc))
