@@ -22,6 +22,8 @@ class AudioOutputError(RuntimeError):
 
 
 class AudioOutput(ABC):
+    silent = False  # True for outputs that only consume samples (no device): nothing is heard
+
     def __init__(self, sample_rate: int, block_frames: int) -> None:
         self.sample_rate = sample_rate
         self.block_frames = block_frames
@@ -54,6 +56,8 @@ class NullOutput(AudioOutput):
 
     With record=True it keeps everything it consumed, so tests can check what a listener would have heard.
     """
+
+    silent = True
 
     def __init__(self, sample_rate: int = 24_000, block_frames: int = 480, realtime: bool = True,
                  record: bool = False) -> None:

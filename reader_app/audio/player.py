@@ -46,10 +46,15 @@ class _Item:
 
 class Player:
     def __init__(self, output: AudioOutput, listener: PlayerListener | None = None,
-                 fallback: Callable[[], AudioOutput] | None = None) -> None:
+                 fallback: Callable[[], AudioOutput] | None = None,
+                 reopen: Callable[[], AudioOutput] | None = None) -> None:
         self.output = output
         self.listener = listener
         self.fallback = fallback or (lambda: NullOutput(output.sample_rate, output.block_frames))
+        # After a device loss, each play() asks `reopen` for a device again (plugged back in, freed by
+        # another program); the queue and position carry over.
+        self.reopen = reopen
+        self._on_fallback = output.silent  # started without a device: look for one on play() too
         output.on_lost = self._output_lost
         self._lock = threading.Lock()
         self._queue: deque[_Item] = deque()
@@ -105,13 +110,39 @@ class Player:
         with self._lock:
             self._playing = True
             self._starved_reported = False
+        if self._on_fallback and self.reopen is not None:
+            self._try_reopen()
         if not self.output.active:
             try:
                 self.output.start(self.fill)
             except AudioOutputError as exc:  # no device (any more): keep going silently, and say so
                 self._output_lost(str(exc))
 
+    def _try_reopen(self) -> None:
+        try:
+            device = self.reopen()
+        except (AudioOutputError, ValueError, OSError):
+            return  # still no device: stay on the fallback, already reported
+        if device.silent:
+            return
+        old = self.output
+        old.on_lost = None
+        old.stop()  # one output at a time calls fill()
+        try:
+            device.on_lost = self._output_lost
+            device.start(self.fill)
+        except AudioOutputError:
+            device.on_lost = None
+            old.on_lost = self._output_lost
+            old.start(self.fill)
+            return
+        self.output, self._on_fallback = device, False
+        report = getattr(self.listener, "output_restored", None)
+        if report is not None:
+            report("Sound is back: playing on the audio device again.")
+
     def _output_lost(self, message: str) -> None:
+        self._on_fallback = True
         old, self.output = self.output, self.fallback()
         old.on_lost = None
         self.output.on_lost = self._output_lost

@@ -221,7 +221,7 @@ def run_play(args: argparse.Namespace) -> int:
     report = _PlayReport(start, stop, echo)
     output = open_output(args.output)
     narrator = Narrator(book, context.cache, context.config, output, context.engine_provider(), report,
-                        start_index=start)
+                        start_index=start, reopen_output=lambda: open_output(args.output))
     try:
         report.t0 = time.monotonic()  # first_audio_ms counts from here: the play request
         narrator.play(start)

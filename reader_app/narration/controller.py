@@ -19,6 +19,7 @@ class NarrationController(QObject):
     clipReady = Signal(int)
     stateChanged = Signal(str)  # stopped | playing | paused | buffering | finished
     errorOccurred = Signal(str)
+    noticeOccurred = Signal(str)  # good news for the status line (e.g. the audio device is back)
     sentenceSkipped = Signal(int, str)
     sentenceRequested = Signal(int)  # its synthesis began
     _startedLater = Signal(int, float)
@@ -57,6 +58,9 @@ class NarrationController(QObject):
 
     def on_error(self, message: str) -> None:
         self.errorOccurred.emit(message)
+
+    def on_notice(self, message: str) -> None:
+        self.noticeOccurred.emit(message)
 
     def on_sentence_skipped(self, index: int, message: str) -> None:
         self.sentenceSkipped.emit(index, message)

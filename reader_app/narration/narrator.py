@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+from collections.abc import Callable
 
 from reader_app.audio.clip import AudioClip
 from reader_app.audio.output import AudioOutput
@@ -39,14 +40,14 @@ log = logging.getLogger(__name__)
 class Narrator:
     def __init__(self, book: Book, cache: ClipCache, config: NarrationConfig, output: AudioOutput,
                  engine_provider: EngineProvider | None, listener: NarrationListener | None = None,
-                 start_index: int = 0) -> None:
+                 start_index: int = 0, reopen_output: Callable[[], AudioOutput] | None = None) -> None:
         self.book = book
         self.cache = cache
         self.config = config
         self.listener = listener
         self.engine_provider = engine_provider
         self.sentences = book.sentences()
-        self.player = Player(output, self)
+        self.player = Player(output, self, reopen=reopen_output)
         self.player.set_volume(config.volume)
         self.scheduler = Scheduler(config.lookahead_s, config.batch_size)
         self.engine_calls = 0  # synthesize() calls, for tests and diagnostics
@@ -86,8 +87,8 @@ class Narrator:
         # Not on a first play at the cursor: a seek would throw away what is queued or streaming for it.
         if index is not None and index != self._cursor or self._state == "finished":
             self.seek(self._cursor if index is None else index)
+        self._set_state("playing")  # first, so what the player reports while starting (starved, device back) follows it
         self.player.play()
-        self._set_state("playing")
 
     def pause(self) -> None:
         self.player.pause()
@@ -393,6 +394,12 @@ class Narrator:
 
     def output_lost(self, message: str) -> None:
         self._report_error(message)
+
+    def output_restored(self, message: str) -> None:
+        log.info("%s", message)
+        notice = getattr(self.listener, "on_notice", None)
+        if notice is not None:
+            notice(message)
 
     def starved(self) -> None:
         if self._state == "playing" and self._next_feed < len(self._plan):

@@ -38,7 +38,7 @@ def prepare_book(services, listener, book: Book) -> OpenedBook:
     try:
         cache.sync_sentences(book)
         narrator = Narrator(book, cache, services.narration_config(book), services.make_output(),
-                            services.engine_provider(), listener=listener)
+                            services.engine_provider(), listener=listener, reopen_output=services.make_output)
     except BaseException:
         cache.close()
         raise

@@ -28,6 +28,7 @@ class PlaybackMixin:
         c.sentenceStarted.connect(self._sentence_started)
         c.stateChanged.connect(self._state_changed)
         c.errorOccurred.connect(self._narration_error)
+        c.noticeOccurred.connect(self.transport.set_status)
         c.sentenceSkipped.connect(
             lambda index, message: self.transport.set_status(f"Skipped sentence {index + 1}: {message}"))
 

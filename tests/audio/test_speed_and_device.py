@@ -99,3 +99,61 @@ def test_open_output_without_a_device(monkeypatch):
     assert isinstance(sounddevice_output.open_output("default"), NullOutput)
     with pytest.raises(AudioOutputError, match="No audio output device"):
         sounddevice_output.open_output("sounddevice")
+
+
+class RestoreEvents(LostEvents):
+    def __init__(self):
+        super().__init__()
+        self.restored = []
+
+    def output_restored(self, message):
+        self.restored.append(message)
+
+
+def test_play_after_a_loss_reopens_the_device_and_keeps_the_position():
+    device, spare, back = ManualOutput(1000, 10), ManualOutput(1000, 10), ManualOutput(1000, 10)
+    opened = []
+    events = RestoreEvents()
+    player = Player(device, events, fallback=lambda: spare, reopen=lambda: opened.append(1) or back)
+    clip = np.arange(1, 61, dtype=np.float32) / 100
+    player.enqueue("x", clip)
+    player.play()
+    first = device.pump(0.02)
+    device.report_lost("The audio device stopped.")
+    middle = spare.pump(0.01)
+    assert not opened  # nothing is tried until the listener presses play again
+    player.pause()
+    player.play()
+    assert player.output is back and back.active and not spare.active
+    assert events.restored and "Sound is back" in events.restored[0]
+    rest = back.pump(0.03)
+    assert np.array_equal(np.concatenate([first, middle, rest]), clip)  # nothing lost or repeated
+    back.report_lost("gone again")  # and a second loss falls back again
+    assert player.output is spare and len(events.lost) == 2
+
+
+@pytest.mark.parametrize("reopen", [
+    lambda: (_ for _ in ()).throw(AudioOutputError("No audio output device")),  # still unplugged
+    lambda: NullOutput(1000, 10),  # open_output("default") without a device: silent, not a device
+    lambda: BrokenOutput(1000, 10),  # found but cannot start
+])
+def test_play_without_the_device_back_stays_on_the_fallback(reopen):
+    device, spare = ManualOutput(1000, 10), ManualOutput(1000, 10)
+    events = RestoreEvents()
+    player = Player(device, events, fallback=lambda: spare, reopen=reopen)
+    player.enqueue("x", np.ones(50, np.float32))
+    player.play()
+    device.report_lost("The audio device stopped.")
+    player.pause()
+    player.play()
+    assert player.output is spare and spare.active and not events.restored
+    assert np.array_equal(spare.pump(0.05), np.ones(50, np.float32))
+
+
+def test_started_without_a_device_finds_one_on_play():
+    silent, device = NullOutput(1000, 10, realtime=False), ManualOutput(1000, 10)
+    player = Player(silent, RestoreEvents(), reopen=lambda: device)
+    player.enqueue("x", np.ones(20, np.float32))
+    player.play()
+    assert player.output is device and device.active and not silent.active
+    assert np.array_equal(device.pump(0.02), np.ones(20, np.float32))

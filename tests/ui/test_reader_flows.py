@@ -173,3 +173,25 @@ def test_generate_a_chapter_then_cancel_a_whole_book(qtbot, shared_services):
     qtbot.waitUntil(lambda: len(finished) == 2, timeout=60_000)
     assert finished[1][2] is True and "Cancelled" in bar.eta.text()
     window.close()
+
+
+def test_device_lost_then_back_shows_both_in_the_status_line(qtbot, shared_services):
+    """The narrator's player falls back to silence when the device goes, and Play finds it again."""
+    from reader_app.audio.output import ManualOutput
+
+    window = open_window(qtbot, shared_services)
+    player = window.controller.narrator.player
+    device, back = ManualOutput(24_000, 480), ManualOutput(24_000, 480)
+    player.output, player._on_fallback = device, False  # as if a sound card had been opened
+    device.on_lost = player._output_lost
+    player.reopen = lambda: back
+    window.toggle_play()
+    device.report_lost("The audio device stopped (unplugged or taken by another program).")
+    qtbot.waitUntil(lambda: "continues without sound" in window.transport.status_label.text(), timeout=5_000)
+    window.toggle_play()  # pause
+    qtbot.waitUntil(lambda: window.play_button.text() == "Play", timeout=5_000)
+    window.toggle_play()  # play: the device is back
+    qtbot.waitUntil(lambda: "Sound is back" in window.transport.status_label.text(), timeout=5_000)
+    assert player.output is back and back.active
+    window.toggle_play()
+    window.close()
