@@ -78,8 +78,8 @@ def test_layers_match_upstream_modules(tiny_custom_voice):
         x = torch.randn(2, block[1].conv.in_channels, 13)
         assert torch.allclose(_Snake(block[0])(x), block[0](x), atol=1e-5)
         state = CodecState()
-        first = _TransposedConv(block[1], 0)(x[..., :5], state)
-        second = _TransposedConv(block[1], 0)(x[..., 5:], state)
+        first = _TransposedConv(block[1])(x[..., :5], state)
+        second = _TransposedConv(block[1])(x[..., 5:], state)
         assert torch.allclose(torch.cat([first, second], -1), block[1](x), atol=1e-5)
 
 

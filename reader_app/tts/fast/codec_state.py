@@ -28,7 +28,7 @@ class CodecState:
     """Everything a decoder carries from one chunk of a sentence to the next."""
 
     frames: int = 0  # frames decoded so far (transformer positions)
-    tails: dict[int, torch.Tensor] = field(default_factory=dict)  # per layer: inputs or overlap carried over
+    tails: dict[int, torch.Tensor] = field(default_factory=dict)  # by layer module id: inputs or overlap carried
     kv: Any = None  # the transformer's sliding-window KV cache
 
 
@@ -38,14 +38,14 @@ Op = Callable[[torch.Tensor, CodecState], torch.Tensor]
 class _CausalConv:
     """Conv1d with its left padding taken from the previous chunk's last inputs (zeros at the start)."""
 
-    def __init__(self, module: Any, key: int) -> None:
+    def __init__(self, module: Any) -> None:
         conv = module.conv
         if conv.stride[0] != 1:
             raise ValueError("streaming decode supports stride-1 causal convolutions only")
         self.weight, self.bias = conv.weight.detach(), None if conv.bias is None else conv.bias.detach()
         self.dilation, self.groups = conv.dilation[0], conv.groups
         self.context = module.padding  # (kernel - 1) * dilation samples
-        self.key = key
+        self.key = id(module)
 
     def __call__(self, x: torch.Tensor, state: CodecState) -> torch.Tensor:
         if self.context:
@@ -61,7 +61,7 @@ class _TransposedConv:
     """ConvTranspose1d (kernel = m * stride) with upstream's right trim: one GEMM gives every tap, the taps
     overlap-add into place, and the trimmed tail waits in the state for the next chunk's first frames."""
 
-    def __init__(self, module: Any, key: int) -> None:
+    def __init__(self, module: Any) -> None:
         conv = module.conv
         self.stride, kernel = conv.stride[0], conv.kernel_size[0]
         if kernel % self.stride or module.right_pad != kernel - self.stride:
@@ -71,7 +71,7 @@ class _TransposedConv:
         self.groups = kernel // self.stride
         self.taps = w.permute(2, 1, 0).reshape(kernel * self.out_channels, w.shape[0]).contiguous()
         self.bias = None if conv.bias is None else conv.bias.detach().view(1, -1, 1)
-        self.key = key
+        self.key = id(module)
 
     def __call__(self, x: torch.Tensor, state: CodecState) -> torch.Tensor:
         b, _, n = x.shape
@@ -96,16 +96,15 @@ class _Snake:
         self.alpha = torch.exp(module.alpha.detach()).view(1, -1, 1)
         self.inv_beta = (1.0 / (torch.exp(module.beta.detach()) + module.no_div_by_zero)).view(1, -1, 1)
 
-    def __call__(self, x: torch.Tensor, state: CodecState | None = None, inplace: bool = False) -> torch.Tensor:
+    def __call__(self, x: torch.Tensor, inplace: bool = False) -> torch.Tensor:
         t = torch.mul(x, self.alpha).sin_().square_()
         return x.addcmul_(t, self.inv_beta) if inplace else torch.addcmul(x, t, self.inv_beta)
 
 
 class _ResidualUnit:
-    def __init__(self, module: Any, key: int) -> None:
+    def __init__(self, module: Any) -> None:
         self.act1, self.act2 = _Snake(module.act1), _Snake(module.act2)
-        self.conv1 = _CausalConv(module.conv1, key)
-        self.conv2 = _CausalConv(module.conv2, key + 1)
+        self.conv1, self.conv2 = _CausalConv(module.conv1), _CausalConv(module.conv2)
 
     def __call__(self, x: torch.Tensor, state: CodecState) -> torch.Tensor:
         h = self.conv1(self.act1(x), state)
@@ -114,9 +113,9 @@ class _ResidualUnit:
 
 
 class _ConvNeXt:
-    def __init__(self, module: Any, key: int) -> None:
+    def __init__(self, module: Any) -> None:
         self.module = module
-        self.dwconv = _CausalConv(module.dwconv, key)
+        self.dwconv = _CausalConv(module.dwconv)
 
     def __call__(self, x: torch.Tensor, state: CodecState) -> torch.Tensor:
         m = self.module
@@ -133,33 +132,30 @@ class StatefulCodec:
         self.decoder = decoder
         self.device = next(decoder.parameters()).device
         self.samples_per_frame = int(decoder.total_upsample)
-        keys = iter(range(1 << 20))
-        self.pre_conv = _CausalConv(decoder.pre_conv, next(keys))
+        self.pre_conv = _CausalConv(decoder.pre_conv)
         self.upsample: list[Op] = []
         for trans, convnext in decoder.upsample:
-            self.upsample += [_TransposedConv(trans, next(keys)), _ConvNeXt(convnext, next(keys))]
+            self.upsample += [_TransposedConv(trans), _ConvNeXt(convnext)]
         self.body: list[Op] = []
         for block in decoder.decoder:
-            self.body += self._ops(block, keys)
+            self.body += self._ops(block)
 
-    def _ops(self, block: Any, keys) -> list[Op]:
+    def _ops(self, block: Any) -> list[Op]:
         name = type(block).__name__
         if name.endswith("CausalConvNet"):
-            return [_CausalConv(block, next(keys))]
+            return [_CausalConv(block)]
         if name == "SnakeBeta":
             snake = _Snake(block)
             return [lambda x, state: snake(x, inplace=True)]
         if name.endswith("DecoderBlock"):
             ops: list[Op] = []
             for sub in block.block:
-                ops += self._ops(sub, keys)
+                ops += self._ops(sub)
             return ops
         if name.endswith("CausalTransConvNet"):
-            return [_TransposedConv(block, next(keys))]
+            return [_TransposedConv(block)]
         if name.endswith("ResidualUnit"):
-            unit = _ResidualUnit(block, next(keys))
-            next(keys)  # its second convolution's key
-            return [unit]
+            return [_ResidualUnit(block)]
         raise ValueError(f"streaming decode does not know codec layer {name}")
 
     def new_state(self) -> CodecState:
