@@ -54,9 +54,13 @@ class LostEvents(Events):
     def __init__(self):
         super().__init__()
         self.lost = []
+        self.restored = []
 
     def output_lost(self, message):
         self.lost.append(message)
+
+    def output_restored(self, message):
+        self.restored.append(message)
 
 
 def test_a_lost_device_moves_playback_to_the_fallback_and_keeps_the_position():
@@ -101,19 +105,10 @@ def test_open_output_without_a_device(monkeypatch):
         sounddevice_output.open_output("sounddevice")
 
 
-class RestoreEvents(LostEvents):
-    def __init__(self):
-        super().__init__()
-        self.restored = []
-
-    def output_restored(self, message):
-        self.restored.append(message)
-
-
 def test_play_after_a_loss_reopens_the_device_and_keeps_the_position():
     device, spare, back = ManualOutput(1000, 10), ManualOutput(1000, 10), ManualOutput(1000, 10)
     opened = []
-    events = RestoreEvents()
+    events = LostEvents()
     player = Player(device, events, fallback=lambda: spare, reopen=lambda: opened.append(1) or back)
     clip = np.arange(1, 61, dtype=np.float32) / 100
     player.enqueue("x", clip)
@@ -139,7 +134,7 @@ def test_play_after_a_loss_reopens_the_device_and_keeps_the_position():
 ])
 def test_play_without_the_device_back_stays_on_the_fallback(reopen):
     device, spare = ManualOutput(1000, 10), ManualOutput(1000, 10)
-    events = RestoreEvents()
+    events = LostEvents()
     player = Player(device, events, fallback=lambda: spare, reopen=reopen)
     player.enqueue("x", np.ones(50, np.float32))
     player.play()
@@ -152,7 +147,7 @@ def test_play_without_the_device_back_stays_on_the_fallback(reopen):
 
 def test_started_without_a_device_finds_one_on_play():
     silent, device = NullOutput(1000, 10, realtime=False), ManualOutput(1000, 10)
-    player = Player(silent, RestoreEvents(), reopen=lambda: device)
+    player = Player(silent, LostEvents(), reopen=lambda: device)
     player.enqueue("x", np.ones(20, np.float32))
     player.play()
     assert player.output is device and device.active and not silent.active
