@@ -27,13 +27,7 @@ class CodecStreamer:
             codec.decode(np.asarray(context_codes, np.int64)[-left_context:], self.state)
         self._waiting: list[np.ndarray] = []
         self._waiting_frames = 0
-        self._frames = 0
         self._chunks_done = 0
-
-    @property
-    def frames(self) -> int:
-        """Generated frames pushed so far (reference context excluded)."""
-        return self._frames
 
     @property
     def next_chunk(self) -> int:
@@ -46,7 +40,6 @@ class CodecStreamer:
         if len(frames):
             self._waiting.append(frames)
             self._waiting_frames += len(frames)
-            self._frames += len(frames)
         return self._decode() if self._waiting_frames >= self.next_chunk else None
 
     def flush(self) -> np.ndarray:
