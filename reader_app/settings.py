@@ -85,7 +85,7 @@ class Settings:
         return [f for f in fields(cls) if not f.metadata.get("hidden", True)]
 
     @classmethod
-    def load(cls, path: Path | None = None) -> "Settings":
+    def load(cls, path: Path | None = None) -> Settings:
         path = path or cls.path()
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))

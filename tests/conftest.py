@@ -46,7 +46,7 @@ def session_home() -> Path:
 
 
 def _tiny(kind: str) -> Path:
-    from reader_app.tts.checkpoint import tiny_checkpoint
+    from reader_app.devtools.checkpoint import tiny_checkpoint
 
     return tiny_checkpoint(kind)
 

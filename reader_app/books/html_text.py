@@ -16,15 +16,29 @@ from .textnorm import clean_inline
 from .xmlsafe import parse_markup
 
 _BLOCKS = frozenset(
-    ["p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "section", "article", "header", "footer", "main", "figure", "figcaption", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "hr", "address", "center", "body", "html", "hgroup", "details", "summary", "tbody"]
+    {
+        "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre",
+        "section", "article", "header", "footer", "main", "figure", "figcaption", "table", "thead", "tbody",
+        "tfoot", "tr", "td", "th", "caption", "hr", "address", "center", "body", "html", "hgroup", "details",
+        "summary",
+    }
 )
 _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 _SKIP_TAGS = frozenset(
-    ["head", "script", "style", "noscript", "template", "rt", "rp", "aside", "nav", "svg", "math", "audio", "video", "object", "embed", "iframe", "canvas", "button", "input", "select", "textarea", "img", "map", "area", "link", "meta", "title"]
+    {
+        "head", "script", "style", "noscript", "template", "rt", "rp", "aside", "nav", "svg", "math", "audio",
+        "video", "object", "embed", "iframe", "canvas", "button", "input", "select", "textarea", "img", "map",
+        "area", "link", "meta", "title",
+    }
 )
 # epub:type / role values of things that are not read aloud.
 _SKIP_TYPES = frozenset(
-    ["noteref", "footnote", "footnotes", "endnote", "endnotes", "rearnote", "rearnotes", "note", "notes", "annoref", "annotation", "pagebreak", "page-list", "toc", "landmarks", "loi", "lot", "backlink", "biblioref", "glossref", "doc-noteref", "doc-footnote", "doc-endnote", "doc-endnotes", "doc-pagebreak", "doc-backlink", "doc-toc", "doc-pagelist", "doc-biblioref", "doc-glossref"]
+    {
+        "noteref", "footnote", "footnotes", "endnote", "endnotes", "rearnote", "rearnotes", "note", "notes",
+        "annoref", "annotation", "pagebreak", "page-list", "toc", "landmarks", "loi", "lot", "backlink",
+        "biblioref", "glossref", "doc-noteref", "doc-footnote", "doc-endnote", "doc-endnotes", "doc-pagebreak",
+        "doc-backlink", "doc-toc", "doc-pagelist", "doc-biblioref", "doc-glossref",
+    }
 )
 # Class names converters use for the same things when they do not set epub:type.
 _SKIP_CLASS = re.compile(

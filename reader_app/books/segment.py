@@ -24,7 +24,8 @@ from .textnorm import CJK_CHARS, is_cjk_heavy
 # Abbreviations that sentencex splits after in some languages (found on our test sentences); a segment
 # ending in one of these is joined with the next one. Lower-case, with the final dot.
 _EXTRA_ABBREVIATIONS: dict[str, frozenset[str]] = {
-    "en": frozenset({"mr.", "mrs.", "ms.", "dr.", "st.", "prof.", "jr.", "sr.", "vs.", "e.g.", "i.e.", "cf.", "no.", "mt."}),
+    "en": frozenset({"mr.", "mrs.", "ms.", "dr.", "st.", "prof.", "jr.", "sr.", "vs.", "e.g.", "i.e.", "cf.", "no.",
+                      "mt."}),
     "fr": frozenset({"m.", "mm.", "mme.", "mlle.", "dr.", "me.", "st.", "ste.", "p.", "cf.", "pr."}),
     "de": frozenset({"dr.", "hr.", "fr.", "nr.", "z.", "b.", "d.h.", "u.a.", "bzw.", "ca.", "st.", "prof."}),
     "es": frozenset({"sr.", "sra.", "srta.", "dr.", "dra.", "d.", "dña.", "p.", "ud.", "uds.", "prof."}),
@@ -161,7 +162,8 @@ def split_long(text: str, limit: int) -> list[str]:
         high = start + limit
         cut = _best_cut(text, breaks, positions, start + floor, high)
         # Keep a closing quote or bracket with the clause it closes: 'think—"' not '" (for, you see'.
-        while cut < high and cut < n and text[cut] in _TRAILING_CLOSERS and (cut + 1 == n or not text[cut + 1].isalnum()):
+        while (cut < high and cut < n and text[cut] in _TRAILING_CLOSERS
+               and (cut + 1 == n or not text[cut + 1].isalnum())):
             cut += 1
         piece = text[start:cut].strip()
         if piece:

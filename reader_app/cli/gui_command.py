@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 
-def add_gui_parser(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("gui", help="open the reader window (default)")
     parser.add_argument("book", nargs="?", type=Path, help="EPUB or TXT file to open")
     parser.set_defaults(handler=run_gui_command)

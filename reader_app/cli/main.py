@@ -1,7 +1,7 @@
 """`reader-app` (also `python -m reader_app`): the GUI by default, and subcommands for headless work.
 
-Subcommand modules register themselves here; each imports its heavy dependencies only when it runs, so
-`reader-app --version` and `--help` answer at once.
+Subcommands are listed once, in COMMANDS; each command module imports its heavy dependencies only when it
+runs, so `reader-app --version` and `--help` answer at once.
 """
 
 from __future__ import annotations
@@ -12,6 +12,22 @@ import sys
 from pathlib import Path
 
 from reader_app import __version__
+from reader_app.cli import (
+    bench_command,
+    cache_command,
+    checkpoint_command,
+    gui_command,
+    parse_command,
+    play_command,
+    screenshot_command,
+    speak_command,
+    voices_command,
+)
+
+# Every subcommand, in `--help` order. Each module's register(subparsers) adds its parser and sets
+# `handler=`, a function of the parsed arguments returning the exit code.
+COMMANDS = (gui_command, parse_command, play_command, voices_command, speak_command, cache_command,
+            bench_command, screenshot_command, checkpoint_command)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,28 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"reader-app {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for register in _registrars():
-        register(subparsers)
+    for command in COMMANDS:
+        command.register(subparsers)
     return parser
-
-
-def _registrars():
-    from reader_app.books.cli import add_parse_parser
-    from reader_app.cli.gui_command import add_gui_parser
-    from reader_app.store.cli import add_cache_parser
-    from reader_app.tts.cli import add_tts_parsers
-
-    registrars = [add_gui_parser, add_parse_parser, add_cache_parser, add_tts_parsers]
-    for optional in ("reader_app.tts.bench:add_bench_parser", "reader_app.cli.play_command:add_play_parsers",
-                     "reader_app.cli.voices_command:add_voices_parser",
-                     "reader_app.ui.screenshot:add_screenshot_parser"):
-        module_name, function = optional.split(":")
-        try:
-            module = __import__(module_name, fromlist=[function])
-        except ImportError:
-            continue  # a capability not shipped in this build
-        registrars.append(getattr(module, function))
-    return registrars
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    handler = getattr(args, "handler", None) or getattr(args, "func", None)
-    if args.command is None or handler is None:
+    handler = getattr(args, "handler", None)
+    if handler is None:
         from reader_app.ui.app import run_gui
 
         return run_gui(None)

@@ -20,7 +20,7 @@ from pathlib import Path
 from reader_app import gc_policy
 
 
-def add_play_parsers(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     play = subparsers.add_parser("play", help="listen to a book without the window")
     play.add_argument("book", type=Path)
     _model_options(play)
@@ -77,7 +77,10 @@ class _Context:
 
     def __init__(self, args: argparse.Namespace) -> None:
         from reader_app.books import load_book
-        from reader_app.narration.session import book_narration_config, model_path_or_none
+        from reader_app.narration.session import (
+            book_narration_config,
+            model_path_or_none,
+        )
         from reader_app.settings import Settings
         from reader_app.store import Library
 
@@ -104,7 +107,7 @@ class _Context:
         self.model_path = model_path_or_none(self.settings)
         self.model = None
         if self.model_path is not None:
-            from reader_app.tts.models import inspect_model
+            from reader_app.models.catalog import inspect_model
 
             self.model = inspect_model(self.model_path)
         self.config = book_narration_config(self.settings, self.library, self.book, self.model, args.voice,

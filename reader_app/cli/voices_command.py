@@ -1,6 +1,6 @@
 """`reader-app voices ...`: list, clone, design, preview, export, import and delete saved voices.
 
-Registered by reader_app.cli.main (add_voices_parser). Model work imports torch only inside the handlers.
+Listed in reader_app.cli.main.COMMANDS. Model work imports torch only inside the handlers.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 
-def add_voices_parser(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     voices = subparsers.add_parser("voices", help="manage narrator voices (list, clone, design, share)",
                                    description="Bundled preset voices and your own designed or cloned voices.")
     sub = voices.add_subparsers(dest="voices_command", metavar="ACTION")
@@ -75,7 +75,7 @@ def _engine_args(p: argparse.ArgumentParser) -> None:
 
 
 def _engine(args: argparse.Namespace, folder: str):
-    from reader_app.tts.qwen_engine import load_engine
+    from reader_app.tts.stock.engine import load_engine
 
     extra = {"seed": args.seed}
     if args.max_frames_per_char:
@@ -104,7 +104,7 @@ def _guarded(run):
 
 @_guarded
 def run_list(args: argparse.Namespace) -> int:
-    from reader_app.tts.voices import list_voices
+    from reader_app.voices.library import list_voices
 
     voices = list_voices()
     if args.json:
@@ -126,8 +126,8 @@ def _print_notes(notes: list[str]) -> None:
 
 @_guarded
 def run_clone(args: argparse.Namespace) -> int:
-    from reader_app.tts.voice_audio import prepare_reference_file
-    from reader_app.tts.voices import clone_voice
+    from reader_app.voices.library import clone_voice
+    from reader_app.voices.recording import prepare_reference_file
 
     prepare_reference_file(args.audio, has_transcript=bool(args.text))  # fail fast, before loading the model
     engine = _engine(args, args.model)
@@ -140,8 +140,8 @@ def run_clone(args: argparse.Namespace) -> int:
 
 @_guarded
 def run_design(args: argparse.Namespace) -> int:
-    from reader_app.tts.voices import preview, sample_sentence, save_designed_voice
     from reader_app.tts.engine import VoiceSpec
+    from reader_app.voices.library import preview, sample_sentence, save_designed_voice
 
     if not args.clone_model:
         entry, notes = save_designed_voice(args.name, args.description, language=args.language)
@@ -168,7 +168,7 @@ def run_design(args: argparse.Namespace) -> int:
 def run_preview(args: argparse.Namespace) -> int:
     import soundfile as sf
 
-    from reader_app.tts.voices import preview
+    from reader_app.voices.library import preview
 
     clip = preview(_engine(args, args.model), args.name, args.language, args.text)
     sf.write(args.output, clip.samples, clip.sample_rate)
@@ -178,7 +178,7 @@ def run_preview(args: argparse.Namespace) -> int:
 
 @_guarded
 def run_export(args: argparse.Namespace) -> int:
-    from reader_app.tts.voices import export_voice
+    from reader_app.voices.library import export_voice
 
     print(f"wrote {export_voice(args.name, Path(args.file))}")
     return 0
@@ -186,7 +186,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 @_guarded
 def run_import(args: argparse.Namespace) -> int:
-    from reader_app.tts.voices import import_voice
+    from reader_app.voices.library import import_voice
 
     entry = import_voice(Path(args.file), name=args.name)
     print(f"imported voice {entry.name!r} ({entry.kind})")
@@ -195,7 +195,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 @_guarded
 def run_delete(args: argparse.Namespace) -> int:
-    from reader_app.tts.voices import delete_voice
+    from reader_app.voices.library import delete_voice
 
     if not delete_voice(args.name):
         return _fail(f"there is no voice called {args.name!r}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from reader_app import gc_policy
 from reader_app.tts.engine import SpeechEngine
@@ -51,7 +51,7 @@ def qwen_engine_provider(model_path: str, device: str = "auto", dtype: str = "au
         raise ValueError(f"unknown engine {engine!r}: use fast or stock")
 
     def stock() -> SpeechEngine:
-        from reader_app.tts.qwen_engine import load_engine  # heavy: torch + qwen_tts
+        from reader_app.tts.stock.engine import load_engine  # heavy: torch + qwen_tts
 
         return load_engine(model_path, device=device, dtype=dtype, threads=threads, **options)
 

@@ -6,8 +6,8 @@ their position in reading order; identical texts share a clip digest and are gen
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 # Narration speed used to guess a sentence's length before it exists (about 15 characters per second in
 # alphabetic scripts, 5 per second in CJK); real durations replace the guess once clips exist.

@@ -23,7 +23,7 @@ DEFAULT_DESIGN_DESCRIPTION = ("A warm, clear adult narrator with a calm, steady 
 
 def resolve_voice(model, name: str = "") -> VoiceSpec:
     """The voice to narrate with: a preset speaker for CustomVoice models, the default narrator description for
-    VoiceDesign models, a saved voice for Base models. model: reader_app.tts.models.ModelInfo."""
+    VoiceDesign models, a saved voice for Base models. model: reader_app.models.catalog.ModelInfo."""
     if name:
         saved = _saved_voice(name)
         if saved is not None:
@@ -41,7 +41,9 @@ def resolve_voice(model, name: str = "") -> VoiceSpec:
 
 def _saved_voice(name: str) -> VoiceSpec | None:
     try:
-        from reader_app.tts.voices import find_voice  # the voice library, when present
+        from reader_app.voices.library import (
+            find_voice,  # the voice library, when present
+        )
     except ImportError:
         return None
     return find_voice(name)
@@ -57,8 +59,8 @@ def narration_config(settings: Settings, book: Book, model_id: str, voice: Voice
 
 
 def model_path_or_none(settings: Settings) -> Path | None:
-    """$READER_APP_MODEL, else the saved setting (reader_app.tts.models decides; no torch import)."""
-    from reader_app.tts.models import configured_model_path
+    """$READER_APP_MODEL, else the saved setting (reader_app.models.catalog decides; no torch import)."""
+    from reader_app.models.catalog import configured_model_path
 
     return configured_model_path(settings.model_path)
 

@@ -1,7 +1,7 @@
 """Persistence: the library database (books, positions, settings, voice index) and one cache file per book
 (sentences and compressed audio clips keyed by ClipKey.digest). SQLite through sqlite-utils; Qt-free.
 
-Names are imported on first use (PEP 562), so `import reader_app.store.cli` for `reader-app --help` stays cheap.
+Names are imported on first use (PEP 562), so `import reader_app.cli.cache_command` for `reader-app --help` stays cheap.
 """
 
 from __future__ import annotations
@@ -22,7 +22,13 @@ if TYPE_CHECKING:
     from reader_app.store.clip_key import ClipKey
     from reader_app.store.errors import StoreError
     from reader_app.store.library import Library
-    from reader_app.store.records import BookRecord, CacheLimits, CacheStats, Position, VoiceRecord
+    from reader_app.store.records import (
+        BookRecord,
+        CacheLimits,
+        CacheStats,
+        Position,
+        VoiceRecord,
+    )
 
 
 def __getattr__(name: str) -> Any:

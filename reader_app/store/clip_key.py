@@ -22,7 +22,7 @@ class ClipKey:
 
     @classmethod
     def build(cls, text: str, voice_id: str, model_id: str, language: str = "auto",
-              settings: dict[str, Any] | None = None) -> "ClipKey":
+              settings: dict[str, Any] | None = None) -> ClipKey:
         return cls(text, voice_id, model_id, language, tuple(sorted((settings or {}).items())))
 
     @property

@@ -23,7 +23,13 @@ from reader_app.store.db import ThreadConnections
 from reader_app.store.errors import StoreError, translated
 from reader_app.store.maintenance import backup_to, read_cache_identity
 from reader_app.store.migrations import migrate
-from reader_app.store.records import BookRecord, CacheLimits, CacheStats, Position, VoiceRecord
+from reader_app.store.records import (
+    BookRecord,
+    CacheLimits,
+    CacheStats,
+    Position,
+    VoiceRecord,
+)
 from reader_app.store.schema import CACHE_STEPS, LIBRARY_STEPS
 
 log = logging.getLogger(__name__)

@@ -9,13 +9,35 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from functools import lru_cache
-from typing import Callable, Protocol, Sequence
+from typing import Protocol
 
 from reader_app.audio.clip import AudioClip
 
 SAMPLE_RATE = 24_000
+
+
+class ModelKind(StrEnum):
+    """The three Qwen3-TTS checkpoint families (`tts_model_type` in a checkpoint's config.json)."""
+
+    CUSTOM_VOICE = "custom_voice"  # preset speakers, optional style instruction
+    VOICE_DESIGN = "voice_design"  # a voice described in words
+    BASE = "base"  # voice cloning from a reference recording
+
+
+class VoiceKind(StrEnum):
+    """How a narrator's voice is made; each kind needs one model kind (VOICE_MODEL_KIND)."""
+
+    PRESET = "preset"
+    DESIGN = "design"
+    CLONE = "clone"
+
+
+VOICE_MODEL_KIND = {VoiceKind.PRESET: ModelKind.CUSTOM_VOICE, VoiceKind.DESIGN: ModelKind.VOICE_DESIGN,
+                    VoiceKind.CLONE: ModelKind.BASE}
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ outlives the window.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
 

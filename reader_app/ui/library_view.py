@@ -6,8 +6,18 @@ from pathlib import Path
 
 from PySide6.QtCore import QPoint, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem, QMenu, QMessageBox, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 COVER = QSize(132, 188)
 BOOK_ROLE = Qt.ItemDataRole.UserRole
@@ -96,7 +106,8 @@ class LibraryView(QWidget):
             total_s += stats.audio_seconds
             progress = float(self.library.book_setting(record.id, "progress", 0.0) or 0.0)
             authors = ", ".join(record.authors) or "Unknown author"
-            text = f"{record.title}\n{authors}\n{progress:.0%} read · {describe_cache(stats.audio_seconds, stats.audio_bytes)}"
+            cached = describe_cache(stats.audio_seconds, stats.audio_bytes)
+            text = f"{record.title}\n{authors}\n{progress:.0%} read · {cached}"
             item = QListWidgetItem(QIcon(cover_pixmap(record.cover, record.title)), text)
             item.setData(BOOK_ROLE, record)
             item.setToolTip(f"{record.title}\n{authors}\n{record.path}")

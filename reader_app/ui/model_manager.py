@@ -6,8 +6,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QListWidget,
-                               QListWidgetItem, QProgressBar, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from reader_app.ui.workers import Job, run_job
 
@@ -65,7 +77,7 @@ class ModelManagerDialog(QDialog):
         return box
 
     def _hub_box(self) -> QGroupBox:
-        from reader_app.tts.models import KNOWN_MODELS
+        from reader_app.models.catalog import KNOWN_MODELS
 
         box = QGroupBox("Download from the Hugging Face hub", self)
         layout = QVBoxLayout(box)
@@ -102,7 +114,7 @@ class ModelManagerDialog(QDialog):
 
     # -- installed ---------------------------------------------------------------------------------------
     def refresh_installed(self) -> None:
-        from reader_app.tts.models import find_installed_models
+        from reader_app.models.catalog import find_installed_models
 
         self.installed.clear()
         self.installed.addItem("Looking for checkpoints…")
@@ -142,7 +154,7 @@ class ModelManagerDialog(QDialog):
 
     def verify_folder(self, folder: str) -> Job:
         """Check the folder on a worker thread (it hashes weights); use it if it is a checkpoint."""
-        from reader_app.tts.models import inspect_model
+        from reader_app.models.catalog import inspect_model
 
         self.message.setText(f"Checking {folder}…")
         return self._track(run_job(self, lambda: inspect_model(folder), self._use, self._failed, "verify-model"))
@@ -150,7 +162,7 @@ class ModelManagerDialog(QDialog):
     # -- download --------------------------------------------------------------------------------------------
     @Slot()
     def start_download(self) -> None:
-        from reader_app.tts.models import download_model
+        from reader_app.models.catalog import download_model
 
         item = self.hub.currentItem()
         if item is None or self._download is not None:

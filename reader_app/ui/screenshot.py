@@ -14,15 +14,6 @@ import time
 from pathlib import Path
 
 
-def add_screenshot_parser(subparsers) -> None:
-    parser = subparsers.add_parser("screenshot", help="render the main screens to PNG files (offscreen)")
-    parser.add_argument("out_dir", type=Path)
-    parser.add_argument("book", nargs="?", type=Path, help="book to show (default: the bundled sample)")
-    parser.add_argument("--model", default=None, help="checkpoint folder, to capture playback")
-    parser.add_argument("--sentence", type=int, default=9, help="sentence (from 1) to show being read")
-    parser.set_defaults(handler=run_screenshot)
-
-
 def _wait(app, predicate, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

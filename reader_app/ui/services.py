@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from reader_app.audio.output import AudioOutput
 from reader_app.books.model import Book
@@ -51,7 +51,7 @@ class AppServices:
         path = model_path_or_none(self.settings)
         if path is None:
             return None
-        from reader_app.tts.models import inspect_model
+        from reader_app.models.catalog import inspect_model
 
         return inspect_model(path)
 
@@ -63,7 +63,7 @@ class AppServices:
         return "No voice model is configured." if info is None else None
 
     def set_model_path(self, folder: str) -> None:
-        from reader_app.tts.models import inspect_model
+        from reader_app.models.catalog import inspect_model
 
         self.use_model(inspect_model(folder))  # raises EngineError with the reason when the folder is unusable
 

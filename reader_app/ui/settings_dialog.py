@@ -7,11 +7,21 @@ import dataclasses
 from dataclasses import Field
 from typing import Any
 
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
-                               QLineEdit, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLineEdit,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from reader_app.settings import Settings
-
 
 # How choice values read in the dialog (the stored value stays the short one).
 CHOICE_LABELS = {"custom_voice": "CustomVoice (preset speakers)", "voice_design": "VoiceDesign (described voice)",

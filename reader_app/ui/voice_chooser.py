@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 def saved_voices() -> list:
     """The voice library's entries, or [] while that module is absent or unreadable."""
     try:
-        from reader_app.tts.voices import list_voices
+        from reader_app.voices.library import list_voices
     except ImportError:
         return []
     try:

@@ -8,17 +8,31 @@ microphone and tiny checkpoints.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton,
-                               QSplitter, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from reader_app.tts import voices as lib
 from reader_app.tts.engine import VoiceSpec
 from reader_app.ui.voice_studio_tabs import CloneTab, DesignTab, PresetsTab, add_model
 from reader_app.ui.voice_studio_worker import ClipPlayer, EngineCache, StudioWorker
+from reader_app.voices import library as lib
 
 LANGUAGES = ("English", "Chinese", "Japanese", "Korean", "German", "French", "Russian", "Portuguese", "Spanish",
              "Italian")
@@ -53,7 +67,7 @@ class VoiceStudioDialog(QDialog):
 
     # -- setup ------------------------------------------------------------------------------------------
     def _load_engine(self, folder: str):
-        from reader_app.tts.qwen_engine import load_engine
+        from reader_app.tts.stock.engine import load_engine
 
         s = self.services.settings
         options = self.services.engine_options
@@ -61,7 +75,7 @@ class VoiceStudioDialog(QDialog):
 
     def _models(self) -> dict[str, list[tuple[str, str]]]:
         """Model folders by kind: the configured model, installed ones, and those chosen here before."""
-        from reader_app.tts.models import find_installed_models, inspect_model
+        from reader_app.models.catalog import find_installed_models, inspect_model
 
         infos = []
         try:
@@ -176,7 +190,7 @@ class VoiceStudioDialog(QDialog):
 
     # -- presets ----------------------------------------------------------------------------------------
     def _update_notice(self) -> None:
-        from reader_app.tts.models import inspect_model
+        from reader_app.models.catalog import inspect_model
 
         folder = self.presets.model.currentData()
         text = "" if folder else "No CustomVoice model found: choose its folder with Browse…"
@@ -242,7 +256,11 @@ class VoiceStudioDialog(QDialog):
     def toggle_recording(self) -> None:
         if self.recorder is not None and self.recorder.recording:
             return self.stop_recording()
-        from reader_app.audio.microphone import MicrophoneError, Recorder, open_microphone
+        from reader_app.audio.microphone import (
+            MicrophoneError,
+            Recorder,
+            open_microphone,
+        )
 
         try:
             mic = (self._microphone_factory or open_microphone)()
@@ -347,7 +365,7 @@ class VoiceStudioDialog(QDialog):
 
     # -- plumbing ---------------------------------------------------------------------------------------
     def _browse_model(self, combo: QComboBox) -> None:
-        from reader_app.tts.models import inspect_model
+        from reader_app.models.catalog import inspect_model
 
         folder = self.ask_folder("Choose a Qwen3-TTS model folder")
         if not folder:

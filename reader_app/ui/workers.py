@@ -7,7 +7,8 @@ callbacks always run on the GUI thread.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -25,7 +26,7 @@ class Job(QObject):
         self.cancel_event = threading.Event()
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
 
-    def start(self) -> "Job":
+    def start(self) -> Job:
         self.thread.start()
         return self
 

@@ -2,20 +2,7 @@ import numpy as np
 
 from reader_app.audio.output import ManualOutput
 from reader_app.audio.player import Player
-
-
-class Events:
-    def __init__(self):
-        self.started, self.finished, self.starved_count = [], [], 0
-
-    def sentence_started(self, item_id, delay_s):
-        self.started.append(item_id)
-
-    def item_finished(self, item_id):
-        self.finished.append(item_id)
-
-    def starved(self):
-        self.starved_count += 1
+from tests.support.player_events import Events
 
 
 def test_clips_play_back_to_back_without_gaps_and_pauses_are_exact():

@@ -7,7 +7,7 @@ from reader_app.audio import sounddevice_output
 from reader_app.audio.output import AudioOutputError, ManualOutput, NullOutput
 from reader_app.audio.player import Player
 from reader_app.audio.stretch import time_stretch
-from tests.audio.test_player import Events
+from tests.support.player_events import Events
 
 SR = 24_000
 

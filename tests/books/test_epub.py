@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reader_app.books import load_book
-
-from .epub_factory import Doc, EpubSpec, build_epub, simple_book
+from tests.support.epub import Doc, EpubSpec, build_epub, simple_book
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 
@@ -48,7 +47,8 @@ def test_toc_titles_from_nav_or_ncx(tmp_path, version):
 
 def test_nav_preferred_and_ncx_used_when_nav_empty(tmp_path):
     docs = [Doc("a.xhtml", "<p>One here.</p>")]
-    book = load_book(build_epub(tmp_path / "b.epub", EpubSpec(docs=docs, toc=[("From TOC", "a.xhtml")], with_nav=False)))
+    spec = EpubSpec(docs=docs, toc=[("From TOC", "a.xhtml")], with_nav=False)
+    book = load_book(build_epub(tmp_path / "b.epub", spec))
     assert book.chapters[0].title == "From TOC"
 
 
@@ -135,7 +135,7 @@ def test_not_read_aloud(tmp_path):
     <p><ruby>漢<rp>(</rp><rt>かん</rt><rp>)</rp>字<rt>じ</rt></ruby>を読む。</p>
     <p>Iota<br/>kappa &amp; lambda&nbsp;mu.</p>
     <div class="footnotes"><p>CLASS FOOTNOTES.</p></div>
-    """
+    """  # noqa: E501 - markup of real books
     book = load_book(simple_book(tmp_path / "b.epub", [("One", body)]))
     text = " | ".join(s.text for s in book.sentences())
     assert text == "Alpha beta gamma. | Delta epsilon zeta. | Eta theta, iota. | 漢字を読む。 | Iota kappa & lambda mu."
@@ -167,7 +167,7 @@ def test_html_media_type_and_tag_soup(tmp_path):
 
 
 def test_legacy_encoded_xhtml(tmp_path):
-    doc = '<?xml version="1.0" encoding="windows-1252"?><html xmlns="http://www.w3.org/1999/xhtml"><body><p>Café crème.</p></body></html>'
+    doc = '<?xml version="1.0" encoding="windows-1252"?><html xmlns="http://www.w3.org/1999/xhtml"><body><p>Café crème.</p></body></html>'  # noqa: E501 - test text
     spec = EpubSpec(docs=[Doc("a.xhtml", "<p>x</p>")], toc=[("A", "a.xhtml")],
                     extra_files={"OEBPS/a.xhtml": doc.encode("cp1252")})
     assert _texts(load_book(build_epub(tmp_path / "b.epub", spec))) == [["Café crème."]]
@@ -179,7 +179,8 @@ def test_percent_encoded_hrefs(tmp_path):
     import zipfile
     with zipfile.ZipFile(path) as zf:
         files = {n: zf.read(n) for n in zf.namelist()}
-    files["OEBPS/content.opf"] = files["OEBPS/content.opf"].replace(b'href="my chapter.xhtml"', b'href="my%20chapter.xhtml"')
+    files["OEBPS/content.opf"] = files["OEBPS/content.opf"].replace(b'href="my chapter.xhtml"',
+                                                                    b'href="my%20chapter.xhtml"')
     with zipfile.ZipFile(path, "w") as zf:
         for n, d in files.items():
             zf.writestr(n, d)

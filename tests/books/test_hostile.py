@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from reader_app.books import BookError, load_book
-
-from .epub_factory import Doc, EpubSpec, build_epub, simple_book
+from tests.support.epub import Doc, EpubSpec, build_epub, simple_book
 
 SECRET = "TOP-SECRET-LOCAL-CONTENT-4242"
 REPO = Path(__file__).resolve().parents[2]
@@ -49,7 +48,8 @@ def secret_file(tmp_path):
 
 
 def _good_epub(path: Path) -> Path:
-    return simple_book(path, [("One", "<p>The first chapter is here. It is short.</p>"), ("Two", "<p>Another one.</p>")])
+    return simple_book(path, [("One", "<p>The first chapter is here. It is short.</p>"),
+                              ("Two", "<p>Another one.</p>")])
 
 
 # --- not a book at all --------------------------------------------------------------------------------

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from reader_app.books import PARSER_VERSION, load_book
 from reader_app.books.assemble import RawChapter, build_chapters, sentence_id
-
-from .epub_factory import simple_book
+from tests.support.epub import simple_book
 
 
 def test_ids_stable_across_reparse_and_renames(tmp_path):
@@ -38,7 +37,7 @@ def test_id_depends_on_chapter_text_and_occurrence_only():
 
 def test_sentence_fields_and_lookup(tmp_path):
     path = tmp_path / "b.txt"
-    path.write_text("Chapter 1\n\nFirst sentence here. Second one here.\n\nNew paragraph now.\n\nChapter 2\n\nEnd of it.",
+    path.write_text("Chapter 1\n\nFirst sentence here. Second one here.\n\nNew paragraph now.\n\nChapter 2\n\nEnd of it.",  # noqa: E501 - test text
                     encoding="utf-8")
     book = load_book(path)
     for chapter in book.chapters:

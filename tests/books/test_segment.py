@@ -24,7 +24,7 @@ from reader_app.books.segment import split_long, split_sentences
          ["他说：“你好吗？”", "我很好。", "今天天气很好！", "价格是3.5元。"]),
         ("ja", "「こんにちは。」と彼は言った。今日は晴れです！明日は雨でしょう。",
          ["「こんにちは。」と彼は言った。", "今日は晴れです！", "明日は雨でしょう。"]),
-        ("ko", "안녕하세요. 저는 학생입니다! 오늘 날씨가 좋네요?", ["안녕하세요.", "저는 학생입니다!", "오늘 날씨가 좋네요?"]),
+        ("ko", "안녕하세요. 저는 학생입니다! 오늘 날씨가 좋네요?", ["안녕하세요.", "저는 학생입니다!", "오늘 날씨가 좋네요?"]),  # noqa: E501 - test text
         ("de", "Herr Dr. Müller kam z. B. um 3 Uhr. Das ist usw. nicht gut. Er sagte: „Komm her!“ Dann ging er.",
          ["Herr Dr. Müller kam z. B. um 3 Uhr.", "Das ist usw. nicht gut.", "Er sagte: „Komm her!“", "Dann ging er."]),
         ("fr", "M. Dupont est arrivé. « Bonjour ! » dit-il. Il a payé 3,50 €.",

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import pytest
 
 from reader_app.books import PARSER_VERSION, Book, BookError, load_book
-from reader_app.books.cli import add_parse_parser
-
-from .epub_factory import simple_book
+from reader_app.cli.main import build_parser
+from tests.support.epub import simple_book
 
 
 def test_load_txt_and_epub(tmp_path):
@@ -32,10 +30,8 @@ def test_book_error_is_one_line(tmp_path):
 
 
 def _run(argv, capsys):
-    parser = argparse.ArgumentParser(prog="reader-app")
-    add_parse_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    code = args.func(args)
+    args = build_parser().parse_args(argv)
+    code = args.handler(args)
     return code, capsys.readouterr()
 
 

@@ -5,7 +5,7 @@ import logging
 import pytest
 
 import reader_app.tts.fast as fast
-import reader_app.tts.qwen_engine as stock
+import reader_app.tts.stock.engine as stock
 from reader_app.narration.engine_provider import qwen_engine_provider
 
 

@@ -9,9 +9,9 @@ from reader_app.narration.narrator import Narrator, wait_until
 from reader_app.narration.pregen import Pregenerator
 from reader_app.narration.pregen_controller import PregenController
 from reader_app.store import BookCache
-from tests.helpers import ToneEngine, make_book
-from tests.narration.engines import StreamingToneEngine
-from tests.narration.test_narrator import SR, Recorder, config, make, play_all
+from tests.support.books import make_book
+from tests.support.engines import StreamingToneEngine, ToneEngine
+from tests.support.narration import SR, Recorder, config, make, play_all
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from reader_app.audio.clip import AudioClip
+from reader_app.devtools.speechlike import speech_like
 from reader_app.store import BookCache, ClipKey, Library, StoreError
-from reader_app.store.speechlike import speech_like
-from tests.store.support import make_book, noise_clip
+from tests.support.audio import noise_clip
+from tests.support.books import make_book
 
 
 def key(text: str = "Hello there.", voice: str = "voice-a", model: str = "model-1", **settings) -> ClipKey:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sqlite3
 
 import pytest
 
 import reader_app.books
+from reader_app.cli.cache_command import run_cache
+from reader_app.cli.main import build_parser
 from reader_app.store import ClipKey, Library
-from reader_app.store.cli import add_cache_parser, run_cache
-from tests.store.support import make_book, noise_clip
+from tests.support.audio import noise_clip
+from tests.support.books import make_book
 
 
 class FakeBookError(Exception):
@@ -31,14 +32,13 @@ def cli(monkeypatch, tmp_path):
 
     monkeypatch.setattr(reader_app.books, "load_book", load_book, raising=False)
     monkeypatch.setattr(reader_app.books, "BookError", book_error, raising=False)
-    parser = argparse.ArgumentParser(prog="reader-app")
-    add_cache_parser(parser.add_subparsers(dest="command"))
+    parser = build_parser()
     data_dir = tmp_path / "data"
 
     def run(*argv: str) -> int:
         args = parser.parse_args(["cache", *argv, "--data-dir", str(data_dir)])
-        assert args.func is run_cache
-        return args.func(args)
+        assert args.handler is run_cache
+        return args.handler(args)
 
     run.book = book
     run.data_dir = data_dir
@@ -120,10 +120,9 @@ def test_with_the_real_book_loader(tmp_path, capsys):
     with Library(data_dir) as lib, lib.open_book_cache(book) as cache:
         first = book.sentences()[0]
         cache.put_clip(ClipKey.build(first.text, "v", "m"), noise_clip(1.5), sentence_id=first.id)
-    parser = argparse.ArgumentParser(prog="reader-app")
-    add_cache_parser(parser.add_subparsers(dest="command"))
+    parser = build_parser()
     args = parser.parse_args(["cache", str(txt), "--check", "--json", "--data-dir", str(data_dir)])
-    assert args.func(args) == 0
+    assert args.handler(args) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["sentences"] == book.sentence_count() and data["clips"] == 1 and data["ok"] is True
     assert data["audio_seconds"] == 1.5

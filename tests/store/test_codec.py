@@ -9,9 +9,9 @@ import pytest
 import soundfile as sf
 
 from reader_app.audio.clip import AudioClip
+from reader_app.devtools.bench.store import log_spectral_distance_db, snr_db
+from reader_app.devtools.speechlike import speech_like
 from reader_app.store import codec
-from reader_app.store.bench import log_spectral_distance_db, snr_db
-from reader_app.store.speechlike import speech_like
 
 
 @pytest.fixture(scope="module")

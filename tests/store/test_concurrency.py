@@ -7,7 +7,8 @@ import threading
 import time
 
 from reader_app.store import ClipKey, Library, Position
-from tests.store.support import make_book, noise_clip
+from tests.support.audio import noise_clip
+from tests.support.books import make_book
 
 N_CLIPS = 120
 

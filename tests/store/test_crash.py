@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from reader_app.store import Library
-from tests.store import crash_child
+from tests.support import crash_child
 
 CHILD = Path(crash_child.__file__)
 ROUNDS = 10

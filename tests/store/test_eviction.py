@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from reader_app.store import CacheLimits, ClipKey, Library, Position
 from reader_app.store.eviction import Candidate, choose
-from tests.store.support import make_book, noise_clip
+from tests.support.audio import noise_clip
+from tests.support.books import make_book
 
 
 def fill(cache, book, voice="v", seconds=1.0):

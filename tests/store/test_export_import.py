@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from reader_app.store import ClipKey, Library, StoreError
-from tests.store.support import noise_clip
+from tests.support.audio import noise_clip
 
 
 def test_round_trip_to_a_fresh_library(tmp_path, book):
@@ -28,7 +28,7 @@ def test_round_trip_to_a_fresh_library(tmp_path, book):
     assert stats.clips == 5 and stats.sentences == 10
     with away.open_book_cache(book) as cache:
         assert cache.integrity_check() == []
-        for k, original in zip(keys, originals):
+        for k, original in zip(keys, originals, strict=True):
             np.testing.assert_array_equal(cache.get_clip(k).samples, original)
     home.close()
     away.close()

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from reader_app.store import Library, Position, StoreError
-from tests.store.support import make_book
+from tests.support.books import make_book
 
 
 def test_add_and_get_book(library: Library, book):

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from reader_app.tts.budget import FRAME_RATE, HARD_CAP_FRAMES, frame_budget, max_new_tokens, spoken_length
+from reader_app.tts.budget import (
+    FRAME_RATE,
+    HARD_CAP_FRAMES,
+    frame_budget,
+    max_new_tokens,
+    spoken_length,
+)
 from reader_app.tts.trim import trim_silence
 
 

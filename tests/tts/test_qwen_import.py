@@ -40,7 +40,7 @@ def _start(setup: str, extra_path: Path | None = None) -> subprocess.Popen:
 def _result(proc: subprocess.Popen) -> tuple[dict, str, str]:
     out, err = proc.communicate(timeout=180)
     assert proc.returncode == 0, err
-    line = next(l for l in out.splitlines() if l.startswith("RESULT "))
+    line = next(row for row in out.splitlines() if row.startswith("RESULT "))
     return json.loads(line[len("RESULT "):]), out, err
 
 
@@ -69,14 +69,18 @@ def test_missing_and_working_torchaudio(tmp_path: Path) -> None:
 
 def test_broken_or_real_torchaudio_in_this_venv() -> None:
     """Whatever this venv holds (today a CUDA-linked build that fails with OSError), the import succeeds."""
-    from reader_app.tts.qwen_import import import_qwen_tts, torchaudio_error, torchaudio_is_standin
+    from reader_app.tts.qwen_import import (
+        import_qwen_tts,
+        torchaudio_error,
+        torchaudio_is_standin,
+    )
 
     qwen_tts = import_qwen_tts()
     assert hasattr(qwen_tts, "Qwen3TTSModel")
     assert import_qwen_tts() is qwen_tts
     if torchaudio_is_standin():
         assert torchaudio_error()
-        import torchaudio.compliance.kaldi as kaldi
         import pytest
+        import torchaudio.compliance.kaldi as kaldi
         with pytest.raises(RuntimeError, match="25 Hz"):
             kaldi.fbank(None)

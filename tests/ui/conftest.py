@@ -5,19 +5,9 @@ from __future__ import annotations
 import pytest
 
 from reader_app.audio.output import NullOutput
-from reader_app.resources import sample_book_path
-from reader_app.settings import Settings
 from reader_app.store import Library
-from reader_app.ui.main_window import MainWindow
 from reader_app.ui.services import AppServices
-
-# Random weights never emit EOS, so every clip runs to its frame budget: keep that budget small.
-TINY_ENGINE = {"max_frames_per_char": 0.05, "margin_frames": 6}
-
-
-def tiny_settings(model) -> Settings:
-    return Settings(model_path=str(model), cpu_threads=1, lookahead_s=3.0, batch_size=2, pause_sentence_s=0.05,
-                    pause_paragraph_s=0.05, pause_chapter_s=0.05)
+from tests.support.ui import TINY_ENGINE, tiny_settings
 
 
 @pytest.fixture(scope="module")
@@ -26,12 +16,3 @@ def shared_services(tiny_custom_voice, tmp_path_factory):
     yield AppServices(tiny_settings(tiny_custom_voice), library, output_factory=lambda: NullOutput(),
                       save_settings=False, engine_options=TINY_ENGINE)
     library.close()
-
-
-def open_window(qtbot, services, book=None) -> MainWindow:
-    window = MainWindow(services)
-    qtbot.addWidget(window)
-    window.show()
-    window.open_book(book or sample_book_path())
-    qtbot.waitUntil(lambda: window.book is not None, timeout=30_000)
-    return window

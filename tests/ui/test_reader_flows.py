@@ -8,7 +8,7 @@ from PySide6.QtGui import QDropEvent, QPalette, QTextCursor
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from reader_app.resources import sample_book_path
-from tests.ui.conftest import open_window
+from tests.support.ui import open_window
 
 
 def click_sentence(qtbot, view, index: int) -> None:

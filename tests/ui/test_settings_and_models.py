@@ -3,6 +3,7 @@ staying responsive while a big book parses and a model loads."""
 
 from __future__ import annotations
 
+import itertools
 import time
 
 from PySide6.QtCore import QTimer
@@ -15,7 +16,7 @@ from reader_app.ui.main_window import MainWindow
 from reader_app.ui.services import AppServices
 from reader_app.ui.settings_dialog import SettingsDialog
 from reader_app.ui.workers import run_job
-from tests.ui.conftest import TINY_ENGINE, tiny_settings
+from tests.support.ui import TINY_ENGINE, tiny_settings
 
 
 def test_settings_dialog_covers_every_field_and_round_trips(qtbot, tmp_path, tiny_custom_voice):
@@ -77,7 +78,7 @@ def test_model_manager_verifies_a_folder_and_reports_offline(qtbot, tmp_path, ti
         raise EngineError(f"Could not download {repo_id}: the Hugging Face hub is not reachable from this "
                           "computer (ConnectionError).")
 
-    monkeypatch.setattr("reader_app.tts.models.download_model", offline)
+    monkeypatch.setattr("reader_app.models.catalog.download_model", offline)
     dialog.download_button.click()
     qtbot.waitUntil(lambda: dialog.download_button.isEnabled(), timeout=10_000)
     assert "not reachable" in dialog.message.text()
@@ -105,7 +106,7 @@ def test_event_loop_keeps_ticking_while_a_big_book_parses_and_a_model_loads(qtbo
     timer.start()
 
     def longest_gap() -> float:
-        return max(b - a for a, b in zip(ticks, ticks[1:]))
+        return max(b - a for a, b in itertools.pairwise(ticks))
 
     provider = services.engine_provider()
     assert not provider.loaded

@@ -12,9 +12,11 @@ import zipfile
 import pytest
 import soundfile as sf
 
-from reader_app.tts import voices
-from reader_app.tts.voice_files import VoiceFileError as VoiceArchiveError  # every refusal is one
-from tests.voices.conftest import SR, speechlike
+from reader_app.voices import library as voices
+from reader_app.voices.files import (
+    VoiceFileError as VoiceArchiveError,  # every refusal is one
+)
+from tests.support.audio import SR, speechlike
 
 META = {"format": "reader-app-voice-v1", "name": "Shared", "kind": "design", "origin": "design",
         "design_description": "A calm voice.", "description": "A calm voice."}

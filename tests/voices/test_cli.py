@@ -7,7 +7,7 @@ import json
 import soundfile as sf
 
 from reader_app.cli.main import main
-from tests.voices.conftest import SR, speechlike
+from tests.support.audio import SR, speechlike
 
 FAST = ["--threads", "1", "--max-frames-per-char", "0.05", "--margin-frames", "6"]
 

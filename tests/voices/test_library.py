@@ -7,12 +7,12 @@ import pytest
 import soundfile as sf
 
 from reader_app.audio.microphone import FakeMicrophone, Recorder
+from reader_app.models.catalog import inspect_model
 from reader_app.narration.session import resolve_voice
-from reader_app.tts import voices
 from reader_app.tts.engine import EngineError, SynthesisRequest, VoiceSpec
-from reader_app.tts.models import inspect_model
-from reader_app.tts.voice_audio import VoiceInputError
-from tests.voices.conftest import SR, speechlike
+from reader_app.voices import library as voices
+from reader_app.voices.recording import VoiceInputError
+from tests.support.audio import SR, speechlike
 
 SPEAKERS = ["vivian", "serena", "uncle_fu", "dylan", "eric", "ryan", "aiden", "ono_anna", "sohee"]
 
@@ -32,7 +32,8 @@ def test_bundled_presets_and_designs(tiny_custom_voice):
 
 def test_preset_with_style_and_names(preset_engine):
     entry = voices.save_preset_voice("Calm Ryan", "ryan", "Speak slowly and calmly.")
-    assert voices.find_voice("calm ryan") == VoiceSpec(kind="preset", speaker="ryan", instruct="Speak slowly and calmly.")
+    expected = VoiceSpec(kind="preset", speaker="ryan", instruct="Speak slowly and calmly.")
+    assert voices.find_voice("calm ryan") == expected
     with pytest.raises(EngineError, match="built-in voice"):
         voices.save_preset_voice("vivian", "vivian")
     with pytest.raises(EngineError, match="another voice"):

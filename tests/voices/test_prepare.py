@@ -6,8 +6,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from reader_app.tts.voice_audio import VoiceInputError, prepare_reference, prepare_reference_file
-from tests.voices.conftest import SR, speechlike
+from reader_app.voices.recording import (
+    VoiceInputError,
+    prepare_reference,
+    prepare_reference_file,
+)
+from tests.support.audio import SR, speechlike
 
 
 def test_clean_recording_passes_with_trim_and_level():

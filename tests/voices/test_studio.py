@@ -11,9 +11,9 @@ from reader_app.audio.microphone import FakeMicrophone
 from reader_app.audio.output import NullOutput
 from reader_app.settings import Settings
 from reader_app.store import Library
-from reader_app.tts import voices
 from reader_app.ui.services import AppServices
-from tests.voices.conftest import SR, speechlike
+from reader_app.voices import library as voices
+from tests.support.audio import SR, speechlike
 
 
 @pytest.fixture

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reader_app.tts.fast.config import AudioChunk, FastSettings, SamplingSettings, StreamEvent
+from reader_app.tts.fast.config import (
+    AudioChunk,
+    FastSettings,
+    SamplingSettings,
+    StreamEvent,
+)
 
 if TYPE_CHECKING:
     from reader_app.tts.fast.engine import FastEngine, load_fast_engine

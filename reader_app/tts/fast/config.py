@@ -25,7 +25,7 @@ class SamplingSettings:
     subtalker_top_p: float | None = None
 
     @classmethod
-    def greedy(cls) -> "SamplingSettings":
+    def greedy(cls) -> SamplingSettings:
         return cls(do_sample=False, subtalker_do_sample=False)
 
 

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 
 from reader_app.audio.clip import AudioClip
+from reader_app.tts import budget as frame_budgets
 from reader_app.tts.engine import SAMPLE_RATE, EngineError, SynthesisRequest
 from reader_app.tts.fast.batcher import ContinuousBatcher, Job
 from reader_app.tts.fast.codec_state import StatefulCodec
 from reader_app.tts.fast.codec_stream import CodecStreamer, codec_decoder
 from reader_app.tts.fast.config import AudioChunk, FastSettings, StreamEvent
 from reader_app.tts.fast.devices import model_load_dtype, resolve_placement, set_threads
-from reader_app.tts import budget as frame_budgets
 from reader_app.tts.fast.guard import LoopDetector, SilenceTrimmer
 from reader_app.tts.fast.parts import ModelParts
 from reader_app.tts.fast.prompts import Prompt, PromptBuilder
@@ -37,7 +38,7 @@ class FastEngine:
     sample_rate = SAMPLE_RATE
 
     def __init__(self, model_path: str | Path, settings: FastSettings | None = None, **overrides: Any) -> None:
-        from reader_app.tts.models import inspect_model
+        from reader_app.models.catalog import inspect_model
         from reader_app.tts.qwen_import import import_qwen_tts
 
         settings = dataclasses.replace(settings or FastSettings(), **overrides)
@@ -56,7 +57,7 @@ class FastEngine:
 
     @classmethod
     def from_wrapper(cls, wrapper: Any, settings: FastSettings | None = None,
-                     model_id: str = "unknown") -> "FastEngine":
+                     model_id: str = "unknown") -> FastEngine:
         """Run on an already loaded qwen_tts.Qwen3TTSModel (tests, benchmarks: shares its weights)."""
         engine = cls.__new__(cls)
         settings = settings or FastSettings()

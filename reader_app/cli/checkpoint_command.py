@@ -1,0 +1,35 @@
+"""`reader-app make-checkpoint`: a random-weight Qwen3-TTS checkpoint for tests and benchmarks (it speaks noise)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    make = subparsers.add_parser(
+        "make-checkpoint", help="build a random-weight Qwen3-TTS checkpoint (tests, benchmarks)",
+        description="Build a Qwen3-TTS checkpoint with random weights that loads offline. It speaks noise: use it "
+                    "to test the pipeline or measure speed, never for listening.")
+    make.add_argument("--kind", required=True, choices=("custom_voice", "voice_design", "base"))
+    make.add_argument("--size", default="tiny", choices=("tiny", "0.6b", "1.7b"),
+                      help="tiny: seconds to build; 0.6b/1.7b: the published shapes (GBs)")
+    make.add_argument("--seed", type=int, default=0, help="same seed, same weights (default 0)")
+    make.add_argument("out", metavar="OUT", help="folder to write")
+    make.set_defaults(handler=run_make_checkpoint)
+
+
+
+def run_make_checkpoint(args: argparse.Namespace) -> int:
+    from reader_app.devtools.checkpoint import build_checkpoint
+
+    started = time.perf_counter()
+    try:
+        out = build_checkpoint(args.kind, args.size, Path(args.out), seed=args.seed)
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"built a random {args.size} {args.kind} checkpoint in {out} ({time.perf_counter() - started:.1f} s)")
+    return 0

@@ -1,0 +1,133 @@
+"""`reader-app speak`: synthesize one text to a 24 kHz WAV file (the stock engine, checked against the model)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+DEFAULT_DESIGN_DESCRIPTION = ("A warm, clear adult narrator with a calm, steady pace, "
+                              "reading a novel aloud with gentle expression.")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    speak = subparsers.add_parser("speak", help="synthesize one text to a WAV file",
+                                  description="Say a text with a Qwen3-TTS model and write a 24 kHz WAV file.")
+    speak.add_argument("--model", metavar="DIR", help="model folder (default: $READER_APP_MODEL or settings)")
+    speak.add_argument("--voice", metavar="NAME", help="preset speaker of a CustomVoice model (default: its first)")
+    speak.add_argument("--language", default="auto", help="English, Chinese, ... or auto (default)")
+    speak.add_argument("--instruct", metavar="TEXT", help="style instruction (CustomVoice 1.7B) or voice "
+                                                          "description (VoiceDesign)")
+    speak.add_argument("--description", metavar="TEXT", help="voice description for a VoiceDesign model")
+    speak.add_argument("--ref-audio", metavar="FILE", help="reference recording to clone (Base models)")
+    speak.add_argument("--ref-text", metavar="TEXT", help="transcript of the reference (better cloning); "
+                                                          "without it only the voice timbre is used")
+    speak.add_argument("--text", required=True, help="the text to say ('-' reads standard input)")
+    speak.add_argument("-o", "--output", required=True, metavar="WAV", help="WAV file to write")
+    speak.add_argument("--float", action="store_true", help="write 32-bit float samples instead of 16-bit")
+    speak.add_argument("--greedy", action="store_true", help="no sampling (deterministic, for tests)")
+    speak.add_argument("--seed", type=int, help="random seed for sampling")
+    speak.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:1, mps")
+    speak.add_argument("--dtype", default="auto", help="auto, float32, bfloat16, float16")
+    speak.add_argument("--threads", type=int, help="CPU threads for torch")
+    speak.add_argument("--max-frames-per-char", type=float, help="runaway guard: codec frames allowed per "
+                                                                 "character (12.5 frames = 1 s)")
+    speak.add_argument("--margin-frames", type=int, help="runaway guard: frames allowed on top (default 25)")
+    speak.set_defaults(handler=run_speak)
+
+
+def _model_folder(args: argparse.Namespace) -> Path | None:
+    from reader_app.models.catalog import configured_model_path
+
+    if args.model:
+        return Path(args.model).expanduser()
+    saved = None
+    try:
+        from reader_app.settings import Settings
+
+        saved = Settings.load().model_path
+    except Exception:  # noqa: BLE001 - no or unreadable settings: env var only
+        saved = None
+    return configured_model_path(saved)
+
+
+def _library_voice(name: str):
+    try:
+        from reader_app.voices.library import (
+            find_voice,  # the voice library, when present
+        )
+    except ImportError:
+        return None
+    return find_voice(name)
+
+
+def _voice_for(info, args: argparse.Namespace):
+    """The VoiceSpec asked for on the command line, checked against what this model can do."""
+    from reader_app.tts.engine import EngineError, VoiceSpec
+
+    if info.kind == "custom_voice":
+        speaker = (args.voice or info.speakers[0]).lower()
+        if speaker not in info.speakers:
+            saved = _library_voice(args.voice)
+            if saved is not None:
+                return saved
+            raise EngineError(f"unknown voice {args.voice!r}; this model's speakers are {', '.join(info.speakers)}")
+        if args.ref_audio:
+            raise EngineError("this model (custom_voice) cannot clone voices; choose a Base model for --ref-audio")
+        return VoiceSpec(kind="preset", speaker=speaker, instruct=args.instruct or None)
+    if args.voice:
+        saved = _library_voice(args.voice)
+        if saved is not None:
+            return saved
+        raise EngineError(f"--voice {args.voice!r}: this is a {info.kind} model without preset speakers and no "
+                          "saved voice has that name")
+    if info.kind == "voice_design":
+        return VoiceSpec(kind="design", description=args.description or args.instruct or DEFAULT_DESIGN_DESCRIPTION)
+    if not args.ref_audio:
+        raise EngineError("this is a Base (voice cloning) model: pass --ref-audio FILE (and ideally --ref-text)")
+    return VoiceSpec(kind="clone", ref_audio=str(Path(args.ref_audio).expanduser()), ref_text=args.ref_text or None)
+
+
+def run_speak(args: argparse.Namespace) -> int:
+    from reader_app.models.catalog import inspect_model
+    from reader_app.tts.engine import EngineError, SynthesisRequest
+
+    text = sys.stdin.read() if args.text == "-" else args.text
+    try:
+        folder = _model_folder(args)
+        if folder is None:
+            raise EngineError("no model: pass --model DIR or set READER_APP_MODEL")
+        info = inspect_model(folder)
+        voice = _voice_for(info, args)
+        if not text.strip():
+            raise EngineError("nothing to say: --text is empty")
+        if voice.kind == "preset" and voice.instruct and info.ignores_instructions:
+            print("note: 0.6B CustomVoice models ignore --instruct", file=sys.stderr)
+        import soundfile as sf
+
+        from reader_app.tts.stock.engine import load_engine
+
+        started = time.perf_counter()
+        extra = {"greedy": args.greedy, "seed": args.seed}
+        if args.max_frames_per_char:
+            extra["max_frames_per_char"] = args.max_frames_per_char
+        if args.margin_frames is not None:
+            extra["margin_frames"] = args.margin_frames
+        engine = load_engine(info.path, device=args.device, dtype=args.dtype, threads=args.threads, **extra)
+        loaded = time.perf_counter()
+        clip = engine.synthesize([SynthesisRequest(text=text.strip(), voice=voice, language=args.language)])[0]
+        done = time.perf_counter()
+        out = Path(args.output).expanduser()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(str(out), clip.samples, clip.sample_rate, subtype="FLOAT" if args.float else "PCM_16")
+    except EngineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot write {args.output}: {exc}", file=sys.stderr)
+        return 2
+    note = " (random test weights: noise)" if info.is_random_test_checkpoint else ""
+    print(f"wrote {out}: {clip.duration_s:.2f} s of audio in {done - loaded:.2f} s "
+          f"(model load {loaded - started:.1f} s, {engine.device}, {info.kind}){note}")
+    return 0

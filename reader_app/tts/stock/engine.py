@@ -1,0 +1,288 @@
+"""The speech engine that ships: stock qwen_tts generation on a Qwen3-TTS checkpoint (CUDA, MPS or CPU).
+
+Requests that share a voice are generated together in one batched generate_* call. Every request gets a
+frame budget from its text (reader_app.tts.budget) so a missed end-of-speech token cannot run for minutes,
+and leading/trailing silence is trimmed. Heavy imports (torch, qwen_tts) happen when an engine is created.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reader_app.audio.clip import AudioClip
+from reader_app.models.catalog import ModelInfo, inspect_model
+from reader_app.tts import budget
+from reader_app.tts.engine import SAMPLE_RATE, EngineError, SynthesisRequest, VoiceSpec
+from reader_app.tts.trim import trim_silence
+
+log = logging.getLogger(__name__)
+
+SAMPLING_KEYS = ("do_sample", "top_k", "top_p", "temperature", "repetition_penalty", "subtalker_dosample",
+                 "subtalker_top_k", "subtalker_top_p", "subtalker_temperature")
+_KIND_LABEL = {"custom_voice": "CustomVoice", "voice_design": "VoiceDesign", "base": "Base"}
+_VOICE_NEEDS = {"preset": ("custom_voice", "speak preset speakers", "CustomVoice"),
+                "design": ("voice_design", "design a voice from a description", "VoiceDesign"),
+                "clone": ("base", "clone a voice from a recording", "Base")}
+
+
+def pick_device(device: str = "auto") -> str:
+    import torch
+
+    if device and device != "auto":
+        if device.startswith("cuda") and not torch.cuda.is_available():
+            raise EngineError(f"Device {device!r} was requested but CUDA is not available here.")
+        if device == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+            raise EngineError("Device 'mps' was requested but Apple's Metal backend is not available here.")
+        return device
+    if torch.cuda.is_available():
+        return "cuda:0"
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def pick_dtype(dtype: str, device: str):
+    """auto: bfloat16 on CUDA (float16 where bf16 is missing), float32 on CPU and MPS."""
+    import torch
+
+    names = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
+             "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}
+    if dtype and dtype != "auto":
+        if dtype not in names:
+            raise EngineError(f"Unknown dtype {dtype!r}; use auto, float32, bfloat16 or float16.")
+        return names[dtype]
+    if device.startswith("cuda"):
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.float32
+
+
+class _DropGreedyFlagWarning(logging.Filter):
+    """Greedy decoding keeps the checkpoint's temperature/top_k in the kwargs (the wrapper fills them in);
+    transformers then warns on every call that they are unused."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "generation flags are not valid" not in record.getMessage()
+
+
+_GREEDY_FILTER = _DropGreedyFlagWarning()
+
+
+@dataclass
+class _Item:
+    index: int
+    request: SynthesisRequest
+    frames: int  # budget
+
+
+class QwenEngine:
+    """SpeechEngine over qwen_tts.Qwen3TTSModel. One synthesize() at a time (calls are serialised)."""
+
+    sample_rate = SAMPLE_RATE
+
+    def __init__(self, model_path: str | Path, device: str = "auto", dtype: str = "auto",
+                 threads: int | None = None, seed: int | None = None,
+                 max_frames_per_char: float = budget.DEFAULT_MAX_FRAMES_PER_CHAR, *,
+                 margin_frames: int = budget.DEFAULT_MARGIN_FRAMES, greedy: bool = False,
+                 sampling: dict[str, Any] | None = None, max_batch: int = 8, trim: bool = True) -> None:
+        self.info: ModelInfo = inspect_model(model_path)  # clear error before any heavy import
+        from reader_app.tts.qwen_import import import_qwen_tts
+
+        qwen_tts = import_qwen_tts()
+        import torch
+
+        if threads:
+            torch.set_num_threads(int(threads))
+        self.device = pick_device(device)
+        self.dtype = pick_dtype(dtype, self.device)
+        self.seed = seed
+        self.max_frames_per_char = float(max_frames_per_char)
+        self.margin_frames = int(margin_frames)
+        self.max_batch = max(1, int(max_batch))
+        self.trim = trim
+        kwargs: dict[str, Any] = {"dtype": self.dtype}
+        if self.device != "cpu":
+            kwargs["device_map"] = self.device
+        try:
+            self.model = qwen_tts.Qwen3TTSModel.from_pretrained(str(self.info.path), **kwargs)
+        except Exception as exc:  # noqa: BLE001 - surface loader failures as one clear message
+            raise EngineError(f"Could not load the model in {self.info.path}: {type(exc).__name__}: {exc}") from exc
+        self._quiet_generation_config()
+        self._sampling = self._resolve_sampling(greedy, sampling or {})
+        self._prompts: dict[str, Any] = {}  # voice_id -> VoiceClonePromptItem
+        self._lock = threading.Lock()
+
+    # -- description -------------------------------------------------------------------------------------
+    @property
+    def model_id(self) -> str:
+        return self.info.model_id
+
+    @property
+    def kind(self) -> str:
+        return self.info.kind
+
+    @property
+    def speakers(self) -> tuple[str, ...]:
+        return self.info.speakers
+
+    @property
+    def ignores_instructions(self) -> bool:
+        return self.info.ignores_instructions
+
+    @property
+    def settings(self) -> dict:
+        """Everything that changes the audio for a given text and voice (part of the clip key)."""
+        out = dict(self._sampling)
+        out["seed"] = self.seed
+        return out
+
+    def frame_budget(self, text: str) -> int:
+        return budget.frame_budget(text, self.max_frames_per_char, self.margin_frames)
+
+    def _resolve_sampling(self, greedy: bool, overrides: dict[str, Any]) -> dict[str, Any]:
+        defaults = dict(self.model.generate_defaults or {})
+        merged = {k: defaults[k] for k in SAMPLING_KEYS if k in defaults}
+        unknown = set(overrides) - set(SAMPLING_KEYS)
+        if unknown:
+            raise EngineError(f"Unknown sampling settings: {', '.join(sorted(unknown))}")
+        merged.update(overrides)
+        if greedy:
+            merged.update(do_sample=False, subtalker_dosample=False)
+            gen_log = logging.getLogger("transformers.generation.configuration_utils")
+            if _GREEDY_FILTER not in gen_log.filters:
+                gen_log.addFilter(_GREEDY_FILTER)
+        return merged
+
+    def _quiet_generation_config(self) -> None:
+        """Set pad = eos up front, as generate() would, without its log line on every call."""
+        inner = self.model.model
+        eos = inner.config.talker_config.codec_eos_token_id
+        for module in (inner.talker, getattr(inner.talker, "code_predictor", None)):
+            config = getattr(module, "generation_config", None)
+            if config is not None and config.pad_token_id is None:
+                config.pad_token_id = eos
+
+    # -- synthesis ---------------------------------------------------------------------------------------
+    def synthesize(self, requests: Sequence[SynthesisRequest],
+                   on_clip: Callable[[int, AudioClip], None] | None = None) -> list[AudioClip]:
+        for request in requests:
+            self._check_request(request)
+        groups: dict[str, list[_Item]] = {}
+        for i, request in enumerate(requests):
+            groups.setdefault(request.voice.voice_id, []).append(_Item(i, request, self.frame_budget(request.text)))
+        results: list[AudioClip | None] = [None] * len(requests)
+        with self._lock:
+            for items in groups.values():
+                items.sort(key=lambda it: it.frames)  # similar lengths together: less padding waste
+                for start in range(0, len(items), self.max_batch):
+                    batch = items[start:start + self.max_batch]
+                    for item, clip in zip(batch, self._generate(batch)):
+                        results[item.index] = clip
+                        if on_clip is not None:
+                            on_clip(item.index, clip)
+        return [clip for clip in results if clip is not None]
+
+    def _check_request(self, request: SynthesisRequest) -> None:
+        if not request.text or not request.text.strip():
+            raise EngineError("Cannot synthesize empty text.")
+        voice = request.voice
+        if voice.kind not in _VOICE_NEEDS:
+            raise EngineError(f"Unknown voice kind {voice.kind!r}; use preset, design or clone.")
+        needed, action, label = _VOICE_NEEDS[voice.kind]
+        if self.kind != needed:
+            raise EngineError(f"this model ({self.kind}) cannot {action}; choose a {label} model.")
+        if voice.kind == "preset" and voice.speaker and voice.speaker.lower() not in self.speakers:
+            raise EngineError(f"Unknown speaker {voice.speaker!r}; this model's speakers are "
+                              f"{', '.join(self.speakers)}.")
+        if voice.kind == "clone" and not (voice.ref_audio or voice.prompt_path):
+            raise EngineError("A cloned voice needs a reference recording (ref_audio) or a stored prompt.")
+        language = (request.language or "auto").lower()
+        if language != "auto" and language not in self.info.languages:
+            raise EngineError(f"Language {request.language!r} is not supported by this model; use auto or one "
+                              f"of {', '.join(self.info.languages)}.")
+
+    def _generate(self, batch: list[_Item]) -> list[AudioClip]:
+        import torch
+
+        voice = batch[0].request.voice
+        texts = [it.request.text for it in batch]
+        languages = [it.request.language or "auto" for it in batch]
+        frames = max(it.frames for it in batch)
+        kwargs = dict(self._sampling, max_new_tokens=budget.max_new_tokens(frames))
+        if self.seed is not None:
+            torch.manual_seed(self.seed)  # same batch, same audio
+        try:
+            if voice.kind == "preset":
+                speaker = (voice.speaker or self.speakers[0]).lower()
+                instruct = None if self.ignores_instructions else (voice.instruct or None)
+                wavs, sr = self.model.generate_custom_voice(texts, speaker=speaker, language=languages,
+                                                            instruct=instruct, **kwargs)
+            elif voice.kind == "design":
+                description = voice.description or voice.instruct or ""
+                wavs, sr = self.model.generate_voice_design(texts, instruct=description, language=languages,
+                                                            **kwargs)
+            else:
+                prompt = self._clone_prompt(voice)
+                wavs, sr = self.model.generate_voice_clone(texts, language=languages, voice_clone_prompt=[prompt],
+                                                           **kwargs)
+        except EngineError:
+            raise
+        except (ValueError, NotImplementedError) as exc:
+            raise EngineError(f"The model rejected the request: {exc}") from exc
+        return [self._finish(np.asarray(wav, dtype=np.float32).reshape(-1), int(sr), it.frames)
+                for wav, it in zip(wavs, batch)]
+
+    def _finish(self, wav: np.ndarray, sr: int, frames: int) -> AudioClip:
+        # A batch runs to its longest member's budget; hold each clip to its own.
+        wav = wav[: frames * budget.SAMPLES_PER_FRAME * sr // SAMPLE_RATE]
+        wav = np.nan_to_num(wav, nan=0.0, posinf=0.0, neginf=0.0)
+        if self.trim:
+            wav = trim_silence(wav, sr)
+        return AudioClip(np.clip(wav, -1.0, 1.0).astype(np.float32), sr)
+
+    def _clone_prompt(self, voice: VoiceSpec):
+        """The voice's clone prompt: from its stored file, or computed once from the recording."""
+        cached = self._prompts.get(voice.voice_id)
+        if cached is not None:
+            return cached
+        from reader_app.tts import clone_prompt
+
+        if voice.prompt_path and Path(voice.prompt_path).expanduser().is_file():
+            prompt = clone_prompt.load_clone_prompt(voice.prompt_path)
+        else:
+            if not voice.ref_audio:
+                raise EngineError(f"Stored voice prompt {voice.prompt_path} does not exist and the voice has "
+                                  "no reference recording to rebuild it from.")
+            audio = clone_prompt.load_reference_audio(voice.ref_audio)
+            try:
+                prompt = self.model.create_voice_clone_prompt(
+                    ref_audio=audio, ref_text=voice.ref_text or None,
+                    x_vector_only_mode=not voice.ref_text)[0]
+            except ValueError as exc:
+                raise EngineError(f"Cannot build a voice from {voice.ref_audio}: {exc}") from exc
+            if voice.prompt_path:
+                clone_prompt.save_clone_prompt(prompt, voice.prompt_path)
+        expected = self.model.model.config.talker_config.hidden_size
+        if int(prompt.ref_spk_embedding.shape[-1]) != expected:
+            raise EngineError("This cloned voice was made with a different model size; clone it again "
+                              "with this model.")
+        self._prompts[voice.voice_id] = prompt
+        return prompt
+
+    def clone_prompt_for(self, voice: VoiceSpec):
+        """Compute (or fetch) a clone prompt, e.g. for a voice library that stores it."""
+        self._check_request(SynthesisRequest(text=".", voice=voice))
+        with self._lock:
+            return self._clone_prompt(voice)
+
+
+def load_engine(model_path: str | Path, device: str = "auto", dtype: str = "auto", threads: int | None = None,
+                **kwargs: Any) -> QwenEngine:
+    """Create the engine for the checkpoint in model_path (imports torch and qwen_tts; takes seconds)."""
+    return QwenEngine(model_path, device=device, dtype=dtype, threads=threads, **kwargs)

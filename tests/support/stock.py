@@ -1,0 +1,45 @@
+"""Stock qwen-tts on the tiny checkpoints: the wrapper (loaded once per folder) and the codes it generates,
+captured at its codec decode call: what the fast engine's parity tests compare against."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+
+@functools.cache
+def load_wrapper(path: str):
+    from reader_app.tts.qwen_import import import_qwen_tts
+
+    qwen_tts = import_qwen_tts()
+    import torch
+
+    return qwen_tts.Qwen3TTSModel.from_pretrained(path, dtype=torch.float32)
+
+
+def stock_codes(wrapper, api: str, texts: list[str], frames: int, **kwargs) -> list[np.ndarray]:
+    """Greedy stock generation, one sentence at a time; codes as the wrapper hands them to the codec
+    (ICL reference codes removed). `frames` frames need frames + 1 new tokens."""
+    seen: list = []
+    original = wrapper.model.speech_tokenizer.decode
+
+    def record(items):
+        seen.extend(item["audio_codes"] for item in items)
+        return [np.zeros(1, np.float32)] * len(items), 24000
+
+    wrapper.model.speech_tokenizer.decode = record
+    try:
+        out = []
+        for text in texts:
+            seen.clear()
+            getattr(wrapper, api)(text=text, do_sample=False, subtalker_dosample=False,
+                                  max_new_tokens=frames + 1, **kwargs)
+            codes = seen[0].cpu().numpy()
+            ref = kwargs.get("voice_clone_prompt")
+            if ref is not None and ref[0].ref_code is not None:
+                codes = codes[len(ref[0].ref_code):]
+            out.append(codes)
+        return out
+    finally:
+        wrapper.model.speech_tokenizer.decode = original

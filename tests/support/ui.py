@@ -1,0 +1,24 @@
+"""GUI test kit: settings for a tiny model, and a real main window with a book open."""
+
+from __future__ import annotations
+
+from reader_app.resources import sample_book_path
+from reader_app.settings import Settings
+from reader_app.ui.main_window import MainWindow
+
+# Random weights never emit EOS, so every clip runs to its frame budget: keep that budget small.
+TINY_ENGINE = {"max_frames_per_char": 0.05, "margin_frames": 6}
+
+
+def tiny_settings(model) -> Settings:
+    return Settings(model_path=str(model), cpu_threads=1, lookahead_s=3.0, batch_size=2, pause_sentence_s=0.05,
+                    pause_paragraph_s=0.05, pause_chapter_s=0.05)
+
+
+def open_window(qtbot, services, book=None) -> MainWindow:
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_book(book or sample_book_path())
+    qtbot.waitUntil(lambda: window.book is not None, timeout=30_000)
+    return window
