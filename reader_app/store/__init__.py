@@ -12,23 +12,15 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "BookCache": "book_cache", "ClipKey": "clip_key", "StoreError": "errors", "Library": "library",
     "BookRecord": "records", "CacheLimits": "records", "CacheStats": "records", "Position": "records",
-    "VoiceRecord": "records",
 }
-__all__ = ["BookCache", "BookRecord", "CacheLimits", "CacheStats", "ClipKey", "Library", "Position", "StoreError",
-           "VoiceRecord"]
+__all__ = ["BookCache", "BookRecord", "CacheLimits", "CacheStats", "ClipKey", "Library", "Position", "StoreError"]
 
 if TYPE_CHECKING:
     from reader_app.store.book_cache import BookCache
     from reader_app.store.clip_key import ClipKey
     from reader_app.store.errors import StoreError
     from reader_app.store.library import Library
-    from reader_app.store.records import (
-        BookRecord,
-        CacheLimits,
-        CacheStats,
-        Position,
-        VoiceRecord,
-    )
+    from reader_app.store.records import BookRecord, CacheLimits, CacheStats, Position
 
 
 def __getattr__(name: str) -> Any:

@@ -28,7 +28,6 @@ from reader_app.store.records import (
     CacheLimits,
     CacheStats,
     Position,
-    VoiceRecord,
 )
 from reader_app.store.schema import CACHE_STEPS, LIBRARY_STEPS
 
@@ -144,29 +143,6 @@ class Library:
         with translated("read a setting", self.path):
             row = self._conns.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else default
-
-    # --- voices ---------------------------------------------------------------------------------------------
-
-    def register_voice(self, name: str, path: Path, kind: str) -> VoiceRecord:
-        """Add or update a voice in the index (the voice's files live in `path`, managed by tts/)."""
-        record = VoiceRecord(name, Path(path), kind, time.time())
-        with self._conns.write(f"save voice {name!r}") as db:
-            db.execute("INSERT INTO voices (name, path, kind, created_at) VALUES (?, ?, ?, ?) "
-                       "ON CONFLICT(name) DO UPDATE SET path = excluded.path, kind = excluded.kind",
-                       [name, str(record.path), kind, record.created_at])
-        return self.voice(name) or record
-
-    def voice(self, name: str) -> VoiceRecord | None:
-        return next((v for v in self.list_voices() if v.name == name), None)
-
-    def list_voices(self) -> list[VoiceRecord]:
-        with translated("read the voice library", self.path):
-            rows = self._conns.conn.execute("SELECT name, path, kind, created_at FROM voices ORDER BY name")
-            return [VoiceRecord(r[0], Path(r[1]), r[2], r[3]) for r in rows]
-
-    def remove_voice(self, name: str) -> bool:
-        with self._conns.write(f"remove voice {name!r}") as db:
-            return db.execute("DELETE FROM voices WHERE name = ?", [name]).rowcount > 0
 
     # --- per-book caches ------------------------------------------------------------------------------------
 

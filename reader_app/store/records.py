@@ -44,11 +44,3 @@ class CacheStats:
 class CacheLimits:
     per_book_bytes: int | None = 1024**3  # None: no limit
     total_bytes: int | None = 5 * 1024**3
-
-
-@dataclass(frozen=True)
-class VoiceRecord:
-    name: str
-    path: Path  # the voice's folder (metadata, reference audio, prompt tensors)
-    kind: str  # "preset" | "design" | "clone" ...
-    created_at: float

@@ -35,7 +35,12 @@ def _library_v2(db: sqlite_utils.Database) -> None:
     db.table("books").create_index(["opened_at"], if_not_exists=True)
 
 
-LIBRARY_STEPS = (_library_v1, _library_v2)
+def _library_v3(db: sqlite_utils.Database) -> None:
+    """Drop the voice index: the voice library (reader_app/voices) keeps its own folders and never used it."""
+    db.execute("DROP TABLE IF EXISTS voices")
+
+
+LIBRARY_STEPS = (_library_v1, _library_v2, _library_v3)
 
 # --- books/<fingerprint>.db ----------------------------------------------------------------------------------
 

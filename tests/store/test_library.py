@@ -98,17 +98,6 @@ def test_remove_book_can_keep_audio(library: Library, book):
     assert library.cache_path(book.fingerprint).exists()
 
 
-def test_voice_index(library: Library, tmp_path):
-    library.register_voice("Anna", tmp_path / "voices" / "anna", "clone")
-    library.register_voice("Ben", tmp_path / "voices" / "ben", "design")
-    library.register_voice("Anna", tmp_path / "voices" / "anna2", "clone")
-    voices = library.list_voices()
-    assert [(v.name, v.path.name, v.kind) for v in voices] == [("Anna", "anna2", "clone"), ("Ben", "ben", "design")]
-    assert library.remove_voice("Anna") is True
-    assert library.remove_voice("Anna") is False
-    assert [v.name for v in library.list_voices()] == ["Ben"]
-
-
 def test_default_location_is_platformdirs(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     with Library() as lib:
