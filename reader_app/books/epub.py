@@ -46,6 +46,7 @@ class _Reader(epub.EpubReader):
         super().__init__("book.epub", {"ignore_ncx": True})
         self.archive = archive
         self.missing: list[str] = []
+        self.opf_file: str = ""  # set by _load_container (ebooklib's own attribute, declared for the type checker)
 
     def _load(self) -> None:
         self.zf = self.archive
@@ -87,10 +88,10 @@ class _Reader(epub.EpubReader):
             if not self.book.spine:
                 raise
 
-    def _parse_nav(self, data, base_path, navtype="toc") -> None:  # ebooklib's signature
+    def _parse_nav(self, data: bytes, base_path: str, navtype: str = "toc") -> None:  # ebooklib's signature
         return None  # epub_toc reads the TOC, more tolerantly
 
-    def _parse_ncx(self, data) -> None:
+    def _parse_ncx(self, data: bytes) -> None:
         return None
 
 

@@ -108,7 +108,7 @@ def extract(data: bytes, wanted_ids: frozenset[str] | set[str] = frozenset()) ->
             if el.text:
                 buffer.append(el.text)
                 _count(doc, el.text, link_depth)
-        elif el is skipped:
+        elif skipped is not None and el is skipped:
             skipped = None
             if el.tail:
                 buffer.append(el.tail)

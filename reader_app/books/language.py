@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from py3langid.langid import LanguageIdentifier
 
 # The language names Qwen3-TTS accepts, keyed by ISO 639-1.
 TTS_LANGUAGES: dict[str, str] = {
@@ -132,10 +136,10 @@ def _script_share(sample: str, family: str) -> float:
     return len(_FAMILY_CHARS[family].findall(sample)) / letters if letters else 0.0
 
 
-_identifier_instance = None
+_identifier_instance: LanguageIdentifier | None = None
 
 
-def _identifier():
+def _identifier() -> LanguageIdentifier:
     # py3langid's model takes ~0.5 s and ~120 MB to load: once per process, lazily, and only for text
     # that needs it. Books may be parsed on worker threads, hence the lock.
     global _identifier_instance

@@ -104,9 +104,9 @@ def _fix_boundaries(parts: list[str], code: str) -> list[str]:
     out: list[str] = []
     for part in parts:
         if out:
-            if part[0] in _CLOSER_CHARS and _closes_previous(out[-1], part[0]):
+            closers = _LEADING_CLOSERS.match(part) if part[0] in _CLOSER_CHARS else None
+            if closers is not None and _closes_previous(out[-1], part[0]):
                 # Give a stray closing quote back to the sentence it closes.
-                closers = _LEADING_CLOSERS.match(part)
                 out[-1] += closers.group(1)
                 part = part[closers.end() :]
                 if not part:
