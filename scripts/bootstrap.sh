@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for a fresh machine: sets up everything, then launches the app or runs the tests.
 #   scripts/bootstrap.sh run  [reader-app args...]   install (once) and open the reader
-#   scripts/bootstrap.sh test [pytest args...]       install (once, with test tools) and run the whole suite
+#   scripts/bootstrap.sh test [pytest args...]       install (once, with test tools), run ruff and mypy, then the suite
 # Idempotent: a second run only checks that the environment is current (a stamp of pyproject.toml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,6 +59,12 @@ case "$mode" in
   test)
     install_system_packages
     install_python_packages test
+    # Guard rails first (configured in pyproject.toml): a finding fails the run before any test.
+    # READER_APP_SKIP_LINT=1 skips them for quick local reruns of a few tests.
+    if [ "${READER_APP_SKIP_LINT:-0}" != 1 ]; then
+      echo "ruff check"; "$venv/bin/ruff" check --quiet .
+      echo "mypy"; "$venv/bin/mypy"
+    fi
     export QT_QPA_PLATFORM=offscreen
     exec "$venv/bin/python" -m pytest "$@"
     ;;
