@@ -12,6 +12,7 @@ from reader_app.audio.clip import AudioClip
 from reader_app.devtools.bench.store import log_spectral_distance_db, snr_db
 from reader_app.devtools.speechlike import speech_like
 from reader_app.store import codec
+from tests.support.perf import time_limit
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +38,7 @@ def test_quality(clips):
         assert log_spectral_distance_db(clip.samples, out) < 2.5
 
 
+@pytest.mark.perf
 def test_decode_is_fast(clips):
     name, data = codec.encode(clips[0])
     best = float("inf")
@@ -44,7 +46,7 @@ def test_decode_is_fast(clips):
         t = time.perf_counter()
         codec.decode(name, data, 24_000, len(clips[0].samples))
         best = min(best, time.perf_counter() - t)
-    assert best < 0.010  # the target is 5 ms (bench: about 2.3 ms); slack for a busy test machine
+    assert best < time_limit(0.010)  # the target is 5 ms (bench: about 2.3 ms); slack for a busy test machine
 
 
 def test_exact_length_and_flac_option():
