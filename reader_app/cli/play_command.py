@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from reader_app import gc_policy
+from reader_app.tts.engine import EngineKind
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,7 +47,7 @@ def _model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--voice", default=None, help="preset speaker or saved voice name")
     parser.add_argument("--device", default=None, help="auto, cuda, mps or cpu")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for the engine (default: settings)")
-    parser.add_argument("--engine", choices=["fast", "stock"], default="fast",
+    parser.add_argument("--engine", choices=list(EngineKind), default=EngineKind.FAST,
                         help="fast (streaming; default) or stock qwen_tts generation")
     parser.add_argument("--engine-option", action="append", default=[], metavar="KEY=VALUE",
                         help="engine option, e.g. max_frames_per_char=0.05 (advanced; repeatable)")

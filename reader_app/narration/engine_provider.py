@@ -5,12 +5,15 @@ The GUI thread never calls get(): model loading imports torch and qwen_tts, whic
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from reader_app import gc_policy
-from reader_app.tts.engine import SpeechEngine
+from reader_app.tts.engine import EngineKind, SpeechEngine
+from reader_app.tts.fast.config import FastSettings  # torch-free
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +46,11 @@ class EngineProvider:
 
 
 def qwen_engine_provider(model_path: str, device: str = "auto", dtype: str = "auto",
-                         threads: int | None = None, engine: str = "fast", **options) -> EngineProvider:
-    """engine: "fast" (reader_app.tts.fast, streaming, preferred) or "stock" (qwen_tts's own generate).
-    options go to the engine (e.g. max_frames_per_char, greedy, seed). The fast engine is used when it exists
-    and accepts every option; if it cannot load this checkpoint, the stock engine takes over with a warning."""
-    if engine not in ("fast", "stock"):
+                         threads: int | None = None, engine: str = EngineKind.FAST,
+                         **options: Any) -> EngineProvider:
+    """options go to the engine (e.g. max_frames_per_char, greedy, seed). The fast engine is used when it
+    accepts every option; if it cannot load this checkpoint, the stock engine takes over with a warning."""
+    if engine not in tuple(EngineKind):
         raise ValueError(f"unknown engine {engine!r}: use fast or stock")
 
     def stock() -> SpeechEngine:
@@ -56,9 +59,9 @@ def qwen_engine_provider(model_path: str, device: str = "auto", dtype: str = "au
         return load_engine(model_path, device=device, dtype=dtype, threads=threads, **options)
 
     def factory() -> SpeechEngine:
-        if engine == "stock":
+        if engine == EngineKind.STOCK:
             return stock()
-        unknown = sorted(set(options) - _fast_options())
+        unknown = sorted(set(options) - _FAST_OPTIONS)
         if unknown:
             log.info("Using the stock engine: the fast engine has no option(s) %s", ", ".join(unknown))
             return stock()
@@ -66,7 +69,7 @@ def qwen_engine_provider(model_path: str, device: str = "auto", dtype: str = "au
             from reader_app.tts.fast import load_fast_engine
 
             return load_fast_engine(model_path, device=device, dtype=dtype, threads=threads, **options)
-        except Exception as exc:  # any failure of the newer engine: the stock one still narrates
+        except Exception as exc:  # noqa: BLE001 - any failure of the newer engine: the stock one still narrates
             log.warning("The fast engine could not load %s (%s: %s); using the stock engine.",
                         model_path, type(exc).__name__, exc)
             return stock()
@@ -74,11 +77,5 @@ def qwen_engine_provider(model_path: str, device: str = "auto", dtype: str = "au
     return EngineProvider(factory)
 
 
-def _fast_options() -> set[str]:
-    try:
-        import dataclasses
-
-        from reader_app.tts.fast.config import FastSettings  # torch-free
-    except ImportError:
-        return set()
-    return {f.name for f in dataclasses.fields(FastSettings)} - {"device", "dtype", "threads"}
+# Options the fast engine takes as keyword arguments (device, dtype and threads are the provider's own).
+_FAST_OPTIONS = {f.name for f in dataclasses.fields(FastSettings)} - {"device", "dtype", "threads"}

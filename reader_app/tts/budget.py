@@ -15,7 +15,10 @@ SAMPLES_PER_FRAME = 1920
 # A slow narrator says about 10 Latin characters a second: 1.25 frames per character. Three times that.
 DEFAULT_MAX_FRAMES_PER_CHAR = 3.75
 DEFAULT_MARGIN_FRAMES = 25  # 2 s: short texts ("Yes.") and breaths at the edges
-HARD_CAP_FRAMES = 4096  # 5.5 minutes: no single sentence needs more
+# The one hard cap, for both engines: 4 minutes. A parsed sentence (at most 300 characters, 120 CJK) budgets
+# under 1,400 frames, so this only bounds texts that bypass the parser; 3000 was the fast engine's cap, which
+# is part of its clip keys (keeping it keeps users' cached audio valid).
+HARD_CAP_FRAMES = 3000
 
 
 def _char_weight(ch: str) -> float:

@@ -1,7 +1,8 @@
 """The speech engine seam: what narration asks for, independent of how the model runs.
 
-The Qwen engine (real qwen_tts code over a checkpoint folder) is the only implementation that ships; tests
-run it on tiny checkpoints the suite builds itself.
+Two engines ship, both real qwen_tts code over a checkpoint folder: the fast engine (tts/fast/, streams audio
+as it decodes) and the stock one (tts/stock/). Tests run them on tiny checkpoints the suite builds itself.
+Every engine takes `cancel`; one that streams says so by implementing StreamingSpeechEngine.
 """
 
 from __future__ import annotations
@@ -9,15 +10,26 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from functools import lru_cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from reader_app.audio.clip import AudioClip
+if TYPE_CHECKING:  # annotations only: `reader-app --help` imports this module, numpy is not needed for it
+    import numpy as np
+
+    from reader_app.audio.clip import AudioClip
 
 SAMPLE_RATE = 24_000
+
+
+class EngineKind(StrEnum):
+    """The engines that ship (reader_app.narration.engine_provider picks one)."""
+
+    FAST = "fast"  # reader_app.tts.fast: our own decoding loop, streaming (preferred)
+    STOCK = "stock"  # reader_app.tts.stock: qwen_tts's own generate
 
 
 class ModelKind(StrEnum):
@@ -38,20 +50,28 @@ class VoiceKind(StrEnum):
 
 VOICE_MODEL_KIND = {VoiceKind.PRESET: ModelKind.CUSTOM_VOICE, VoiceKind.DESIGN: ModelKind.VOICE_DESIGN,
                     VoiceKind.CLONE: ModelKind.BASE}
+MODEL_KIND_LABEL = {ModelKind.CUSTOM_VOICE: "CustomVoice", ModelKind.VOICE_DESIGN: "VoiceDesign",
+                    ModelKind.BASE: "Base"}  # as Qwen names its checkpoints
 
 
 @dataclass(frozen=True)
 class VoiceSpec:
-    """Who narrates. kind: "preset" (CustomVoice speaker + optional style instruction),
-    "design" (VoiceDesign description) or "clone" (Base model, reference audio + transcript)."""
+    """Who narrates. kind: preset (CustomVoice speaker + optional style instruction),
+    design (VoiceDesign description) or clone (Base model, reference audio + transcript)."""
 
-    kind: str = "preset"
+    kind: VoiceKind = VoiceKind.PRESET
     speaker: str | None = None
     instruct: str | None = None
     description: str | None = None
     ref_audio: str | None = None  # path of the reference recording (clone)
     ref_text: str | None = None  # its transcript; None means x-vector-only cloning
     prompt_path: str | None = None  # stored clone prompt (safetensors), computed once
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "kind", VoiceKind(self.kind))  # from JSON it arrives as a plain string
+        except ValueError:
+            raise EngineError(f"Unknown voice kind {self.kind!r}; use preset, design or clone.") from None
 
     @property
     def voice_id(self) -> str:
@@ -93,6 +113,41 @@ class EngineError(RuntimeError):
     """A clear, user-facing failure: missing model, unsupported voice for this model kind, bad input."""
 
 
+class StopReason(StrEnum):
+    """Why a sentence's generation ended."""
+
+    EOS = "eos"  # the model said it was done
+    BUDGET = "budget"  # the frame budget for its text ran out (reader_app.tts.budget)
+    LOOP = "loop"  # the codes repeated: the model was stuck
+    SILENCE = "silence"  # too long a silence after speech
+
+
+@dataclass(frozen=True)
+class AudioChunk:
+    """A piece of one sentence's audio as it streams out; `start` counts samples from the sentence start."""
+
+    samples: np.ndarray  # float32 mono
+    sample_rate: int
+    start: int
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / float(self.sample_rate)
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """One step of a streaming synthesis: a chunk of request `index`; `is_last` ends that request."""
+
+    index: int
+    chunk: AudioChunk
+    is_last: bool
+    stop_reason: StopReason | None = None  # on the last chunk
+
+
+ClipCallback = Callable[[int, "AudioClip"], None]  # (request index, its clip), as each clip finishes
+
+
 class SpeechEngine(Protocol):
     sample_rate: int
 
@@ -104,6 +159,16 @@ class SpeechEngine(Protocol):
     def settings(self) -> dict:
         """Generation settings that change the audio (part of the clip key)."""
 
-    def synthesize(self, requests: Sequence[SynthesisRequest],
-                   on_clip: Callable[[int, AudioClip], None] | None = None) -> list[AudioClip]:
-        """Generate one clip per request (batched where the engine can); on_clip is called as each finishes."""
+    def synthesize(self, requests: Sequence[SynthesisRequest], *, cancel: threading.Event | None = None,
+                   on_clip: ClipCallback | None = None) -> list[AudioClip]:
+        """One clip per request, in order (batched where the engine can); on_clip is called as each finishes.
+        Once `cancel` is set the engine stops at its next chance and returns only the clips finished by then."""
+
+
+@runtime_checkable
+class StreamingSpeechEngine(SpeechEngine, Protocol):
+    """An engine that hands out audio while it decodes (the fast engine): first audio comes sooner."""
+
+    def synthesize_stream(self, requests: Sequence[SynthesisRequest]) -> Generator[StreamEvent, None, None]:
+        """Chunks of every request as they are decoded; requests interleave and each ends with is_last.
+        Closing the generator stops the decoding at once."""

@@ -70,7 +70,7 @@ def _ensure_torchaudio() -> None:
     try:
         importlib.import_module("torchaudio")
         _torchaudio_error = None
-    except Exception as exc:  # ImportError when missing, OSError for a mismatched binary build, ...
+    except Exception as exc:  # noqa: BLE001 - ImportError when missing, OSError for a mismatched binary build, ...
         _torchaudio_error = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
         for name in [m for m in sys.modules if m == "torchaudio" or m.startswith("torchaudio.")]:
             del sys.modules[name]  # drop half-initialised pieces of the failed import
@@ -121,7 +121,7 @@ def _import_sox_quietly() -> None:
     with _quiet_stderr_fd():
         try:
             importlib.import_module("sox")
-        except Exception:  # optional for us; qwen_tts will report it if it really needs it
+        except Exception:  # noqa: BLE001 - optional third-party module; qwen_tts reports it if it needs it
             pass
 
 

@@ -13,13 +13,9 @@ from reader_app.narration.narrator import NarrationConfig
 from reader_app.narration.session import book_narration_config, model_path_or_none
 from reader_app.settings import Settings
 from reader_app.tts.engine import EngineError
+from reader_app.tts.fast.config import audio_affecting
 
 log = logging.getLogger(__name__)
-
-
-def audio_affecting(engine_options: dict) -> dict:
-    """The engine options that change what a clip sounds like (so they belong in its cache key)."""
-    return {k: v for k, v in engine_options.items() if k not in ("threads", "device", "dtype", "max_batch")}
 
 
 class AppServices:

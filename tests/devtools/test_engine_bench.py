@@ -9,7 +9,7 @@ import pytest
 
 def _codec_copied() -> bool:
     """The fast engine decodes with an fp32 copy of a bf16 codec (CPUs without native bf16 math)."""
-    from reader_app.tts.fast.devices import cpu_has_native_bf16
+    from reader_app.tts.placement import cpu_has_native_bf16
 
     return not cpu_has_native_bf16()
 

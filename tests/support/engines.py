@@ -8,11 +8,12 @@ checkpoints in tests/tts and in the end-to-end tests.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Generator, Sequence
 
 import numpy as np
 
 from reader_app.audio.clip import AudioClip
+from reader_app.tts.engine import AudioChunk, ClipCallback, StreamEvent, SynthesisRequest
 
 
 class ToneEngine:
@@ -35,7 +36,9 @@ class ToneEngine:
     def settings(self) -> dict:
         return {}
 
-    def synthesize(self, requests, on_clip=None):
+    def synthesize(self, requests: Sequence[SynthesisRequest], *, cancel: threading.Event | None = None,
+                   on_clip: ClipCallback | None = None) -> list[AudioClip]:
+        # Like any engine that cannot stop mid-batch, it finishes the batch: `cancel` is never checked.
         texts = [r.text for r in requests]
         with self.lock:
             self.calls.append(texts)
@@ -58,13 +61,6 @@ class ToneEngine:
             return [t for call in self.calls for t in call]
 
 
-@dataclass
-class Chunk:
-    samples: np.ndarray
-    sample_rate: int
-    start: int
-
-
 class StreamingToneEngine(ToneEngine):
     """ToneEngine with `synthesize_stream` (as the fast engine): each clip in chunks of chunk_s seconds.
 
@@ -84,7 +80,7 @@ class StreamingToneEngine(ToneEngine):
     def release(self) -> None:
         self.gate.set()
 
-    def synthesize_stream(self, requests):
+    def synthesize_stream(self, requests: Sequence[SynthesisRequest]) -> Generator[StreamEvent, None, None]:
         texts = [r.text for r in requests]
         with self.lock:
             self.stream_calls.append(texts)
@@ -98,4 +94,5 @@ class StreamingToneEngine(ToneEngine):
                 if self.chunk_delay_s:
                     threading.Event().wait(self.chunk_delay_s)
                 self.chunks_yielded += 1
-                yield index, Chunk(clip.samples[start:start + step], self.sample_rate, start), start + step >= n
+                chunk = AudioChunk(clip.samples[start:start + step], self.sample_rate, start)
+                yield StreamEvent(index, chunk, start + step >= n)

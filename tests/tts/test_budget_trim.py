@@ -11,7 +11,7 @@ from reader_app.tts.budget import (
     max_new_tokens,
     spoken_length,
 )
-from reader_app.tts.trim import trim_silence
+from reader_app.tts.silence import trim_silence
 
 
 def test_budget_covers_slow_speech_but_stops_runaways() -> None:

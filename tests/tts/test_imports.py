@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 def test_light_modules_do_not_import_torch() -> None:
     code = (
         "import json, sys\n"
-        "import reader_app.tts.engine, reader_app.models.catalog, reader_app.tts.budget, reader_app.tts.trim\n"
+        "import reader_app.tts.engine, reader_app.models.catalog, reader_app.tts.budget, reader_app.tts.silence\n"
         "import reader_app.cli.main, reader_app.models.download, reader_app.devtools.checkpoint_spec\n"
         "import reader_app.tts.qwen_import, reader_app.devtools.checkpoint, reader_app.tts.stock.engine\n"
         "heavy = [m for m in ('torch', 'qwen_tts', 'transformers', 'huggingface_hub', 'librosa') if m in sys.modules]\n"

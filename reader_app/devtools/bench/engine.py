@@ -129,7 +129,7 @@ def run_bench(args: argparse.Namespace) -> int:
 
     from reader_app.tts.engine import SynthesisRequest
     from reader_app.tts.fast import FastEngine, FastSettings
-    from reader_app.tts.fast.devices import resolve_device
+    from reader_app.tts.placement import resolve_device
 
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -8,17 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reader_app.tts.fast.config import (
-    AudioChunk,
-    FastSettings,
-    SamplingSettings,
-    StreamEvent,
-)
+from reader_app.tts.fast.config import FastSettings, SamplingSettings
 
 if TYPE_CHECKING:
     from reader_app.tts.fast.engine import FastEngine, load_fast_engine
 
-__all__ = ["AudioChunk", "FastEngine", "FastSettings", "SamplingSettings", "StreamEvent", "load_fast_engine"]
+__all__ = ["FastEngine", "FastSettings", "SamplingSettings", "load_fast_engine"]
 
 
 def __getattr__(name: str) -> Any:

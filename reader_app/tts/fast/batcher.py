@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from reader_app.tts.engine import StopReason
 from reader_app.tts.fast.guard import LoopDetector
 from reader_app.tts.fast.prompts import Prompt
 from reader_app.tts.fast.step import FrameStepper
@@ -32,7 +33,7 @@ class Job:
     loop: LoopDetector
     frames: int = 0
     pos: int = 0  # host mirror of the slot's talker cache position
-    stop: str | None = None
+    stop: StopReason | None = None
 
 
 @dataclass
@@ -41,7 +42,7 @@ class FrameEvent:
 
     index: int
     frames: np.ndarray  # (k, 16) int64, k may be 0 on a final event
-    done: str | None = None
+    done: StopReason | None = None
     info: dict = field(default_factory=dict)
 
 
@@ -68,9 +69,9 @@ class ContinuousBatcher:
         self.run_step = step_runner or stepper.step
         self.eos_id = stepper.parts.eos_id
         self._jobs: dict[int, Job] = {}  # index -> job in flight
-        self._stop_requests: dict[int, str] = {}
+        self._stop_requests: dict[int, StopReason] = {}
 
-    def stop(self, index: int, reason: str) -> None:
+    def stop(self, index: int, reason: StopReason) -> None:
         """Ask to end sentence `index` (takes effect at the next sync)."""
         self._stop_requests[index] = reason
 
@@ -130,11 +131,11 @@ class ContinuousBatcher:
         for i in range(len(frames)):
             job.frames += 1
             if job.loop.push(frames[i]):
-                job.stop = "loop"
+                job.stop = StopReason.LOOP
             elif next_tokens[i] == self.eos_id:
-                job.stop = "eos"
+                job.stop = StopReason.EOS
             elif job.frames >= job.budget:
-                job.stop = "budget"
+                job.stop = StopReason.BUDGET
             if job.stop is not None:
                 return i + 1
         return len(frames)

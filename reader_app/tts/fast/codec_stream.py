@@ -58,7 +58,7 @@ class CodecStreamer:
 def codec_decoder(decoder: Any) -> Any:
     """The decoder to stream with: an fp32 copy when the model was loaded in bf16 on a CPU without native
     bf16 math (its bf16 convolutions run ~50x slower than fp32 there: seconds per frame)."""
-    from reader_app.tts.fast.devices import cpu_has_native_bf16
+    from reader_app.tts.placement import cpu_has_native_bf16
 
     param = next(decoder.parameters())
     if param.device.type == "cpu" and param.dtype != torch.float32 and not cpu_has_native_bf16():

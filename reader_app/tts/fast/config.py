@@ -1,13 +1,20 @@
-"""Settings and small value types of the fast engine. Torch-free: the app may import this module anywhere."""
+"""Settings of the fast engine. Torch-free: the app may import this module anywhere.
+
+Which fields change the audio is declared on each field (`_runtime()` marks the ones that do not), so the
+clip cache key and the app's engine options follow one rule (audio_affecting).
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
-import numpy as np
+from reader_app.tts import budget, silence
 
-FRAME_RATE_HZ = 12.5  # codec frames per second of audio
-SAMPLES_PER_FRAME = 1920  # at 24 kHz
+
+def _runtime(default: Any) -> Any:
+    """A setting that changes how fast audio is made, never the samples (kept out of clip cache keys)."""
+    return field(default=default, metadata={"audio": False})
 
 
 @dataclass(frozen=True)
@@ -31,25 +38,27 @@ class SamplingSettings:
 
 @dataclass(frozen=True)
 class FastSettings:
-    device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
+    # Where and in what precision it runs. The device and the thread count only change speed; the compute
+    # dtype and weight format change the samples (bf16 and fp32 round differently), so they stay in the key.
+    device: str = _runtime("auto")  # auto | cpu | cuda | cuda:N | mps
     dtype: str = "auto"  # compute dtype: auto | float32 | bfloat16 | float16
     # auto: CPU without native bf16 math keeps fp32 activations and stores linear weights as fp16 packed
     # for fbgemm (half the memory traffic, fast skinny GEMMs); dense: plain weights in the compute dtype.
     weights: str = "auto"  # auto | dense | fp16_packed
-    threads: int | None = None  # torch.set_num_threads on CPU; None leaves torch's choice
-    max_batch: int = 8  # sentences decoded together (continuous batching)
-    cuda_graphs: bool = True  # capture the per-frame step on CUDA
-    sync_every: int = 4  # CUDA: frames between host reads of finished flags (no per-step sync)
+    threads: int | None = _runtime(None)  # torch.set_num_threads on CPU; None leaves torch's choice
+    max_batch: int = _runtime(8)  # sentences decoded together (continuous batching)
+    cuda_graphs: bool = _runtime(True)  # capture the per-frame step on CUDA
+    sync_every: int = _runtime(4)  # CUDA: frames between host reads of finished flags (no per-step sync)
     sampling: SamplingSettings = field(default_factory=SamplingSettings)
     seed: int | None = 0  # None: nondeterministic sampling
     # Runaway guard. The frame budget is reader_app.tts.budget's rule, shared with the stock engine.
-    max_frames_per_char: float = 3.75  # = budget.DEFAULT_MAX_FRAMES_PER_CHAR (kept torch- and import-free)
-    margin_frames: int = 25  # = budget.DEFAULT_MARGIN_FRAMES
-    max_frames: int = 3000  # hard cap per sentence (4 minutes of audio)
+    max_frames_per_char: float = budget.DEFAULT_MAX_FRAMES_PER_CHAR
+    margin_frames: int = budget.DEFAULT_MARGIN_FRAMES
+    max_frames: int = budget.HARD_CAP_FRAMES  # hard cap per sentence
     loop_window_frames: int = 40  # exact repetition over this many frames (3.2 s) stops a sentence
     max_silence_s: float = 2.5  # this much continuous silence after speech stops a sentence
     trim_silence: bool = True  # trim leading/trailing silence (keeps short margins)
-    silence_db: float = -45.0
+    silence_db: float = silence.THRESHOLD_DB
     # Streaming codec decode (stateful: chunks join exactly, nothing is decoded twice).
     codec_decode: str = "stateful-v1"  # names the decode method, so cached clips of an older one are not reused
     first_chunk_frames: int = 4  # first audio after 4 frames (320 ms of speech)
@@ -58,33 +67,13 @@ class FastSettings:
 
     def audio_settings(self) -> dict:
         """What changes the audio (goes into clip cache keys); device, threads and batch size do not."""
-        data = asdict(self)
-        for key in ("device", "threads", "max_batch", "cuda_graphs", "sync_every"):
-            data.pop(key)
-        return data
+        return audio_affecting(asdict(self))
 
 
-@dataclass(frozen=True)
-class AudioChunk:
-    """A piece of one sentence's audio as it streams out; `start` counts samples from the sentence start."""
-
-    samples: np.ndarray  # float32 mono
-    sample_rate: int
-    start: int
-
-    @property
-    def duration_s(self) -> float:
-        return len(self.samples) / float(self.sample_rate)
+_RUNTIME_ONLY = frozenset(f.name for f in fields(FastSettings) if f.metadata.get("audio") is False)
 
 
-@dataclass(frozen=True)
-class StreamEvent:
-    """One step of `FastEngine.synthesize_stream`: a chunk of request `index`; `is_last` ends that request."""
-
-    index: int
-    chunk: AudioChunk
-    is_last: bool
-    stop_reason: str | None = None  # on the last chunk: eos | budget | loop | silence
-
-    def __iter__(self):  # lets callers unpack (index, chunk, is_last)
-        return iter((self.index, self.chunk, self.is_last))
+def audio_affecting(options: dict[str, Any]) -> dict[str, Any]:
+    """The engine options (FastSettings fields, or options the app passes its engines) that change what a
+    clip sounds like, so they belong in its cache key."""
+    return {name: value for name, value in options.items() if name not in _RUNTIME_ONLY}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +18,29 @@ import torch
 
 from reader_app.audio.clip import AudioClip
 from reader_app.tts import budget as frame_budgets
-from reader_app.tts.engine import SAMPLE_RATE, EngineError, SynthesisRequest
+from reader_app.tts.engine import (
+    SAMPLE_RATE,
+    AudioChunk,
+    ClipCallback,
+    EngineError,
+    StopReason,
+    StreamEvent,
+    SynthesisRequest,
+    VoiceKind,
+    VoiceSpec,
+)
 from reader_app.tts.fast.batcher import ContinuousBatcher, Job
 from reader_app.tts.fast.codec_state import StatefulCodec
 from reader_app.tts.fast.codec_stream import CodecStreamer, codec_decoder
-from reader_app.tts.fast.config import AudioChunk, FastSettings, StreamEvent
-from reader_app.tts.fast.devices import model_load_dtype, resolve_placement, set_threads
-from reader_app.tts.fast.guard import LoopDetector, SilenceTrimmer
+from reader_app.tts.fast.config import FastSettings
+from reader_app.tts.fast.guard import LoopDetector
 from reader_app.tts.fast.parts import ModelParts
 from reader_app.tts.fast.prompts import Prompt, PromptBuilder
 from reader_app.tts.fast.sampling import SamplerParams, TalkerLogits
 from reader_app.tts.fast.step import FrameStepper
-
-_SAMPLING_KEYS = ("do_sample", "temperature", "top_k", "top_p", "repetition_penalty", "subtalker_dosample",
-                  "subtalker_temperature", "subtalker_top_k", "subtalker_top_p")
+from reader_app.tts.placement import model_load_dtype, resolve_placement, set_threads
+from reader_app.tts.sampling_keys import SAMPLING_KEYS
+from reader_app.tts.silence import SilenceTrimmer
 
 
 class FastEngine:
@@ -79,7 +88,7 @@ class FastEngine:
         overrides = {("subtalker_dosample" if k == "subtalker_do_sample" else k): v for k, v in overrides.items()}
         self._gen_kwargs = overrides
         merged = wrapper._merge_generate_kwargs(**overrides)  # upstream's own merge with checkpoint defaults
-        self._sampling = {k: merged[k] for k in _SAMPLING_KEYS}
+        self._sampling = {k: merged[k] for k in SAMPLING_KEYS}
         self._steppers: dict[int, tuple[FrameStepper, Callable[[int], None], TalkerLogits]] = {}
         self._lock = threading.Lock()
         self.use_graphs = settings.cuda_graphs and self.placement.device.type == "cuda"
@@ -95,22 +104,29 @@ class FastEngine:
         audio.pop("sampling")  # the merged sampling (model defaults + overrides) is what actually runs
         return {"engine": "fast", **self._sampling, "compute": self.placement.label, **audio}
 
-    def synthesize(self, requests: Sequence[SynthesisRequest],
-                   on_clip: Callable[[int, AudioClip], None] | None = None) -> list[AudioClip]:
+    def synthesize(self, requests: Sequence[SynthesisRequest], *, cancel: threading.Event | None = None,
+                   on_clip: ClipCallback | None = None) -> list[AudioClip]:
+        """Whole clips, from the stream; `cancel` stops the decoding between chunks."""
         pieces: dict[int, list[np.ndarray]] = {i: [] for i in range(len(requests))}
         clips: dict[int, AudioClip] = {}
-        for event in self.synthesize_stream(requests):
-            pieces[event.index].append(event.chunk.samples)
-            if event.is_last:
-                clip = AudioClip(np.concatenate(pieces.pop(event.index)).astype(np.float32), SAMPLE_RATE)
-                clips[event.index] = clip
-                if on_clip is not None:
-                    on_clip(event.index, clip)
-        return [clips[i] for i in range(len(requests))]
+        stream = self.synthesize_stream(requests)
+        try:
+            for event in stream:
+                if cancel is not None and cancel.is_set():
+                    break
+                pieces[event.index].append(event.chunk.samples)
+                if event.is_last:
+                    clip = AudioClip(np.concatenate(pieces.pop(event.index)).astype(np.float32), SAMPLE_RATE)
+                    clips[event.index] = clip
+                    if on_clip is not None:
+                        on_clip(event.index, clip)
+        finally:
+            stream.close()  # a generator exit stops the batch at once
+        return [clips[i] for i in sorted(clips)]
 
     # -- streaming ------------------------------------------------------------------------------------------
     def synthesize_stream(self, requests: Sequence[SynthesisRequest], *, max_frames: int | None = None,
-                          suppress_eos: bool = False) -> Iterator[StreamEvent]:
+                          suppress_eos: bool = False) -> Generator[StreamEvent, None, None]:
         """Audio of each request in chunks as it is decoded; requests interleave, each ends with is_last.
 
         max_frames caps every request (instead of its text budget); suppress_eos decodes exactly that many
@@ -156,23 +172,21 @@ class FastEngine:
     # -- internals ------------------------------------------------------------------------------------------
     def _prompt(self, request: SynthesisRequest) -> Prompt:
         voice = request.voice
-        if voice.kind == "clone" and voice.prompt_path and voice.voice_id not in self.prompts._clone_items:
+        if voice.kind == VoiceKind.CLONE and voice.prompt_path and voice.voice_id not in self.prompts._clone_items:
             self._load_stored_clone_prompt(voice)
         return self.prompts.build(request, self._gen_kwargs)
 
-    def _load_stored_clone_prompt(self, voice: Any) -> None:
-        try:
-            from reader_app.tts import clone_prompt
-        except ImportError:
-            return
-        if Path(voice.prompt_path).expanduser().is_file():
+    def _load_stored_clone_prompt(self, voice: VoiceSpec) -> None:
+        from reader_app.tts import clone_prompt
+
+        if voice.prompt_path and Path(voice.prompt_path).expanduser().is_file():
             self.prompts._clone_items[voice.voice_id] = clone_prompt.load_clone_prompt(voice.prompt_path)
 
     def _jobs(self, requests: Sequence[SynthesisRequest], prompts: list[Prompt], max_frames: int | None,
               suppress_eos: bool) -> list[Job]:
         s = self.fast_settings
         jobs = []
-        for i, (req, pr) in enumerate(zip(requests, prompts)):
+        for i, (req, pr) in enumerate(zip(requests, prompts, strict=True)):
             budget = max_frames if max_frames is not None else frame_budgets.frame_budget(
                 req.text, s.max_frames_per_char, s.margin_frames, cap=s.max_frames, language=req.language)
             loop = LoopDetector(0 if suppress_eos else s.loop_window_frames)
@@ -225,11 +239,11 @@ class FastEngine:
             return
         lead = (trimmer.leading_trimmed / SAMPLE_RATE) if not trimmer.started else 0.0
         if trimmer.silence_run_s > limit or lead > 2 * limit:
-            batcher.stop(index, "silence")
+            batcher.stop(index, StopReason.SILENCE)
 
     @staticmethod
     def _event(index: int, samples: np.ndarray, written: list[int], last: bool,
-               reason: str | None = None) -> StreamEvent:
+               reason: StopReason | None = None) -> StreamEvent:
         chunk = AudioChunk(np.asarray(samples, np.float32), SAMPLE_RATE, written[0])
         written[0] += len(samples)
         return StreamEvent(index, chunk, last, reason)

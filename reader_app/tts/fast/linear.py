@@ -51,7 +51,7 @@ def fuse_linears(modules: Sequence[nn.Linear], fmt: str, dtype: torch.dtype, dev
     has_bias = any(b is not None for b in biases)
     if has_bias:
         biases = [b if b is not None else torch.zeros(w.shape[0], dtype=w.dtype, device=w.device)
-                  for b, w in zip(biases, weights)]
+                  for b, w in zip(biases, weights, strict=True)]
     if fmt == "fp16_packed":
         w = torch.cat([x.float().cpu() for x in weights]) if len(weights) > 1 else weights[0]
         b = (torch.cat([x.float().cpu() for x in biases]) if len(biases) > 1 else biases[0]) if has_bias else None
@@ -64,7 +64,7 @@ def fuse_linears(modules: Sequence[nn.Linear], fmt: str, dtype: torch.dtype, dev
     fused = torch.cat([x.to(device, dtype) for x in weights]).contiguous()
     if same:
         offset = 0
-        for m, x in zip(modules, weights):
+        for m, x in zip(modules, weights, strict=True):
             m.weight.data = fused[offset: offset + x.shape[0]]
             offset += x.shape[0]
     bias = torch.cat([x.to(device, dtype) for x in biases]) if has_bias else None

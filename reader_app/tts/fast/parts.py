@@ -6,10 +6,10 @@ from typing import Any
 
 import torch
 
-from reader_app.tts.fast.devices import Placement
 from reader_app.tts.fast.linear import fuse_linears, single_linear
 from reader_app.tts.fast.rope import RopeTable
 from reader_app.tts.fast.stack import DecoderStack
+from reader_app.tts.placement import Placement
 
 ROPE_TABLE_LEN = 16384  # talker positions (prompt + frames); about 20 minutes of audio
 

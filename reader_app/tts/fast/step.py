@@ -64,7 +64,7 @@ class FrameStepper:
         if max_len > self.cache.max_len:
             new_len = max(max_len, 2 * self.cache.max_len)
             new = self.parts.talker.new_cache(self.batch, new_len, self.dtype, self.device)
-            for src, dst in zip(self.cache.k + self.cache.v, new.k + new.v):
+            for src, dst in zip(self.cache.k + self.cache.v, new.k + new.v, strict=True):
                 dst[:, :, :src.shape[2]].copy_(src)
             self.cache, grown = new, True
         if max_text > self.trailing.shape[1]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,48 +19,24 @@ import numpy as np
 from reader_app.audio.clip import AudioClip
 from reader_app.models.catalog import ModelInfo, inspect_model
 from reader_app.tts import budget
-from reader_app.tts.engine import SAMPLE_RATE, EngineError, SynthesisRequest, VoiceSpec
-from reader_app.tts.trim import trim_silence
+from reader_app.tts.engine import (
+    MODEL_KIND_LABEL,
+    SAMPLE_RATE,
+    VOICE_MODEL_KIND,
+    ClipCallback,
+    EngineError,
+    ModelKind,
+    SynthesisRequest,
+    VoiceKind,
+    VoiceSpec,
+)
+from reader_app.tts.sampling_keys import SAMPLING_KEYS
+from reader_app.tts.silence import trim_silence
 
 log = logging.getLogger(__name__)
 
-SAMPLING_KEYS = ("do_sample", "top_k", "top_p", "temperature", "repetition_penalty", "subtalker_dosample",
-                 "subtalker_top_k", "subtalker_top_p", "subtalker_temperature")
-_KIND_LABEL = {"custom_voice": "CustomVoice", "voice_design": "VoiceDesign", "base": "Base"}
-_VOICE_NEEDS = {"preset": ("custom_voice", "speak preset speakers", "CustomVoice"),
-                "design": ("voice_design", "design a voice from a description", "VoiceDesign"),
-                "clone": ("base", "clone a voice from a recording", "Base")}
-
-
-def pick_device(device: str = "auto") -> str:
-    import torch
-
-    if device and device != "auto":
-        if device.startswith("cuda") and not torch.cuda.is_available():
-            raise EngineError(f"Device {device!r} was requested but CUDA is not available here.")
-        if device == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-            raise EngineError("Device 'mps' was requested but Apple's Metal backend is not available here.")
-        return device
-    if torch.cuda.is_available():
-        return "cuda:0"
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return "mps"
-    return "cpu"
-
-
-def pick_dtype(dtype: str, device: str):
-    """auto: bfloat16 on CUDA (float16 where bf16 is missing), float32 on CPU and MPS."""
-    import torch
-
-    names = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
-             "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}
-    if dtype and dtype != "auto":
-        if dtype not in names:
-            raise EngineError(f"Unknown dtype {dtype!r}; use auto, float32, bfloat16 or float16.")
-        return names[dtype]
-    if device.startswith("cuda"):
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.float32
+_VOICE_ACTION = {VoiceKind.PRESET: "speak preset speakers", VoiceKind.DESIGN: "design a voice from a description",
+                 VoiceKind.CLONE: "clone a voice from a recording"}
 
 
 class _DropGreedyFlagWarning(logging.Filter):
@@ -95,12 +71,12 @@ class QwenEngine:
         from reader_app.tts.qwen_import import import_qwen_tts
 
         qwen_tts = import_qwen_tts()
-        import torch
+        from reader_app.tts.placement import resolve_device, resolve_dtype, set_threads
 
-        if threads:
-            torch.set_num_threads(int(threads))
-        self.device = pick_device(device)
-        self.dtype = pick_dtype(dtype, self.device)
+        set_threads(threads)
+        placed = resolve_device(device)
+        self.device = "cuda:0" if placed.type == "cuda" and placed.index is None else str(placed)
+        self.dtype = resolve_dtype(dtype, placed)
         self.seed = seed
         self.max_frames_per_char = float(max_frames_per_char)
         self.margin_frames = int(margin_frames)
@@ -124,7 +100,7 @@ class QwenEngine:
         return self.info.model_id
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> ModelKind:
         return self.info.kind
 
     @property
@@ -169,8 +145,9 @@ class QwenEngine:
                 config.pad_token_id = eos
 
     # -- synthesis ---------------------------------------------------------------------------------------
-    def synthesize(self, requests: Sequence[SynthesisRequest],
-                   on_clip: Callable[[int, AudioClip], None] | None = None) -> list[AudioClip]:
+    def synthesize(self, requests: Sequence[SynthesisRequest], *, cancel: threading.Event | None = None,
+                   on_clip: ClipCallback | None = None) -> list[AudioClip]:
+        """Batched generate_* calls; `cancel` is honoured between batches (a stock batch cannot be stopped)."""
         for request in requests:
             self._check_request(request)
         groups: dict[str, list[_Item]] = {}
@@ -181,8 +158,10 @@ class QwenEngine:
             for items in groups.values():
                 items.sort(key=lambda it: it.frames)  # similar lengths together: less padding waste
                 for start in range(0, len(items), self.max_batch):
+                    if cancel is not None and cancel.is_set():
+                        return [clip for clip in results if clip is not None]
                     batch = items[start:start + self.max_batch]
-                    for item, clip in zip(batch, self._generate(batch)):
+                    for item, clip in zip(batch, self._generate(batch), strict=True):
                         results[item.index] = clip
                         if on_clip is not None:
                             on_clip(item.index, clip)
@@ -192,15 +171,16 @@ class QwenEngine:
         if not request.text or not request.text.strip():
             raise EngineError("Cannot synthesize empty text.")
         voice = request.voice
-        if voice.kind not in _VOICE_NEEDS:
+        if voice.kind not in _VOICE_ACTION:
             raise EngineError(f"Unknown voice kind {voice.kind!r}; use preset, design or clone.")
-        needed, action, label = _VOICE_NEEDS[voice.kind]
+        needed = VOICE_MODEL_KIND[VoiceKind(voice.kind)]
         if self.kind != needed:
-            raise EngineError(f"this model ({self.kind}) cannot {action}; choose a {label} model.")
-        if voice.kind == "preset" and voice.speaker and voice.speaker.lower() not in self.speakers:
+            raise EngineError(f"this model ({self.kind}) cannot {_VOICE_ACTION[VoiceKind(voice.kind)]}; "
+                              f"choose a {MODEL_KIND_LABEL[needed]} model.")
+        if voice.kind == VoiceKind.PRESET and voice.speaker and voice.speaker.lower() not in self.speakers:
             raise EngineError(f"Unknown speaker {voice.speaker!r}; this model's speakers are "
                               f"{', '.join(self.speakers)}.")
-        if voice.kind == "clone" and not (voice.ref_audio or voice.prompt_path):
+        if voice.kind == VoiceKind.CLONE and not (voice.ref_audio or voice.prompt_path):
             raise EngineError("A cloned voice needs a reference recording (ref_audio) or a stored prompt.")
         language = (request.language or "auto").lower()
         if language != "auto" and language not in self.info.languages:
@@ -218,12 +198,12 @@ class QwenEngine:
         if self.seed is not None:
             torch.manual_seed(self.seed)  # same batch, same audio
         try:
-            if voice.kind == "preset":
+            if voice.kind == VoiceKind.PRESET:
                 speaker = (voice.speaker or self.speakers[0]).lower()
                 instruct = None if self.ignores_instructions else (voice.instruct or None)
                 wavs, sr = self.model.generate_custom_voice(texts, speaker=speaker, language=languages,
                                                             instruct=instruct, **kwargs)
-            elif voice.kind == "design":
+            elif voice.kind == VoiceKind.DESIGN:
                 description = voice.description or voice.instruct or ""
                 wavs, sr = self.model.generate_voice_design(texts, instruct=description, language=languages,
                                                             **kwargs)
@@ -236,7 +216,7 @@ class QwenEngine:
         except (ValueError, NotImplementedError) as exc:
             raise EngineError(f"The model rejected the request: {exc}") from exc
         return [self._finish(np.asarray(wav, dtype=np.float32).reshape(-1), int(sr), it.frames)
-                for wav, it in zip(wavs, batch)]
+                for wav, it in zip(wavs, batch, strict=True)]
 
     def _finish(self, wav: np.ndarray, sr: int, frames: int) -> AudioClip:
         # A batch runs to its longest member's budget; hold each clip to its own.

@@ -55,7 +55,7 @@ def test_packed_fp16_weights_track_dense_logits(tiny_custom_voice):
     """CPU default (fp16-packed weights, fp32 math) stays close to dense fp32 on the same inputs."""
     import torch
 
-    from reader_app.tts.fast.devices import fbgemm_fp16_available
+    from reader_app.tts.placement import fbgemm_fp16_available
 
     if not fbgemm_fp16_available():
         pytest.skip("no fbgemm on this CPU")

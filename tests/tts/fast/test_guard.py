@@ -6,7 +6,8 @@ import numpy as np
 
 from reader_app.tts.budget import frame_budget
 from reader_app.tts.fast.config import FastSettings
-from reader_app.tts.fast.guard import LoopDetector, SilenceTrimmer
+from reader_app.tts.fast.guard import LoopDetector
+from reader_app.tts.silence import SilenceTrimmer
 
 
 def test_frame_budget_grows_with_text_and_respects_cap():

@@ -69,7 +69,7 @@ def _not_close(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], rows: sli
 
 @pytest.mark.parametrize("weights", ["dense", "fp16_packed"])
 def test_narrowed_step_matches_full_width_and_leaves_other_slots(tiny_custom_voice, weights):
-    from reader_app.tts.fast.devices import fbgemm_fp16_available
+    from reader_app.tts.placement import fbgemm_fp16_available
 
     if weights == "fp16_packed" and not fbgemm_fp16_available():
         pytest.skip("no fbgemm on this CPU")

@@ -132,5 +132,5 @@ def test_engine_stream_events(tiny_custom_voice):
         lengths = [len(e.chunk.samples) for e in mine]
         assert starts == list(np.cumsum([0] + lengths[:-1]))  # contiguous
         assert sum(lengths) == 20 * 1920
-        index, chunk, last = mine[0]  # unpacks as (request_index, AudioChunk, is_last)
-        assert index == i and chunk.sample_rate == 24000 and last is False
+        first = mine[0]
+        assert first.index == i and first.chunk.sample_rate == 24000 and first.is_last is False

@@ -1,4 +1,11 @@
-"""Device, dtype and weight-format choice for the fast engine."""
+"""Where a model runs and in what precision: the one rule both engines follow (imports torch).
+
+auto device: CUDA, else Apple's Metal (MPS), else the CPU.
+auto dtype: bfloat16 on CUDA (float16 on GPUs without bf16); float16 on MPS (its bf16 support depends on the
+macOS version, float16 works everywhere and halves memory traffic against float32); on the CPU bfloat16 only
+where the CPU does bf16 math in hardware, else float32. The fast engine then packs its linear weights as fp16
+for fbgemm on CPUs without bf16 (weights="auto").
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,8 @@ import functools
 from dataclasses import dataclass
 
 import torch
+
+from reader_app.tts.engine import EngineError
 
 _DTYPES = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
            "float16": torch.float16, "fp16": torch.float16}
@@ -23,18 +32,34 @@ class Placement:
 
 
 def resolve_device(name: str = "auto") -> torch.device:
-    if name == "auto":
+    if not name or name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        if torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
-    device = torch.device(name)
+    try:
+        device = torch.device(name)
+    except RuntimeError as exc:
+        raise EngineError(f"Unknown device {name!r}; use auto, cpu, cuda, cuda:N or mps.") from exc
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("CUDA was requested but no CUDA device is available")
+        raise EngineError(f"Device {name!r} was requested but CUDA is not available here.")
     if device.type == "mps" and not torch.backends.mps.is_available():
-        raise RuntimeError("MPS was requested but is not available")
+        raise EngineError("Device 'mps' was requested but Apple's Metal backend is not available here.")
     return device
+
+
+def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
+    """The compute dtype: `name` if given, else the auto rule of this module's docstring."""
+    if name and name != "auto":
+        if name not in _DTYPES:
+            raise EngineError(f"Unknown dtype {name!r}; use auto, float32, bfloat16 or float16.")
+        return _DTYPES[name]
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if device.type == "mps":
+        return torch.float16
+    return torch.bfloat16 if cpu_has_native_bf16() else torch.float32
 
 
 @functools.lru_cache(maxsize=1)
@@ -57,23 +82,13 @@ def fbgemm_fp16_available() -> bool:
         packed = torch.ops.quantized.linear_prepack_fp16(torch.ones(8, 8), None)
         torch.ops.quantized.linear_dynamic_fp16(torch.ones(2, 8), packed)
         return True
-    except Exception:  # missing op or unsupported CPU
+    except Exception:  # noqa: BLE001 - a probe: any failure (missing op, unsupported CPU, build quirk) means "no"
         return False
 
 
 def resolve_placement(device: str = "auto", dtype: str = "auto", weights: str = "auto") -> Placement:
     dev = resolve_device(device)
-    if dtype == "auto":
-        if dev.type == "cuda":
-            dt = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        elif dev.type == "mps":
-            dt = torch.float16  # bf16 support on MPS depends on the OS version; fp16 is safe
-        else:
-            dt = torch.bfloat16 if cpu_has_native_bf16() else torch.float32
-    else:
-        if dtype not in _DTYPES:
-            raise ValueError(f"unknown dtype {dtype!r}; use one of auto, {', '.join(sorted(_DTYPES))}")
-        dt = _DTYPES[dtype]
+    dt = resolve_dtype(dtype, dev)
     if weights == "auto":
         packed = dev.type == "cpu" and dt == torch.float32 and fbgemm_fp16_available() and dtype == "auto"
         fmt = "fp16_packed" if packed else "dense"
