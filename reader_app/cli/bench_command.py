@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from reader_app.tts.engine import ModelKind
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("bench", help="measure the fast TTS engine against stock qwen-tts")
     p.add_argument("--size", choices=("tiny", "0.6b", "1.7b"), default="0.6b", help="checkpoint shape to build")
-    p.add_argument("--kind", choices=("custom_voice", "voice_design", "base"), default="custom_voice")
+    p.add_argument("--kind", choices=list(ModelKind), default=ModelKind.CUSTOM_VOICE)
     p.add_argument("--model", type=Path, help="use this checkpoint folder instead of building one")
     p.add_argument("--frames", type=int, default=16, help="frames per sentence (80 ms each)")
     p.add_argument("--batch", default="1,4,8", help="comma-separated batch sizes for the fast engine")

@@ -7,13 +7,15 @@ import sys
 import time
 from pathlib import Path
 
+from reader_app.tts.engine import ModelKind
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     make = subparsers.add_parser(
         "make-checkpoint", help="build a random-weight Qwen3-TTS checkpoint (tests, benchmarks)",
         description="Build a Qwen3-TTS checkpoint with random weights that loads offline. It speaks noise: use it "
                     "to test the pipeline or measure speed, never for listening.")
-    make.add_argument("--kind", required=True, choices=("custom_voice", "voice_design", "base"))
+    make.add_argument("--kind", required=True, choices=list(ModelKind))
     make.add_argument("--size", default="tiny", choices=("tiny", "0.6b", "1.7b"),
                       help="tiny: seconds to build; 0.6b/1.7b: the published shapes (GBs)")
     make.add_argument("--seed", type=int, default=0, help="same seed, same weights (default 0)")

@@ -7,9 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-DEFAULT_DESIGN_DESCRIPTION = ("A warm, clear adult narrator with a calm, steady pace, "
-                              "reading a novel aloud with gentle expression.")
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     speak = subparsers.add_parser("speak", help="synthesize one text to a WAV file",
@@ -52,46 +49,39 @@ def _model_folder(args: argparse.Namespace) -> Path | None:
     return configured_model_path(saved)
 
 
-def _library_voice(name: str):
-    try:
-        from reader_app.voices.library import (
-            find_voice,  # the voice library, when present
-        )
-    except ImportError:
-        return None
-    return find_voice(name)
-
-
 def _voice_for(info, args: argparse.Namespace):
     """The VoiceSpec asked for on the command line, checked against what this model can do."""
-    from reader_app.tts.engine import EngineError, VoiceSpec
+    from reader_app.tts.engine import EngineError, ModelKind, VoiceKind, VoiceSpec
+    from reader_app.voices.library import DEFAULT_DESIGN_DESCRIPTION, find_voice
 
-    if info.kind == "custom_voice":
+    if info.kind == ModelKind.CUSTOM_VOICE:
         speaker = (args.voice or info.speakers[0]).lower()
         if speaker not in info.speakers:
-            saved = _library_voice(args.voice)
+            saved = find_voice(args.voice)
             if saved is not None:
                 return saved
             raise EngineError(f"unknown voice {args.voice!r}; this model's speakers are {', '.join(info.speakers)}")
         if args.ref_audio:
             raise EngineError("this model (custom_voice) cannot clone voices; choose a Base model for --ref-audio")
-        return VoiceSpec(kind="preset", speaker=speaker, instruct=args.instruct or None)
+        return VoiceSpec(kind=VoiceKind.PRESET, speaker=speaker, instruct=args.instruct or None)
     if args.voice:
-        saved = _library_voice(args.voice)
+        saved = find_voice(args.voice)
         if saved is not None:
             return saved
         raise EngineError(f"--voice {args.voice!r}: this is a {info.kind} model without preset speakers and no "
                           "saved voice has that name")
-    if info.kind == "voice_design":
-        return VoiceSpec(kind="design", description=args.description or args.instruct or DEFAULT_DESIGN_DESCRIPTION)
+    if info.kind == ModelKind.VOICE_DESIGN:
+        description = args.description or args.instruct or DEFAULT_DESIGN_DESCRIPTION
+        return VoiceSpec(kind=VoiceKind.DESIGN, description=description)
     if not args.ref_audio:
         raise EngineError("this is a Base (voice cloning) model: pass --ref-audio FILE (and ideally --ref-text)")
-    return VoiceSpec(kind="clone", ref_audio=str(Path(args.ref_audio).expanduser()), ref_text=args.ref_text or None)
+    return VoiceSpec(kind=VoiceKind.CLONE, ref_audio=str(Path(args.ref_audio).expanduser()),
+                     ref_text=args.ref_text or None)
 
 
 def run_speak(args: argparse.Namespace) -> int:
     from reader_app.models.catalog import inspect_model
-    from reader_app.tts.engine import EngineError, SynthesisRequest
+    from reader_app.tts.engine import EngineError, SynthesisRequest, VoiceKind
 
     text = sys.stdin.read() if args.text == "-" else args.text
     try:
@@ -102,7 +92,7 @@ def run_speak(args: argparse.Namespace) -> int:
         voice = _voice_for(info, args)
         if not text.strip():
             raise EngineError("nothing to say: --text is empty")
-        if voice.kind == "preset" and voice.instruct and info.ignores_instructions:
+        if voice.kind == VoiceKind.PRESET and voice.instruct and info.ignores_instructions:
             print("note: 0.6B CustomVoice models ignore --instruct", file=sys.stderr)
         import soundfile as sf
 

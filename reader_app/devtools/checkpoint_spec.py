@@ -7,7 +7,9 @@ shapes for speed measurements. Sound is noise, but every code path of qwen_tts r
 
 from __future__ import annotations
 
-KINDS = ("custom_voice", "voice_design", "base")
+from reader_app.tts.engine import ModelKind
+
+KINDS = tuple(ModelKind)
 SIZES = ("tiny", "0.6b", "1.7b")
 
 # Bump whenever the built folders change, so cached test checkpoints are rebuilt.

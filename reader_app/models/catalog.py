@@ -14,31 +14,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reader_app.tts.engine import EngineError
+from reader_app.tts.engine import MODEL_KIND_LABEL, VOICE_MODEL_KIND, EngineError, ModelKind, VoiceKind
 
 MODEL_ENV = "READER_APP_MODEL"
 MARKER_FILE = "reader_app_checkpoint.json"  # written by reader_app.devtools.checkpoint for random test models
-KINDS = ("custom_voice", "voice_design", "base")
 _SIZE_NAMES = {"0b6": "0.6b", "1b7": "1.7b"}
 
 
 @dataclass(frozen=True)
 class KnownModel:
     repo_id: str
-    kind: str
+    kind: ModelKind
     size: str
     description: str
 
 
 KNOWN_MODELS: dict[str, KnownModel] = {m.repo_id: m for m in (
-    KnownModel("Qwen/Qwen3-TTS-12Hz-0.6B-CustomVoice", "custom_voice", "0.6b",
+    KnownModel("Qwen/Qwen3-TTS-12Hz-0.6B-CustomVoice", ModelKind.CUSTOM_VOICE, "0.6b",
                "Nine preset speakers; smallest and fastest (no style instructions)."),
-    KnownModel("Qwen/Qwen3-TTS-12Hz-1.7B-CustomVoice", "custom_voice", "1.7b",
+    KnownModel("Qwen/Qwen3-TTS-12Hz-1.7B-CustomVoice", ModelKind.CUSTOM_VOICE, "1.7b",
                "Nine preset speakers with style instructions."),
-    KnownModel("Qwen/Qwen3-TTS-12Hz-1.7B-VoiceDesign", "voice_design", "1.7b",
+    KnownModel("Qwen/Qwen3-TTS-12Hz-1.7B-VoiceDesign", ModelKind.VOICE_DESIGN, "1.7b",
                "A voice designed from a written description."),
-    KnownModel("Qwen/Qwen3-TTS-12Hz-0.6B-Base", "base", "0.6b", "Clones a voice from a short recording."),
-    KnownModel("Qwen/Qwen3-TTS-12Hz-1.7B-Base", "base", "1.7b",
+    KnownModel("Qwen/Qwen3-TTS-12Hz-0.6B-Base", ModelKind.BASE, "0.6b", "Clones a voice from a short recording."),
+    KnownModel("Qwen/Qwen3-TTS-12Hz-1.7B-Base", ModelKind.BASE, "1.7b",
                "Clones a voice from a short recording; best quality."),
 )}
 
@@ -50,7 +49,7 @@ _REQUIRED = ("config.json", "generation_config.json", "speech_tokenizer/config.j
 @dataclass(frozen=True)
 class ModelInfo:
     path: Path
-    kind: str  # custom_voice | voice_design | base (config tts_model_type)
+    kind: ModelKind  # config tts_model_type
     size: str  # "0.6b", "1.7b", "tiny" (random test checkpoints), or the config's own tag
     is_random_test_checkpoint: bool
     model_id: str  # fingerprint used in clip cache keys
@@ -66,15 +65,15 @@ class ModelInfo:
     @property
     def ignores_instructions(self) -> bool:
         """0.6B CustomVoice models drop style instructions (the qwen_tts wrapper discards them)."""
-        return self.kind == "custom_voice" and bool(self.size_tag) and self.size_tag in "0b6"
+        return self.kind == ModelKind.CUSTOM_VOICE and bool(self.size_tag) and self.size_tag in "0b6"
 
     @property
-    def voice_kind(self) -> str:
+    def voice_kind(self) -> VoiceKind:
         """The VoiceSpec kind this model speaks."""
-        return {"custom_voice": "preset", "voice_design": "design", "base": "clone"}[self.kind]
+        return next(voice for voice, model in VOICE_MODEL_KIND.items() if model == self.kind)
 
     def describe(self) -> str:
-        label = {"custom_voice": "CustomVoice", "voice_design": "VoiceDesign", "base": "Base"}[self.kind]
+        label = MODEL_KIND_LABEL[self.kind]
         random_note = " (random test weights)" if self.is_random_test_checkpoint else ""
         return f"{self.name}: Qwen3-TTS {self.size} {label}{random_note}"
 
@@ -161,7 +160,7 @@ def inspect_model(path: str | os.PathLike) -> ModelInfo:
     except (ValueError, OSError) as exc:
         raise EngineError(f"{folder}/config.json cannot be read: {exc}") from None
     kind = config.get("tts_model_type")
-    if config.get("model_type") != "qwen3_tts" or kind not in KINDS:
+    if config.get("model_type") != "qwen3_tts" or kind not in tuple(ModelKind):
         raise EngineError(f"{folder} is not a Qwen3-TTS checkpoint: config.json has model_type "
                           f"{config.get('model_type')!r} and tts_model_type {kind!r}.")
     if config.get("tokenizer_type", "qwen3_tts_tokenizer_12hz") != "qwen3_tts_tokenizer_12hz":
@@ -175,9 +174,9 @@ def inspect_model(path: str | os.PathLike) -> ModelInfo:
     speakers = _ordered_speakers(speakers)
     languages = tuple(sorted(str(name).lower() for name in (talker.get("codec_language_id") or {})
                              if "dialect" not in str(name)))
-    return ModelInfo(path=folder, kind=kind, size=size or _SIZE_NAMES.get(size_tag, size_tag or "unknown"),
+    return ModelInfo(path=folder, kind=ModelKind(kind), size=size or _SIZE_NAMES.get(size_tag, size_tag or "unknown"),
                      is_random_test_checkpoint=bool(marker and marker.get("random_weights")),
-                     model_id=model_fingerprint(folder), speakers=speakers if kind == "custom_voice" else (),
+                     model_id=model_fingerprint(folder), speakers=speakers if kind == ModelKind.CUSTOM_VOICE else (),
                      languages=languages, size_tag=size_tag, extra={"marker": marker} if marker else {})
 
 

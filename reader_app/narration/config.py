@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
 from reader_app.audio.clip import AudioClip
@@ -37,14 +38,43 @@ class NarrationConfig:
     volume: float = 1.0
 
 
-class NarrationListener(Protocol):
-    def on_requested(self, index: int) -> None: ...
-    def on_sentence_started(self, index: int, delay_s: float) -> None: ...
-    def on_clip_ready(self, index: int) -> None: ...
-    def on_state(self, state: str) -> None: ...
-    def on_error(self, message: str) -> None: ...
-    def on_sentence_skipped(self, index: int, message: str) -> None: ...
-    # Optional: on_clip_queued(index) when a sentence's audio is handed to the player (cached or streamed).
+class NarrationState(StrEnum):
+    """What the narrator reports through on_state (plain strings to Qt signals and the GUI)."""
+
+    STOPPED = "stopped"  # nothing asked yet
+    PLAYING = "playing"
+    PAUSED = "paused"
+    BUFFERING = "buffering"  # playing, but the next sentence's audio is not there yet
+    FINISHED = "finished"  # played to the end of the book
+
+
+class NarrationListener:
+    """What the narrator reports, from its worker and audio threads. Every method is a no-op here: a listener
+    subclasses this and overrides what it cares about. The narrator never holds its lock while calling one."""
+
+    def on_requested(self, index: int) -> None:
+        """Synthesis of the sentence began."""
+
+    def on_sentence_started(self, index: int, delay_s: float) -> None:
+        """The sentence's first sample went to the output; it is heard delay_s later."""
+
+    def on_clip_ready(self, index: int) -> None:
+        """The sentence's audio was generated (and stored)."""
+
+    def on_clip_queued(self, index: int) -> None:
+        """The sentence's audio was handed to the player (decoded from the cache, or its first streamed chunk)."""
+
+    def on_state(self, state: NarrationState) -> None:
+        """The narrator's state changed."""
+
+    def on_error(self, message: str) -> None:
+        """Something the user should know went wrong (no model, disk full, device lost)."""
+
+    def on_notice(self, message: str) -> None:
+        """Good news for the status line (the audio device is back)."""
+
+    def on_sentence_skipped(self, index: int, message: str) -> None:
+        """The sentence kept failing and is left out."""
 
 
 EngineProvider = Callable[[], SpeechEngine]
@@ -58,4 +88,3 @@ def wait_until(predicate: Callable[[], bool], timeout_s: float, poll_s: float = 
             return True
         time.sleep(poll_s)
     return predicate()
-

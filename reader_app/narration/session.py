@@ -13,40 +13,27 @@ from pathlib import Path
 from reader_app.books.model import Book
 from reader_app.narration.narrator import NarrationConfig
 from reader_app.settings import Settings
-from reader_app.tts.engine import EngineError, VoiceSpec
+from reader_app.tts.engine import EngineError, ModelKind, VoiceKind, VoiceSpec
+from reader_app.voices.library import DEFAULT_DESIGN_DESCRIPTION, find_voice
 
 log = logging.getLogger(__name__)
-
-DEFAULT_DESIGN_DESCRIPTION = ("A warm, clear adult narrator with a calm, steady pace, "
-                              "reading a novel aloud with gentle expression.")
-
 
 def resolve_voice(model, name: str = "") -> VoiceSpec:
     """The voice to narrate with: a preset speaker for CustomVoice models, the default narrator description for
     VoiceDesign models, a saved voice for Base models. model: reader_app.models.catalog.ModelInfo."""
     if name:
-        saved = _saved_voice(name)
+        saved = find_voice(name)
         if saved is not None:
             return saved
-    if model.kind == "custom_voice":
+    if model.kind == ModelKind.CUSTOM_VOICE:
         speakers = list(model.speakers)
         if name and name.lower() not in speakers:
             raise EngineError(f"Unknown voice {name!r}: this model's preset speakers are {', '.join(speakers)}.")
-        return VoiceSpec(kind="preset", speaker=name.lower() if name else speakers[0])
-    if model.kind == "voice_design":
-        return VoiceSpec(kind="design", description=DEFAULT_DESIGN_DESCRIPTION)
+        return VoiceSpec(kind=VoiceKind.PRESET, speaker=name.lower() if name else speakers[0])
+    if model.kind == ModelKind.VOICE_DESIGN:
+        return VoiceSpec(kind=VoiceKind.DESIGN, description=DEFAULT_DESIGN_DESCRIPTION)
     raise EngineError("This is a Base (voice cloning) model: clone a voice first "
                       "(reader-app voices clone ...), then choose it.")
-
-
-def _saved_voice(name: str) -> VoiceSpec | None:
-    try:
-        from reader_app.voices.library import (
-            find_voice,  # the voice library, when present
-        )
-    except ImportError:
-        return None
-    return find_voice(name)
 
 
 def narration_config(settings: Settings, book: Book, model_id: str, voice: VoiceSpec,

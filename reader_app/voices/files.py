@@ -12,13 +12,12 @@ import re
 import unicodedata
 from pathlib import Path
 
-from reader_app.tts.engine import EngineError
+from reader_app.tts.engine import EngineError, VoiceKind
 
 FORMAT = "reader-app-voice-v1"
 META_FILE = "voice.json"
 PROMPT_FILE = "prompt.safetensors"
 REF_FILES = ("ref.flac", "ref.wav")
-KINDS = ("preset", "design", "clone")
 ORIGINS = ("preset", "design", "file", "microphone", "import")
 MAX_NAME = 60
 MAX_TEXT = 2000
@@ -79,7 +78,7 @@ def validate_meta(data: object) -> dict:
     if data["format"] != FORMAT:
         raise VoiceFileError(f"voice.json is format {data['format']!r}; this app reads {FORMAT}.")
     check_name(data["name"])
-    if data["kind"] not in KINDS:
+    if data["kind"] not in tuple(VoiceKind):
         raise VoiceFileError(f"voice.json: unknown kind {data['kind']!r}.")
     if data.get("origin", "preset") not in ORIGINS:
         raise VoiceFileError(f"voice.json: unknown origin {data['origin']!r}.")

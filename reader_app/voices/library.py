@@ -16,13 +16,25 @@ from pathlib import Path
 
 import numpy as np
 
-from reader_app.tts.engine import SAMPLE_RATE, EngineError, SynthesisRequest, VoiceSpec
+from reader_app.tts.engine import (
+    SAMPLE_RATE,
+    VOICE_MODEL_KIND,
+    EngineError,
+    ModelKind,
+    SynthesisRequest,
+    VoiceKind,
+    VoiceSpec,
+)
 from reader_app.voices import files as vf
 from reader_app.voices.recording import (
     PreparedAudio,
     prepare_reference,
     prepare_reference_file,
 )
+
+# What a VoiceDesign model narrates with until the user designs a voice of their own.
+DEFAULT_DESIGN_DESCRIPTION = ("A warm, clear adult narrator with a calm, steady pace, "
+                              "reading a novel aloud with gentle expression.")
 
 SAMPLE_SENTENCES = {
     "english": "The old lighthouse keeper climbed the stairs once more, and watched the storm roll in from the sea.",
@@ -41,7 +53,7 @@ SAMPLE_SENTENCES = {
 @dataclass(frozen=True)
 class VoiceEntry:
     name: str
-    kind: str  # preset | design | clone (the VoiceSpec kind, i.e. which model kind speaks it)
+    kind: VoiceKind  # which model kind speaks it (VOICE_MODEL_KIND)
     description: str
     language: str  # native or main language ("English", ...), "" when unknown
     path: Path  # the voice's folder
@@ -55,9 +67,9 @@ class VoiceEntry:
     notes: tuple[str, ...] = ()
 
     @property
-    def model_kind(self) -> str:
+    def model_kind(self) -> ModelKind:
         """The checkpoint kind that speaks this voice."""
-        return {"preset": "custom_voice", "design": "voice_design", "clone": "base"}[self.kind]
+        return VOICE_MODEL_KIND[self.kind]
 
     @property
     def has_prompt(self) -> bool:
@@ -65,12 +77,12 @@ class VoiceEntry:
 
     def spec(self) -> VoiceSpec:
         """What QwenEngine needs; clones point at the stored prompt (and the recording to rebuild it)."""
-        if self.kind == "preset":
-            return VoiceSpec(kind="preset", speaker=self.speaker, instruct=self.instruct or None)
-        if self.kind == "design":
-            return VoiceSpec(kind="design", description=self.design_description)
+        if self.kind == VoiceKind.PRESET:
+            return VoiceSpec(kind=VoiceKind.PRESET, speaker=self.speaker, instruct=self.instruct or None)
+        if self.kind == VoiceKind.DESIGN:
+            return VoiceSpec(kind=VoiceKind.DESIGN, description=self.design_description)
         ref = vf.ref_file(self.path)
-        return VoiceSpec(kind="clone", ref_audio=str(ref) if ref else None, ref_text=self.ref_text or None,
+        return VoiceSpec(kind=VoiceKind.CLONE, ref_audio=str(ref) if ref else None, ref_text=self.ref_text or None,
                          prompt_path=str(self.path / vf.PROMPT_FILE))
 
 
@@ -88,7 +100,7 @@ def user_dir() -> Path:
 
 def _entry(folder: Path, builtin: bool) -> VoiceEntry:
     m = vf.read_meta(folder)
-    return VoiceEntry(name=m["name"], kind=m["kind"], description=m.get("description", ""),
+    return VoiceEntry(name=m["name"], kind=VoiceKind(m["kind"]), description=m.get("description", ""),
                       language=m.get("language", ""), path=folder, builtin=builtin,
                       origin=m.get("origin", "preset"), speaker=(m.get("speaker") or None),
                       instruct=m.get("instruct"), design_description=m.get("design_description"),
@@ -199,11 +211,11 @@ def _write_clone(tmp: Path, prepared: PreparedAudio, ref_text: str | None, engin
 
     from reader_app.tts.clone_prompt import save_clone_prompt
 
-    if getattr(engine, "kind", None) != "base":
+    if getattr(engine, "kind", None) != ModelKind.BASE:  # any object may be handed in: refuse clearly
         raise EngineError("Cloning needs a Base model; choose a Qwen3-TTS Base checkpoint.")
     ref = tmp / "ref.flac"
     sf.write(str(ref), prepared.samples, prepared.sample_rate, subtype="PCM_16")
-    prompt = engine.clone_prompt_for(VoiceSpec(kind="clone", ref_audio=str(ref), ref_text=ref_text or None))
+    prompt = engine.clone_prompt_for(VoiceSpec(kind=VoiceKind.CLONE, ref_audio=str(ref), ref_text=ref_text or None))
     save_clone_prompt(prompt, tmp / vf.PROMPT_FILE)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from reader_app.tts.engine import EngineError, SynthesisRequest, VoiceSpec
+from reader_app.tts.engine import VOICE_MODEL_KIND, EngineError, ModelKind, SynthesisRequest, VoiceKind, VoiceSpec
 
 
 @dataclass
@@ -47,7 +47,7 @@ class PromptBuilder:
     def build(self, request: SynthesisRequest, gen_kwargs: dict[str, Any]) -> Prompt:
         voice = request.voice
         ref_codes = None
-        if voice.kind == "clone" and self.kind == "base":
+        if voice.kind == VoiceKind.CLONE and self.kind == ModelKind.BASE:
             item = self.clone_item(voice)
             ref_codes = item.ref_code if item.icl_mode else None
         with self._lock:
@@ -72,27 +72,24 @@ class PromptBuilder:
         """Call the wrapper API matching the voice (it raises _Captured from inside)."""
         lang = request.language or "auto"
         try:
-            if voice.kind == "preset":
-                self._need("custom_voice", voice)
+            self._need(voice)
+            if voice.kind == VoiceKind.PRESET:
                 speaker = voice.speaker or sorted(self.wrapper.get_supported_speakers() or ["vivian"])[0]
                 self.wrapper.generate_custom_voice(text=request.text, speaker=speaker, language=lang,
                                                    instruct=voice.instruct or None, **gen_kwargs)
-            elif voice.kind == "design":
-                self._need("voice_design", voice)
+            elif voice.kind == VoiceKind.DESIGN:
                 self.wrapper.generate_voice_design(text=request.text, instruct=voice.description or "",
                                                    language=lang, **gen_kwargs)
-            elif voice.kind == "clone":
-                self._need("base", voice)
+            else:
                 self.wrapper.generate_voice_clone(text=request.text, language=lang,
                                                   voice_clone_prompt=[self.clone_item(voice)], **gen_kwargs)
-            else:
-                raise EngineError(f"unknown voice kind {voice.kind!r}")
         except (ValueError, NotImplementedError) as exc:  # upstream's validation errors
             raise EngineError(str(exc)) from exc
 
-    def _need(self, kind: str, voice: VoiceSpec) -> None:
+    def _need(self, voice: VoiceSpec) -> None:
+        kind = VOICE_MODEL_KIND[voice.kind]
         if self.kind != kind:
-            raise EngineError(f"a {voice.kind!r} voice needs a {kind} model; this checkpoint is {self.kind}")
+            raise EngineError(f"a '{voice.kind}' voice needs a {kind} model; this checkpoint is {self.kind}")
 
     def clone_item(self, voice: VoiceSpec):
         """Upstream's VoiceClonePromptItem for a clone voice, computed once per voice."""
