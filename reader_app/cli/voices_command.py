@@ -85,8 +85,8 @@ def _engine(args: argparse.Namespace, folder: str):
     return load_engine(folder, device=args.device, dtype=args.dtype, threads=args.threads, **extra)
 
 
-def _fail(exc: Exception) -> int:
-    print(f"error: {exc}", file=sys.stderr)
+def _fail(problem: Exception | str) -> int:
+    print(f"error: {problem}", file=sys.stderr)
     return 2
 
 
@@ -140,7 +140,7 @@ def run_clone(args: argparse.Namespace) -> int:
 
 @_guarded
 def run_design(args: argparse.Namespace) -> int:
-    from reader_app.tts.engine import VoiceSpec
+    from reader_app.tts.engine import VoiceKind, VoiceSpec
     from reader_app.voices.library import preview, sample_sentence, save_designed_voice
 
     if not args.clone_model:
@@ -150,7 +150,7 @@ def run_design(args: argparse.Namespace) -> int:
         return 0
     design = _engine(args, args.model)
     text = sample_sentence(args.language)
-    clip = preview(design, VoiceSpec(kind="design", description=args.description), args.language, text)
+    clip = preview(design, VoiceSpec(kind=VoiceKind.DESIGN, description=args.description), args.language, text)
     if args.preview:
         import soundfile as sf
 

@@ -39,7 +39,7 @@ def _worker(repo_id: str, target: str, endpoint: str | None, out: multiprocessin
         path = snapshot_download(repo_id, local_dir=target, endpoint=endpoint, max_workers=4)
         out.put(("done", str(path)))
     except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent as text
-        chain = []
+        chain: list[str] = []
         cause: BaseException | None = exc
         while cause is not None and len(chain) < 4:
             chain.append(type(cause).__name__)

@@ -11,14 +11,17 @@ import logging
 from pathlib import Path
 
 from reader_app.books.model import Book
+from reader_app.models.catalog import ModelInfo
 from reader_app.narration.narrator import NarrationConfig
 from reader_app.settings import Settings
+from reader_app.store.library import Library
 from reader_app.tts.engine import EngineError, ModelKind, VoiceKind, VoiceSpec
 from reader_app.voices.library import DEFAULT_DESIGN_DESCRIPTION, find_voice
 
 log = logging.getLogger(__name__)
 
-def resolve_voice(model, name: str = "") -> VoiceSpec:
+
+def resolve_voice(model: ModelInfo, name: str = "") -> VoiceSpec:
     """The voice to narrate with: a preset speaker for CustomVoice models, the default narrator description for
     VoiceDesign models, a saved voice for Base models. model: reader_app.models.catalog.ModelInfo."""
     if name:
@@ -52,7 +55,8 @@ def model_path_or_none(settings: Settings) -> Path | None:
     return configured_model_path(settings.model_path)
 
 
-def book_narration_config(settings: Settings, library, book: Book, model, voice_name: str | None = None,
+def book_narration_config(settings: Settings, library: Library, book: Book, model: ModelInfo | None,
+                          voice_name: str | None = None,
                           engine_settings: dict | None = None) -> NarrationConfig:
     """With a model (a ModelInfo): its fingerprint, the chosen voice and the engine options that change the
     audio (sampling, seed), remembered per book. Without one (None): what the book was last narrated with, so

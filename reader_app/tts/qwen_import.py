@@ -40,7 +40,7 @@ def _new_module(name: str, is_package: bool) -> types.ModuleType:
     # transformers probes importlib.util.find_spec("torchaudio"); a module without __spec__ makes it raise.
     module.__spec__ = importlib.machinery.ModuleSpec(name, loader=None, is_package=is_package)
     if is_package:
-        module.__path__ = []  # type: ignore[attr-defined]
+        module.__path__ = []
     setattr(module, STANDIN_ATTR, True)
     return module
 

@@ -55,13 +55,13 @@ def checkpoint_for(kind: str, size: str, cache_dir: Path | None = None) -> Path:
 
 
 def _voice_for(kind: str, ref_wav: Path | None):
-    from reader_app.tts.engine import VoiceSpec
+    from reader_app.tts.engine import ModelKind, VoiceKind, VoiceSpec
 
-    if kind == "custom_voice":
-        return VoiceSpec(kind="preset", speaker="ryan")
-    if kind == "voice_design":
-        return VoiceSpec(kind="design", description="A calm, warm narrator voice.")
-    return VoiceSpec(kind="clone", ref_audio=str(ref_wav), ref_text="Hello world, this is a test.")
+    if kind == ModelKind.CUSTOM_VOICE:
+        return VoiceSpec(kind=VoiceKind.PRESET, speaker="ryan")
+    if kind == ModelKind.VOICE_DESIGN:
+        return VoiceSpec(kind=VoiceKind.DESIGN, description="A calm, warm narrator voice.")
+    return VoiceSpec(kind=VoiceKind.CLONE, ref_audio=str(ref_wav), ref_text="Hello world, this is a test.")
 
 
 def _stock_run(wrapper, kind: str, texts: list[str], frames: int, voice) -> tuple[float, int]:

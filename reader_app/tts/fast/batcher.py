@@ -85,7 +85,7 @@ class ContinuousBatcher:
         lead: Job | None = None
         while pending or any(slots):
             free = [i for i, j in enumerate(slots) if j is None]
-            admit = []
+            admit: list[tuple[int, Job]] = []
             limit = 1 if not any(slots) else self.admit_per_window
             if lead is not None and lead.stop is None and lead.frames < self.solo_frames:
                 limit = 0
@@ -112,9 +112,10 @@ class ContinuousBatcher:
                 ring0[i].copy_(st.code0)
             frames_h = ring.cpu().numpy()  # the one host sync per window
             next_h = ring0.cpu().numpy()
-            for slot, job in enumerate(slots):
-                if job is None:
+            for slot, held in enumerate(slots):
+                if held is None:
                     continue
+                job = held
                 take = self._accept(job, frames_h[:, slot], next_h[:, slot])
                 job.pos += k
                 yield FrameEvent(job.index, frames_h[:take, slot].copy(), job.stop)

@@ -207,7 +207,7 @@ class FastEngine:
         return ContinuousBatcher(stepper, sync_every=sync, step_runner=runner, kv_bucket=bucket,
                                  solo_frames=s.first_chunk_frames)
 
-    def _stepper(self, batch: int):
+    def _stepper(self, batch: int) -> tuple[FrameStepper, Callable[[int], None], TalkerLogits]:
         hit = self._steppers.get(batch)
         if hit is not None:
             return hit

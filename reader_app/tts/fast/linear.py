@@ -75,4 +75,5 @@ def single_linear(module: nn.Module, fmt: str, dtype: torch.dtype, device: torch
     """A LinearOp for nn.Linear; None for nn.Identity (e.g. the predictor's input projection at equal sizes)."""
     if isinstance(module, nn.Identity):
         return None
+    assert isinstance(module, nn.Linear), type(module)
     return fuse_linears([module], fmt, dtype, device)

@@ -91,7 +91,7 @@ class PromptBuilder:
         if self.kind != kind:
             raise EngineError(f"a '{voice.kind}' voice needs a {kind} model; this checkpoint is {self.kind}")
 
-    def clone_item(self, voice: VoiceSpec):
+    def clone_item(self, voice: VoiceSpec) -> Any:
         """Upstream's VoiceClonePromptItem for a clone voice, computed once per voice."""
         key = voice.voice_id
         item = self._clone_items.get(key)

@@ -9,13 +9,14 @@ at each slot's own position) and `shared` (all rows at the same positions: the c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from reader_app.tts.fast.kv_cache import StaticKVCache
 from reader_app.tts.fast.linear import LinearOp, fuse_linears
-from reader_app.tts.fast.rope import StaticKVCache
 
 
 def rms_norm(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
@@ -45,20 +46,22 @@ class _Layer:
 
 
 class DecoderStack:
-    def __init__(self, layers: nn.ModuleList, norm: nn.Module, fmt: str, dtype: torch.dtype,
+    def __init__(self, layers: nn.ModuleList, norm: Any, fmt: str, dtype: torch.dtype,
                  device: torch.device) -> None:
-        attn0 = layers[0].self_attn
-        self.head_dim = attn0.head_dim
-        self.n_heads = attn0.q_proj.out_features // self.head_dim
-        self.n_kv = attn0.k_proj.out_features // self.head_dim
-        self.scaling = attn0.scaling
-        self.eps = norm.variance_epsilon
-        self.hidden = norm.weight.shape[0]
+        # Upstream's modules are read by attribute name (nn.Module's __getattr__ is untyped: Any here).
+        attn0: Any = layers[0].self_attn
+        self.head_dim: int = attn0.head_dim
+        self.n_heads: int = attn0.q_proj.out_features // self.head_dim
+        self.n_kv: int = attn0.k_proj.out_features // self.head_dim
+        self.scaling: float = attn0.scaling
+        self.eps: float = norm.variance_epsilon
+        self.hidden: int = norm.weight.shape[0]
 
         def vec(p: torch.Tensor) -> torch.Tensor:
             return p.detach().to(device, dtype)
 
-        self.layers = []
+        self.layers: list[_Layer] = []
+        layer: Any
         for layer in layers:
             a, m = layer.self_attn, layer.mlp
             self.layers.append(_Layer(
@@ -76,7 +79,8 @@ class DecoderStack:
     def new_cache(self, batch: int, max_len: int, dtype: torch.dtype, device: torch.device) -> StaticKVCache:
         return StaticKVCache(len(self.layers), batch, self.n_kv, max_len, self.head_dim, dtype, device)
 
-    def _qkv(self, lw: _Layer, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor):
+    def _qkv(self, lw: _Layer, x: torch.Tensor, cos: torch.Tensor,
+             sin: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         b, s, _ = x.shape
         q, k, v = lw.qkv(x).split((self.q_size, self.kv_size, self.kv_size), dim=-1)
         q = rms_norm(q.view(b, s, self.n_heads, self.head_dim), lw.q_norm, self.eps).transpose(1, 2)
@@ -93,7 +97,8 @@ class DecoderStack:
         gate, up = lw.gate_up(x).chunk(2, dim=-1)
         return h + lw.down(F.silu(gate) * up)
 
-    def _attend(self, q, k, v, mask=None, causal=False) -> torch.Tensor:
+    def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None,
+                causal: bool = False) -> torch.Tensor:
         gqa = self.n_heads != self.n_kv
         if gqa and not self.native_gqa:
             rep = self.n_heads // self.n_kv
@@ -101,7 +106,8 @@ class DecoderStack:
         return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal, scale=self.scaling,
                                               enable_gqa=gqa)
 
-    def prefill(self, h: torch.Tensor, cos, sin, cache: StaticKVCache, slots: torch.Tensor) -> torch.Tensor:
+    def prefill(self, h: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, cache: StaticKVCache,
+                slots: torch.Tensor) -> torch.Tensor:
         """Right-padded prompts h (n, S, D) at positions 0..S-1 into cache rows `slots`; causal attention, so
         pads (at the end) never influence real tokens and are overwritten by later steps."""
         s = h.shape[1]
@@ -112,8 +118,8 @@ class DecoderStack:
             h = self._finish_layer(lw, h, self._attend(q, k, v, causal=True))
         return rms_norm(h, self.norm, self.eps)
 
-    def step(self, h: torch.Tensor, cos, sin, cache: StaticKVCache, rows: torch.Tensor, pos: torch.Tensor,
-             kv_len: int, mask: torch.Tensor) -> torch.Tensor:
+    def step(self, h: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, cache: StaticKVCache, rows: torch.Tensor,
+             pos: torch.Tensor, kv_len: int, mask: torch.Tensor) -> torch.Tensor:
         """One token per row h (B, 1, D) written at its own position pos (B,); attends to cache[:kv_len]
         where `mask` (B, 1, 1, kv_len) marks each row's valid positions."""
         for i, lw in enumerate(self.layers):
@@ -124,7 +130,8 @@ class DecoderStack:
             h = self._finish_layer(lw, h, self._attend(q, kc[:, :, :kv_len], vc[:, :, :kv_len], mask=mask))
         return rms_norm(h, self.norm, self.eps)
 
-    def shared(self, h: torch.Tensor, cos, sin, cache: StaticKVCache, start: int) -> torch.Tensor:
+    def shared(self, h: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, cache: StaticKVCache,
+               start: int) -> torch.Tensor:
         """Rows all at positions start..start+S-1 (the code predictor's per-frame sequence)."""
         s = h.shape[1]
         end = start + s
