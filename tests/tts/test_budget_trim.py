@@ -38,3 +38,16 @@ def test_trim_keeps_speech_and_a_short_pad() -> None:
     silent = np.zeros(sr, np.float32)
     assert trim_silence(silent, sr) is silent  # nothing to keep: unchanged
     assert trim_silence(np.zeros(0, np.float32), sr).size == 0
+
+
+def test_whole_clip_trim_judges_silence_against_the_clip_itself() -> None:
+    """The stock engine's rule: silence is relative to the clip's loudest 10 ms, so a quiet clip is still
+    trimmed and a noise floor under a loud voice goes, where a fixed -45 dBFS sample threshold keeps both."""
+    sr = 24_000
+    rng = np.random.default_rng(0)
+    quiet = 0.003 * np.sin(np.arange(sr) / 5).astype(np.float32)  # about -53 dBFS
+    padded = np.concatenate([np.zeros(sr, np.float32), quiet, np.zeros(sr // 2, np.float32)])
+    assert trim_silence(padded, sr).size == sr + 2 * int(0.04 * sr)
+    noise = (0.003 * rng.standard_normal(sr)).astype(np.float32)  # a -50 dB floor under a loud tone
+    loud = 0.5 * np.sin(np.arange(sr) / 5).astype(np.float32)
+    assert trim_silence(np.concatenate([noise, loud, noise]), sr).size == sr + 2 * int(0.04 * sr)
