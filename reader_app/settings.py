@@ -33,8 +33,9 @@ class ThemeName(StrEnum):
 
 
 class Reload(Flag):
-    """What the running app redoes when a setting changes (beyond saving it). Settings without it are read
-    where they are used (appearance, speed, volume, the cache limit)."""
+    """What the running app redoes when a setting changes, beyond saving it (AppServices.apply_settings and the
+    window act on it). Settings without it are read where they are used (appearance, speed, volume) or handed on
+    as they change (the cache limit, to the library)."""
 
     NOTHING = 0
     NARRATOR = auto()  # the narrator is reconfigured: its clip keys or its plan depend on the setting

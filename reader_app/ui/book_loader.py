@@ -15,13 +15,14 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from reader_app import gc_policy
+from reader_app.books.model import Book
 
 
 class BookLoader(QObject):
     loaded = Signal(object)  # prepare(book), or the Book itself without prepare
     failed = Signal(str)  # one-line, user-facing
 
-    def __init__(self, parent: QObject | None = None, prepare: Callable[[object], object] | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, prepare: Callable[[Book], object] | None = None) -> None:
         super().__init__(parent)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="book-loader")
         self._prepare = prepare
@@ -41,7 +42,7 @@ class BookLoader(QObject):
             result = self._prepare(book) if self._prepare is not None else book
         except BookError as exc:
             self.failed.emit(str(exc))
-        except Exception as exc:  # never let a bad file take the app down
+        except Exception as exc:  # noqa: BLE001 - whatever a bad file breaks must not take the app down: say so
             self.failed.emit(f"{path.name} could not be opened: {exc}")
         else:
             with self._lock:

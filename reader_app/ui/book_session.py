@@ -5,20 +5,30 @@ for every sentence). For a 20,000-sentence novel that is seconds of work the win
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from reader_app.books.model import Book
+from reader_app.narration.controller import NarrationController
 from reader_app.narration.narrator import Narrator
+from reader_app.tts.engine import EngineError
+from reader_app.ui.voice_chooser import saved_voices
+from reader_app.voices.library import VoiceEntry
+
+if TYPE_CHECKING:  # annotations only
+    from reader_app.models.catalog import ModelInfo
+    from reader_app.store.book_cache import BookCache
+    from reader_app.ui.services import AppServices
 
 
 @dataclass
 class OpenedBook:
     book: Book
     book_id: str
-    cache: object  # the book's BookCache
+    cache: BookCache
     narrator: Narrator
     start: int  # the sentence to resume at
-    model_info: object | None  # ModelInfo, or None without a usable model
-    voices: list = field(default_factory=list)  # saved voices for the chooser
+    model_info: ModelInfo | None  # None without a usable model
+    voices: list[VoiceEntry] = field(default_factory=list)  # saved voices for the chooser
     voice_name: str = ""
 
     def close(self) -> None:
@@ -27,10 +37,8 @@ class OpenedBook:
         self.cache.close()
 
 
-def prepare_book(services, listener, book: Book) -> OpenedBook:
-    """Runs on a worker thread. listener: the NarrationController (its signals cross threads safely)."""
-    from reader_app.ui.voice_chooser import saved_voices
-
+def prepare_book(services: AppServices, listener: NarrationController, book: Book) -> OpenedBook:
+    """Runs on a worker thread. listener: the window's controller (its signals cross threads safely)."""
     library = services.library
     record = library.add_book(book)
     library.mark_opened(record.id)
@@ -44,7 +52,7 @@ def prepare_book(services, listener, book: Book) -> OpenedBook:
         raise
     try:
         info = services.model_info()
-    except Exception:  # noqa: BLE001 - an unusable model: the notice explains it
+    except (EngineError, OSError):  # an unusable model: the notice explains it
         info = None
     position = library.position(record.id)
     ids = [s.id for s in narrator.sentences]

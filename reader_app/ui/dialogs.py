@@ -1,103 +1,125 @@
-"""What the window opens: settings, the model manager, the voice studio, the per-book voice, pregeneration.
+"""What the window opens and what follows from it: settings, the model manager, the voice studio, the per-book
+voice, pregeneration.
 
-A mixin of MainWindow (kept apart so the window module stays about layout and books)."""
+MainWindow owns one DialogLauncher; it is handed the services, the widgets it updates, the book open in the
+window and the window's reactions (appearance, model), so the window module stays about layout and books.
+"""
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 
-from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QDialog, QWidget
 
+from reader_app.narration.controller import NarrationController
+from reader_app.settings import Reload, Settings
+from reader_app.tts.engine import EngineError
+from reader_app.ui.book_session import OpenedBook
 from reader_app.ui.model_manager import ModelManagerDialog
+from reader_app.ui.pregen_panel import PregenBar
+from reader_app.ui.reading_view import ReadingView
+from reader_app.ui.services import AppServices
 from reader_app.ui.settings_dialog import SettingsDialog
+from reader_app.ui.transport_bar import TransportBar
 
-log = logging.getLogger(__name__)
-
-# Settings that change clip keys or the narrator's plan: the narrator is reconfigured when they change.
-NARRATION_FIELDS = {"model_path", "model_kind", "model_size", "device", "dtype", "cpu_threads", "lookahead_s",
-                    "batch_size", "pause_sentence_s", "pause_paragraph_s", "pause_chapter_s", "voice"}
+NARRATOR_SETTINGS = Settings.names_reloading(Reload.NARRATOR)  # a change reconfigures the narrator
 
 
-class DialogsMixin:
+class DialogLauncher(QObject):
+    def __init__(self, window: QWidget, services: AppServices, narration: NarrationController,
+                 reading_view: ReadingView, transport: TransportBar, pregen: PregenBar,
+                 current: Callable[[], OpenedBook | None], on_appearance_changed: Callable[[], None],
+                 on_model_changed: Callable[[], None]) -> None:
+        """window: the dialogs' parent; current: the book open in the window (None while none is);
+        on_appearance_changed / on_model_changed: the window's reactions to edited settings and a new model."""
+        super().__init__(window)
+        self.window = window
+        self.services = services
+        self.narration = narration
+        self.reading_view = reading_view
+        self.transport = transport
+        self.pregen = pregen
+        self._current = current
+        self._on_appearance_changed = on_appearance_changed
+        self._on_model_changed = on_model_changed
+
     # -- settings ----------------------------------------------------------------------------------------
     @Slot()
     def open_settings(self) -> SettingsDialog:
-        dialog = SettingsDialog(self.services.settings, self)
+        dialog = SettingsDialog(self.services.settings, self.window)
         dialog.accepted.connect(lambda: self.apply_settings(dialog.edited_settings()))
         dialog.open()  # window-modal, without a nested event loop (tests drive it directly)
-        self.settings_dialog = dialog
         return dialog
 
-    def apply_settings(self, edited) -> set[str]:
+    def apply_settings(self, edited: Settings) -> set[str]:
         changed = self.services.apply_settings(edited)
-        self.actions_.dark.setChecked(self.services.settings.theme == "dark")
-        self.actions_.follow.setChecked(self.services.settings.auto_scroll)
-        self.apply_appearance()
-        if changed & NARRATION_FIELDS:
-            self.model_changed()
+        self._on_appearance_changed()
+        if changed & NARRATOR_SETTINGS:
+            self._on_model_changed()
         return changed
 
     # -- models and voices -------------------------------------------------------------------------------
     @Slot()
     def open_model_manager(self) -> ModelManagerDialog:
-        dialog = ModelManagerDialog(self.services, self)
-        dialog.modelChanged.connect(self.model_changed)
+        dialog = ModelManagerDialog(self.services, self.window)
+        dialog.modelChanged.connect(lambda _info: self._on_model_changed())
         dialog.open()
-        self.model_dialog = dialog
         return dialog
 
     @Slot()
-    def open_voice_studio(self) -> QDialog | None:
-        try:
-            from reader_app.ui.voice_studio import VoiceStudioDialog
-        except ImportError:
-            QMessageBox.information(self, "Voice studio", "The voice studio is not available in this build.")
-            return None
-        dialog = VoiceStudioDialog(self.services, self)
-        dialog.finished.connect(lambda _result: self._populate_voices())  # new voices appear in the chooser
+    def open_voice_studio(self) -> QDialog:
+        # Imported when first opened: the studio brings numpy and the voice library, which launch does not need.
+        from reader_app.ui.voice_studio import VoiceStudioDialog
+
+        dialog = VoiceStudioDialog(self.services, self.window)
+        dialog.finished.connect(lambda _result: self.populate_voices())  # new voices appear in the chooser
         dialog.open()
         return dialog
 
-    def _populate_voices(self) -> None:
-        if self.book_id is None:
+    def populate_voices(self) -> None:
+        opened = self._current()
+        if opened is None:
             return
         try:
             info = self.services.model_info()
-        except Exception:  # noqa: BLE001 - an unusable model: only saved voices are offered
+        except (EngineError, OSError):  # an unusable model: only saved voices are offered
             info = None
-        current = self.services.library.book_setting(self.book_id, "voice_name", self.services.settings.voice)
+        current = self.services.library.book_setting(opened.book_id, "voice_name", self.services.settings.voice)
         self.reading_view.voice.populate(info, current or "")
 
     @Slot(str)
     def set_voice(self, name: str) -> None:
-        if self.book is None or self.book_id is None:
+        opened = self._current()
+        if opened is None:
             return
-        self.services.library.set_book_setting(self.book_id, "voice_name", name)
-        narrator = self.controller.narrator
+        self.services.library.set_book_setting(opened.book_id, "voice_name", name)
+        narrator = self.narration.narrator
         if narrator is not None:
-            narrator.set_config(self.services.narration_config(self.book))
+            narrator.set_config(self.services.narration_config(opened.book))
         self.transport.set_status(f"Voice: {name or 'default'}")
 
     # -- pregeneration -------------------------------------------------------------------------------------
     @Slot()
     def generate_chapter(self) -> None:
-        if self.controller.narrator is not None:
-            chapter = self.chapter_of(self.controller.narrator.cursor)
+        narrator = self.narration.narrator
+        if narrator is not None:
+            chapter = self.reading_view.chapter_of(narrator.cursor)
             self._generate(f"chapter {chapter + 1}", range(chapter, chapter + 1))
 
     @Slot()
     def generate_book(self) -> None:
-        if self.book is not None:
-            self._generate("the whole book", range(len(self.book.chapters)))
+        opened = self._current()
+        if opened is not None:
+            self._generate("the whole book", range(len(opened.book.chapters)))
 
     def _generate(self, what: str, chapters: range) -> None:
         provider = self.services.engine_provider()
-        if self.book is None or self.cache is None or provider is None:
+        opened, narrator = self._current(), self.narration.narrator
+        if opened is None or narrator is None or provider is None:
             self.transport.set_status("Choose a voice model first (Settings > Voice models…).")
             return
-        config = self.controller.narrator.config
-        if not self.pregen.start(what, self.book, self.cache, config, provider, chapters):
+        if not self.pregen.start(what, opened.book, opened.cache, narrator.config, provider, chapters):
             self.transport.set_status("Audio is already being generated.")
 
     @Slot()

@@ -1,13 +1,14 @@
 """The main window: the library and the reading view in a stack, the transport at the bottom.
 
-It only arranges the widgets and forwards user intent: parsing runs on a worker thread (BookLoader), narration
+It arranges the widgets, opens and closes books, and hands user intent to the objects it owns: playback
+(PlaybackController) and what it opens (DialogLauncher). Parsing runs on a worker thread (BookLoader), narration
 on the narrator's threads (through NarrationController signals), storage in the core `store` package.
 """
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
@@ -23,47 +24,64 @@ from PySide6.QtWidgets import (
 
 from reader_app.books.model import Book
 from reader_app.narration.controller import NarrationController
+from reader_app.settings import ThemeName
+from reader_app.tts.engine import EngineError
 from reader_app.ui.book_loader import BookLoader
 from reader_app.ui.book_session import OpenedBook, prepare_book
-from reader_app.ui.dialogs import DialogsMixin
+from reader_app.ui.dialogs import DialogLauncher
 from reader_app.ui.library_view import LibraryView
 from reader_app.ui.menus import build_menus
 from reader_app.ui.model_notice import ModelNotice
-from reader_app.ui.playback import PlaybackMixin
+from reader_app.ui.playback import PlaybackController
 from reader_app.ui.pregen_panel import PregenBar
 from reader_app.ui.reading_view import ReadingView
 from reader_app.ui.services import AppServices
+from reader_app.ui.text_view import SentenceTextView
 from reader_app.ui.theme import apply_theme, theme_named
 from reader_app.ui.transport_bar import TransportBar
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:  # annotation only: the cache module loads with the first book, on the loader's thread
+    from reader_app.store.book_cache import BookCache
 
 BOOK_FILTER = "Books (*.epub *.txt);;EPUB (*.epub);;Text (*.txt);;All files (*)"
 BOOK_SUFFIXES = (".epub", ".txt")
 
 
-class MainWindow(PlaybackMixin, DialogsMixin, QMainWindow):
+class MainWindow(QMainWindow):
+    """The window: it owns a PlaybackController (transport, keys, narration signals) and a DialogLauncher
+    (settings, models, voices, pregeneration), and keeps the open book."""
+
     def __init__(self, services: AppServices) -> None:
         super().__init__()
         self.services = services
-        self.book: Book | None = None
-        self.book_id: str | None = None
-        self.cache = None
+        self.opened: OpenedBook | None = None  # the book on the reading page
         self.controller = NarrationController(self)
         self.loader = BookLoader(self, prepare=lambda book: prepare_book(self.services, self.controller, book))
         self.setWindowTitle("Reader")
         self.resize(1180, 780)
         self.setAcceptDrops(True)
         self._build_body()
-        self.actions_ = build_menus(self)
-        self._init_playback()
+        self.playback = PlaybackController(services, self.controller, self.reading_view, self.transport,
+                                           lambda: self.opened, self.refresh_model_notice, self)
+        self.dialogs = DialogLauncher(self, services, self.controller, self.reading_view, self.transport,
+                                      self.pregen, lambda: self.opened, self.sync_appearance, self.model_changed)
+        self.actions_ = build_menus(self, self.playback, self.dialogs)
         self._connect()
-        settings = services.settings
-        self.actions_.dark.setChecked(settings.theme == "dark")
-        self.actions_.follow.setChecked(settings.auto_scroll)
-        self.apply_appearance()
+        self.sync_appearance()
         self.refresh_model_notice()
         self.library_view.refresh()
+
+    @property
+    def book(self) -> Book | None:
+        return self.opened.book if self.opened is not None else None
+
+    @property
+    def book_id(self) -> str | None:
+        return self.opened.book_id if self.opened is not None else None
+
+    @property
+    def cache(self) -> BookCache | None:
+        return self.opened.cache if self.opened is not None else None
 
     # -- layout ----------------------------------------------------------------------------------------
     def _build_body(self) -> None:
@@ -72,55 +90,40 @@ class MainWindow(PlaybackMixin, DialogsMixin, QMainWindow):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         # Above both pages: without a model nothing new can be narrated, wherever the reader is.
-        self.notice = ModelNotice(central)
-        self.notice.chooseFolder.connect(self.open_model_manager)
+        self.notice: ModelNotice = ModelNotice(central)
         outer.addWidget(self.notice)
-        self.stack = QStackedWidget(central)
+        self.stack: QStackedWidget = QStackedWidget(central)
         outer.addWidget(self.stack, 1)
-        self.library_view = LibraryView(self.services.library, self.stack)
+        self.library_view: LibraryView = LibraryView(self.services.library, self.stack)
         reading = QWidget(self.stack)
         layout = QVBoxLayout(reading)
         layout.setContentsMargins(8, 6, 8, 8)
         layout.setSpacing(6)
-        self.reading_view = ReadingView(reading)
-        self.text_view = self.reading_view.text_view
-        self.chapter_list = self.reading_view.chapter_list
+        self.reading_view: ReadingView = ReadingView(reading)
+        self.text_view: SentenceTextView = self.reading_view.text_view
         layout.addWidget(self.reading_view, 1)
-        self.pregen = PregenBar(reading)
+        self.pregen: PregenBar = PregenBar(reading)
         layout.addWidget(self.pregen)
-        self.transport = TransportBar(reading)
-        self.play_button = self.transport.play_button
+        self.transport: TransportBar = TransportBar(reading)
         layout.addWidget(self.transport)
         self.stack.addWidget(self.library_view)
         self.stack.addWidget(reading)
-        self.reading_page = reading
+        self.reading_page: QWidget = reading
         self.setCentralWidget(central)
 
     def _connect(self) -> None:
-        t = self.transport
-        t.playToggled.connect(self.toggle_play)
-        t.previousSentence.connect(self.previous_sentence)
-        t.nextSentence.connect(self.next_sentence)
-        t.previousChapter.connect(self.previous_chapter)
-        t.nextChapter.connect(self.next_chapter)
-        t.positionChosen.connect(self.seek_within_chapter)
-        t.speedChanged.connect(self.set_speed)
-        t.volumeChanged.connect(self.set_volume)
-        t.sleepChosen.connect(self.set_sleep_timer)
-        self.reading_view.sentenceClicked.connect(self.play_from)
-        self.reading_view.chapterChosen.connect(self.go_to_chapter)
-        self.reading_view.voice.voiceChosen.connect(self.set_voice)
+        self.notice.chooseFolder.connect(self.dialogs.open_model_manager)
+        self.reading_view.voice.voiceChosen.connect(self.dialogs.set_voice)
         self.library_view.openRequested.connect(self.open_book)
         self.library_view.openFileRequested.connect(self.choose_book)
         self.library_view.removeRequested.connect(self.remove_book)
         self.loader.loaded.connect(self._book_loaded)
         self.loader.failed.connect(self._book_failed)
-        self._connect_narration()
 
     # -- pages -------------------------------------------------------------------------------------------
     @Slot()
     def show_library(self) -> None:
-        self._save_position()
+        self.playback.save_position()
         self.library_view.refresh()
         if self.book_id:
             self.library_view.select(self.book_id)
@@ -135,20 +138,32 @@ class MainWindow(PlaybackMixin, DialogsMixin, QMainWindow):
     def apply_appearance(self) -> None:
         settings = self.services.settings
         app = QApplication.instance()
-        theme = apply_theme(app, settings.theme) if app is not None else theme_named(settings.theme)
+        if isinstance(app, QApplication):
+            theme = apply_theme(app, settings.theme)
+        else:  # no widgets application (never in the app itself): the colours alone
+            theme = theme_named(settings.theme)
         self.reading_view.set_highlight_color(theme.highlight)
         self.transport.set_icon_color(theme.text)
         self.text_view.auto_scroll = settings.auto_scroll
         if self.reading_view.font_size != settings.font_size:
             self.reading_view.set_font_size(settings.font_size)
-        self.notice.set_dark(theme.name == "dark")
+        self.notice.set_dark(theme.name == ThemeName.DARK)
+
+    def sync_appearance(self) -> None:
+        """The checkable actions and the widgets follow the settings (at start and after the dialog)."""
+        settings = self.services.settings
+        self.actions_.dark.setChecked(settings.theme == ThemeName.DARK)
+        self.actions_.follow.setChecked(settings.auto_scroll)
+        self.apply_appearance()
 
     def set_theme(self, name: str) -> None:
-        self.services.settings.theme = name
+        theme = ThemeName(name)
+        self.services.settings.theme = theme
         self.services.save()
         self.apply_appearance()
-        if self.actions_.dark.isChecked() != (name == "dark"):
-            self.actions_.dark.setChecked(name == "dark")
+        dark = theme == ThemeName.DARK
+        if self.actions_.dark.isChecked() != dark:
+            self.actions_.dark.setChecked(dark)
 
     def change_font_size(self, step: int) -> None:
         settings = self.services.settings
@@ -187,15 +202,14 @@ class MainWindow(PlaybackMixin, DialogsMixin, QMainWindow):
         if not self.loader.claim(opened):
             return  # the window closed meanwhile
         self._close_book()
-        book = self.book = opened.book
-        self.book_id = opened.book_id
-        self.cache = opened.cache
+        self.opened = opened
+        book = opened.book
         self.controller.adopt(opened.narrator)  # built off the GUI thread, already listening to the controller
         self.reading_view.set_book(book)
         self.setWindowTitle(f"{book.title} — Reader")
-        self._apply_audio_settings(opened.narrator)
+        self.playback.apply_audio_settings(opened.narrator)
         opened.narrator.seek(opened.start)
-        self._show_sentence(opened.start)
+        self.playback.show_sentence(opened.start)
         self.reading_view.voice.populate(opened.model_info, opened.voice_name, opened.voices)
         self.transport.set_enabled(book.sentence_count() > 0)
         self.transport.set_status(f"{book.sentence_count()} sentences in {len(book.chapters)} chapters")
@@ -207,18 +221,17 @@ class MainWindow(PlaybackMixin, DialogsMixin, QMainWindow):
         QMessageBox.warning(self, "Could not open the book", message)
 
     def _close_book(self) -> None:
-        self._save_position()
+        self.playback.save_position()
         self.pregen.cancel()
         self.controller.close()
-        if self.cache is not None:
-            self.cache.close()
-            self.cache = None
+        if self.opened is not None:
+            self.opened.cache.close()
+            self.opened = None
 
     @Slot(str)
     def remove_book(self, book_id: str) -> None:
         if book_id == self.book_id:
             self._close_book()
-            self.book = self.book_id = None
             self.transport.set_enabled(False)
             self.setWindowTitle("Reader")
         self.services.library.remove_book(book_id)
@@ -226,27 +239,22 @@ class MainWindow(PlaybackMixin, DialogsMixin, QMainWindow):
         self.stack.setCurrentWidget(self.library_view)
 
     # -- model -------------------------------------------------------------------------------------------
-    @Slot()
-    def choose_model_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a Qwen3-TTS model folder", str(Path.home()))
-        if folder:
-            self.set_model_folder(folder)
-
     def set_model_folder(self, folder: str) -> None:
         try:
             self.services.set_model_path(folder)
-        except Exception as exc:  # an invalid folder: say why, keep the old setting
+        except (EngineError, OSError) as exc:  # an invalid folder: say why, keep the old setting
             QMessageBox.warning(self, "Not a usable model folder", str(exc))
             return
         self.model_changed()
 
-    def model_changed(self, _info=None) -> None:
+    def model_changed(self) -> None:
+        """A new model or new narration settings: the notice, the narrator and the voice chooser follow."""
         self.refresh_model_notice()
         narrator = self.controller.narrator
-        if self.book is not None and narrator is not None:
+        if self.opened is not None and narrator is not None:
             narrator.engine_provider = self.services.engine_provider()
-            narrator.set_config(self.services.narration_config(self.book))
-            self._populate_voices()
+            narrator.set_config(self.services.narration_config(self.opened.book))
+            self.dialogs.populate_voices()
 
     def refresh_model_notice(self) -> None:
         problem = self.services.model_problem()
@@ -266,7 +274,7 @@ class MainWindow(PlaybackMixin, DialogsMixin, QMainWindow):
                 break
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._ready_timer.stop()
+        self.playback.shutdown()
         self._close_book()
         self.loader.shutdown()
         super().closeEvent(event)

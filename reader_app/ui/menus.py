@@ -2,14 +2,53 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
+from reader_app.settings import ThemeName
 
-def _action(window: QMainWindow, text: str, slot, shortcuts=(), checkable: bool = False) -> QAction:
+if TYPE_CHECKING:  # main_window imports this module
+    from reader_app.ui.dialogs import DialogLauncher
+    from reader_app.ui.main_window import MainWindow
+    from reader_app.ui.playback import PlaybackController
+
+
+@dataclass
+class Actions:
+    """Every action by name, for tests and for enabling/disabling."""
+
+    open: QAction
+    library: QAction
+    reading: QAction
+    quit: QAction
+    play: QAction
+    prev_sentence: QAction
+    next_sentence: QAction
+    prev_chapter: QAction
+    next_chapter: QAction
+    gen_chapter: QAction
+    gen_book: QAction
+    gen_cancel: QAction
+    find: QAction
+    bigger: QAction
+    smaller: QAction
+    dark: QAction
+    follow: QAction
+    settings: QAction
+    models: QAction
+    voice_studio: QAction
+
+
+Shortcut = str | QKeySequence | QKeySequence.StandardKey | Qt.Key
+
+
+def _action(window: QMainWindow, text: str, slot: Callable[..., object], shortcuts: tuple[Shortcut, ...] = (),
+            checkable: bool = False) -> QAction:
     action = QAction(text, window)
     action.setShortcuts([QKeySequence(s) for s in shortcuts])
     # Window-wide, so the keys work wherever the focus is (the text, the chapter list, the transport).
@@ -20,32 +59,35 @@ def _action(window: QMainWindow, text: str, slot, shortcuts=(), checkable: bool 
     return action
 
 
-def build_menus(w) -> SimpleNamespace:
-    """w: the MainWindow. Returns the actions, by name, for tests and for enabling/disabling."""
+def build_menus(w: MainWindow, playback: PlaybackController, dialogs: DialogLauncher) -> Actions:
+    """w: the window (pages, books, appearance); playback and dialogs: the objects it owns for the rest."""
     key = Qt.Key
-    a = SimpleNamespace()
-    a.open = _action(w, "&Open…", w.choose_book, [QKeySequence.StandardKey.Open])
-    a.library = _action(w, "&Library", w.show_library, ["Ctrl+L"])
-    a.reading = _action(w, "&Reading view", w.show_reading, ["Ctrl+R"])
-    a.quit = _action(w, "&Quit", w.close, [QKeySequence.StandardKey.Quit])
-    a.play = _action(w, "&Play / Pause", w.toggle_play,
-                     [key.Key_Space, key.Key_MediaPlay, key.Key_MediaTogglePlayPause, key.Key_MediaPause])
-    a.prev_sentence = _action(w, "Previous &sentence", w.previous_sentence, [key.Key_Left, key.Key_MediaPrevious])
-    a.next_sentence = _action(w, "&Next sentence", w.next_sentence, [key.Key_Right, key.Key_MediaNext])
-    a.prev_chapter = _action(w, "Previous &chapter", w.previous_chapter, ["Ctrl+Left", "Ctrl+Up"])
-    a.next_chapter = _action(w, "Next c&hapter", w.next_chapter, ["Ctrl+Right", "Ctrl+Down"])
-    a.gen_chapter = _action(w, "Generate audio for this &chapter", w.generate_chapter)
-    a.gen_book = _action(w, "Generate audio for the whole &book", w.generate_book)
-    a.gen_cancel = _action(w, "Cancel generation", w.cancel_generation)
-    a.find = _action(w, "&Find in book…", w.open_find, [QKeySequence.StandardKey.Find])
-    a.bigger = _action(w, "&Bigger text", lambda: w.change_font_size(1), [QKeySequence.StandardKey.ZoomIn, "Ctrl+="])
-    a.smaller = _action(w, "&Smaller text", lambda: w.change_font_size(-1), [QKeySequence.StandardKey.ZoomOut])
-    a.dark = _action(w, "&Dark theme", lambda on: w.set_theme("dark" if on else "light"), checkable=True)
-    a.follow = _action(w, "&Follow the voice (auto-scroll)", w.set_auto_scroll, checkable=True)
-    a.settings = _action(w, "&Settings…", w.open_settings, [QKeySequence.StandardKey.Preferences, "Ctrl+,"])
-    a.models = _action(w, "Voice &models…", w.open_model_manager)
-    a.voice_studio = _action(w, "Voice &studio…", w.open_voice_studio)
-
+    p, d = playback, dialogs
+    a = Actions(
+        open=_action(w, "&Open…", w.choose_book, (QKeySequence.StandardKey.Open,)),
+        library=_action(w, "&Library", w.show_library, ("Ctrl+L",)),
+        reading=_action(w, "&Reading view", w.show_reading, ("Ctrl+R",)),
+        quit=_action(w, "&Quit", w.close, (QKeySequence.StandardKey.Quit,)),
+        play=_action(w, "&Play / Pause", p.toggle_play,
+                     (key.Key_Space, key.Key_MediaPlay, key.Key_MediaTogglePlayPause, key.Key_MediaPause)),
+        prev_sentence=_action(w, "Previous &sentence", p.previous_sentence, (key.Key_Left, key.Key_MediaPrevious)),
+        next_sentence=_action(w, "&Next sentence", p.next_sentence, (key.Key_Right, key.Key_MediaNext)),
+        prev_chapter=_action(w, "Previous &chapter", p.previous_chapter, ("Ctrl+Left", "Ctrl+Up")),
+        next_chapter=_action(w, "Next c&hapter", p.next_chapter, ("Ctrl+Right", "Ctrl+Down")),
+        gen_chapter=_action(w, "Generate audio for this &chapter", d.generate_chapter),
+        gen_book=_action(w, "Generate audio for the whole &book", d.generate_book),
+        gen_cancel=_action(w, "Cancel generation", d.cancel_generation),
+        find=_action(w, "&Find in book…", w.open_find, (QKeySequence.StandardKey.Find,)),
+        bigger=_action(w, "&Bigger text", lambda: w.change_font_size(1),
+                       (QKeySequence.StandardKey.ZoomIn, "Ctrl+=")),
+        smaller=_action(w, "&Smaller text", lambda: w.change_font_size(-1), (QKeySequence.StandardKey.ZoomOut,)),
+        dark=_action(w, "&Dark theme", lambda on: w.set_theme(ThemeName.DARK if on else ThemeName.LIGHT),
+                     checkable=True),
+        follow=_action(w, "&Follow the voice (auto-scroll)", w.set_auto_scroll, checkable=True),
+        settings=_action(w, "&Settings…", d.open_settings, (QKeySequence.StandardKey.Preferences, "Ctrl+,")),
+        models=_action(w, "Voice &models…", d.open_model_manager),
+        voice_studio=_action(w, "Voice &studio…", d.open_voice_studio),
+    )
     bar = w.menuBar()
     for title, items in (("&File", [a.open, a.library, None, a.quit]),
                          ("&View", [a.reading, a.library, None, a.find, None, a.bigger, a.smaller, None, a.dark,
@@ -56,5 +98,8 @@ def build_menus(w) -> SimpleNamespace:
                          ("&Settings", [a.settings, a.models])):
         menu = bar.addMenu(title)
         for item in items:
-            menu.addSeparator() if item is None else menu.addAction(item)
+            if item is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(item)
     return a

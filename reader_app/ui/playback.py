@@ -1,57 +1,97 @@
-"""The window's playback behaviour: what the transport, the keys and the narration signals do.
+"""What the transport, the keys and the narration signals do: play and pause, moving by sentence and chapter,
+speed, volume, the sleep timer, the ready indicator, and saving the reading position.
 
-A mixin of MainWindow (kept apart so the window module stays about layout and books)."""
+MainWindow owns one PlaybackController; it is handed the widgets it drives and the book open in the window, so
+the window module stays about layout and books.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Slot
+from collections.abc import Callable
 
+from PySide6.QtCore import QObject, QTimer, Slot
+
+from reader_app.narration.controller import NarrationController
+from reader_app.narration.narrator import Narrator
 from reader_app.store import Position
+from reader_app.ui.book_session import OpenedBook
+from reader_app.ui.reading_view import ReadingView
+from reader_app.ui.services import AppServices
+from reader_app.ui.transport_bar import TransportBar
+
+PLAYING_STATES = ("playing", "buffering")  # the play button shows Pause
+STATE_LABELS = {"buffering": "Generating speech…", "finished": "End of book", "paused": "Paused", "playing": "Playing"}
 
 
-class PlaybackMixin:
-    def _init_playback(self) -> None:
-        self._ready_timer = QTimer(self)
-        self._ready_timer.setInterval(500)
-        self._ready_timer.timeout.connect(self._update_ready)
-        self._ready_timer.start()
-        self._sleep_timer = QTimer(self)
-        self._sleep_timer.setSingleShot(True)
-        self._sleep_timer.timeout.connect(self._sleep_now)
+class PlaybackController(QObject):
+    def __init__(self, services: AppServices, narration: NarrationController, reading_view: ReadingView,
+                 transport: TransportBar, current: Callable[[], OpenedBook | None],
+                 on_narration_error: Callable[[], None], parent: QObject | None = None) -> None:
+        """current: the book open in the window (None while none is); on_narration_error: called after a
+        narration error is shown in the status line (the window re-checks the model)."""
+        super().__init__(parent)
+        self.services = services
+        self.narration = narration
+        self.reading_view = reading_view
+        self.text_view = reading_view.text_view
+        self.transport = transport
+        self._current = current
+        self._on_narration_error = on_narration_error
+        self.ready_timer = QTimer(self)
+        self.ready_timer.setInterval(500)
+        self.ready_timer.timeout.connect(self.update_ready)
+        self.ready_timer.start()
+        self.sleep_timer = QTimer(self)
+        self.sleep_timer.setSingleShot(True)
+        self.sleep_timer.timeout.connect(self.sleep_now)
         self._sleep_at_chapter: int | None = None  # pause when this chapter ends
-        settings = self.services.settings
-        self.transport.set_speed(settings.speed)
-        self.transport.set_volume(settings.volume)
+        settings = services.settings
+        transport.set_speed(settings.speed)
+        transport.set_volume(settings.volume)
+        self._connect()
 
-    def _connect_narration(self) -> None:
-        c = self.controller
+    def _connect(self) -> None:
+        t = self.transport
+        t.playToggled.connect(self.toggle_play)
+        t.previousSentence.connect(self.previous_sentence)
+        t.nextSentence.connect(self.next_sentence)
+        t.previousChapter.connect(self.previous_chapter)
+        t.nextChapter.connect(self.next_chapter)
+        t.positionChosen.connect(self.seek_within_chapter)
+        t.speedChanged.connect(self.set_speed)
+        t.volumeChanged.connect(self.set_volume)
+        t.sleepChosen.connect(self.set_sleep_timer)
+        self.reading_view.sentenceClicked.connect(self.play_from)
+        self.reading_view.chapterChosen.connect(self.go_to_chapter)
+        c = self.narration
         c.sentenceStarted.connect(self._sentence_started)
         c.stateChanged.connect(self._state_changed)
         c.errorOccurred.connect(self._narration_error)
-        c.noticeOccurred.connect(self.transport.set_status)
-        c.sentenceSkipped.connect(
-            lambda index, message: self.transport.set_status(f"Skipped sentence {index + 1}: {message}"))
+        c.noticeOccurred.connect(t.set_status)
+        c.sentenceSkipped.connect(lambda index, message: t.set_status(f"Skipped sentence {index + 1}: {message}"))
 
     @property
-    def narrator(self):
-        return self.controller.narrator
+    def narrator(self) -> Narrator | None:
+        return self.narration.narrator
 
-    def _apply_audio_settings(self, narrator) -> None:
+    def apply_audio_settings(self, narrator: Narrator) -> None:
         settings = self.services.settings
-        if hasattr(narrator, "set_volume"):
-            narrator.set_volume(settings.volume)
-        else:
-            narrator.player.set_volume(settings.volume)
-        if hasattr(narrator, "set_speed"):  # added by the narration package; 1.0 until then
-            narrator.set_speed(settings.speed)
+        narrator.set_volume(settings.volume)
+        narrator.set_speed(settings.speed)
+
+    def shutdown(self) -> None:
+        self.ready_timer.stop()
+        self.sleep_timer.stop()
 
     # -- where we are ------------------------------------------------------------------------------------
     def chapter_of(self, index: int) -> int:
         return self.reading_view.chapter_of(index)
 
-    def _show_sentence(self, index: int) -> None:
-        if self.book is None:
+    def show_sentence(self, index: int) -> None:
+        opened = self._current()
+        if opened is None:
             return
+        book = opened.book
         view = self.reading_view
         chapter = view.chapter_of(index)
         if self.text_view.auto_scroll or view.shown_chapter() in (None, chapter):
@@ -59,42 +99,41 @@ class PlaybackMixin:
         else:
             self.text_view.highlight(index)  # the reader is browsing elsewhere: leave the page alone
         first = view.chapter_starts[chapter]
-        count = len(self.book.chapters[chapter].sentences)
-        self.transport.set_position(view.chapter_title(chapter), index - first, count, index,
-                                    self.book.sentence_count())
+        count = len(book.chapters[chapter].sentences)
+        self.transport.set_position(view.chapter_title(chapter), index - first, count, index, book.sentence_count())
 
     # -- intent ------------------------------------------------------------------------------------------
-    def _playing(self) -> bool:
-        return self.narrator is not None and self.narrator.state in ("playing", "buffering")
+    def playing(self) -> bool:
+        return self.narrator is not None and self.narrator.state in PLAYING_STATES
 
     def go_to(self, index: int) -> None:
         """Move to a sentence: play from it if playing, else just put the cursor there."""
-        narrator = self.narrator
-        if narrator is None or self.book is None:
+        narrator, opened = self.narrator, self._current()
+        if narrator is None or opened is None:
             return
-        index = min(max(index, 0), self.book.sentence_count() - 1)
-        if self._playing():
+        index = min(max(index, 0), opened.book.sentence_count() - 1)
+        if self.playing():
             narrator.play(index)
         else:
             narrator.seek(index)
-        self._show_sentence(index)
-        self._save_position()
+        self.show_sentence(index)
+        self.save_position()
 
     @Slot(int)
     def play_from(self, index: int) -> None:
         if self.narrator is None:
             return
         self.narrator.play(index)
-        self._show_sentence(index)
+        self.show_sentence(index)
 
     @Slot()
     def toggle_play(self) -> None:
         narrator = self.narrator
         if narrator is None:
             return
-        if self._playing():
+        if self.playing():
             narrator.pause()
-            self._save_position()
+            self.save_position()
         else:
             narrator.play()
 
@@ -141,11 +180,8 @@ class PlaybackMixin:
         self.services.settings.speed = speed
         self.services.save()
         self.transport.set_speed(speed)
-        narrator = self.narrator
-        if narrator is not None and hasattr(narrator, "set_speed"):
-            narrator.set_speed(speed)
-        elif narrator is not None and speed != 1.0:
-            self.transport.set_status("Speed changes need a newer narration module; saved for later.")
+        if self.narrator is not None:
+            self.narrator.set_speed(speed)
 
     @Slot(float)
     def set_volume(self, volume: float) -> None:
@@ -153,58 +189,58 @@ class PlaybackMixin:
         self.services.save()
         self.transport.set_volume(volume)
         if self.narrator is not None:
-            self._apply_audio_settings(self.narrator)
+            self.narrator.set_volume(volume)
 
     @Slot(int)
     def set_sleep_timer(self, minutes: int) -> None:
-        self._sleep_timer.stop()
+        self.sleep_timer.stop()
         self._sleep_at_chapter = None
         if minutes > 0:
-            self._sleep_timer.start(minutes * 60_000)
+            self.sleep_timer.start(minutes * 60_000)
             self.transport.set_status(f"Pausing in {minutes} minutes")
         elif minutes < 0 and self.narrator is not None:
             self._sleep_at_chapter = self.chapter_of(self.narrator.cursor)
             self.transport.set_status("Pausing at the end of this chapter")
 
     @Slot()
-    def _sleep_now(self) -> None:
+    def sleep_now(self) -> None:
         self._sleep_at_chapter = None
-        if self._playing():
+        if self.playing():
             self.toggle_play()
-        self.transport.sleep.blockSignals(True)
-        self.transport.sleep.setCurrentIndex(0)
-        self.transport.sleep.blockSignals(False)
+        sleep = self.transport.sleep
+        sleep.blockSignals(True)
+        sleep.setCurrentIndex(0)
+        sleep.blockSignals(False)
         self.transport.set_status("Sleep timer: paused")
 
     # -- narration signals ----------------------------------------------------------------------------------
     @Slot(int)
     def _sentence_started(self, index: int) -> None:
         if self._sleep_at_chapter is not None and self.chapter_of(index) != self._sleep_at_chapter:
-            self._sleep_now()
-        self._show_sentence(index)
-        self._save_position(index)
+            self.sleep_now()
+        self.show_sentence(index)
+        self.save_position(index)
 
     @Slot(str)
     def _state_changed(self, state: str) -> None:
-        self.transport.set_playing(state in ("playing", "buffering"))
-        labels = {"buffering": "Generating speech…", "finished": "End of book", "paused": "Paused",
-                  "playing": "Playing"}
-        self.transport.set_status(labels.get(state, ""))
+        self.transport.set_playing(state in PLAYING_STATES)
+        self.transport.set_status(STATE_LABELS.get(state, ""))
 
     @Slot(str)
     def _narration_error(self, message: str) -> None:
         self.transport.set_status(message)
-        self.refresh_model_notice()
+        self._on_narration_error()
 
     @Slot()
-    def _update_ready(self) -> None:
+    def update_ready(self) -> None:
         narrator = self.narrator
         if narrator is not None:
             self.transport.set_ready(narrator.ready_ahead_s(), narrator.config.lookahead_s or 60.0)
 
-    def _save_position(self, index: int | None = None) -> None:
-        narrator = self.narrator
-        if narrator is None or self.book is None or self.book_id is None or not narrator.sentences:
+    def save_position(self, index: int | None = None) -> None:
+        """The cursor (with the offset into the sentence being heard), or the sentence `index` that just began."""
+        narrator, opened = self.narrator, self._current()
+        if narrator is None or opened is None or not narrator.sentences:
             return
         offset = 0.0
         if index is None:
@@ -212,5 +248,5 @@ class PlaybackMixin:
             current = narrator.player.current()
             offset = current[1] if current else 0.0
         library = self.services.library
-        library.save_position(self.book_id, Position(narrator.sentences[index].id, offset))
-        library.set_book_setting(self.book_id, "progress", (index + 1) / len(narrator.sentences))
+        library.save_position(opened.book_id, Position(narrator.sentences[index].id, offset))
+        library.set_book_setting(opened.book_id, "progress", (index + 1) / len(narrator.sentences))

@@ -41,7 +41,6 @@ class ReadingView(QWidget):
         header.addWidget(QLabel("Voice:", self))
         self.voice = VoiceChooser(self)
         header.addWidget(self.voice)
-        self.header = header
         layout.addLayout(header)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.chapter_list = QListWidget(splitter)
@@ -98,7 +97,7 @@ class ReadingView(QWidget):
             return
         if chapter != self._chapter_shown or force:
             self._chapter_shown = chapter
-            highlighted = self.text_view.highlighted()
+            highlighted = self.text_view.highlighted_sentence()
             self.text_view.show_chapter(self.book.chapters[chapter], self.chapter_starts[chapter], self.font_size)
             self.text_view.highlight(highlighted)
         if self.chapter_list.currentRow() != chapter:

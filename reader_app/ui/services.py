@@ -5,21 +5,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from reader_app.audio.output import AudioOutput
 from reader_app.books.model import Book
+from reader_app.narration.config import NarrationConfig
 from reader_app.narration.engine_provider import EngineProvider, qwen_engine_provider
-from reader_app.narration.narrator import NarrationConfig
 from reader_app.narration.session import book_narration_config, model_path_or_none
-from reader_app.settings import Settings
+from reader_app.settings import Reload, Settings
 from reader_app.tts.engine import EngineError
 from reader_app.tts.fast.config import audio_affecting
+
+if TYPE_CHECKING:  # annotations only: both load when first used
+    from reader_app.models.catalog import ModelInfo
+    from reader_app.store.library import Library
 
 log = logging.getLogger(__name__)
 
 
 class AppServices:
-    def __init__(self, settings: Settings, library, output_factory: Callable[[], AudioOutput] | None = None,
+    def __init__(self, settings: Settings, library: Library, output_factory: Callable[[], AudioOutput] | None = None,
                  save_settings: bool = True, engine_options: dict | None = None) -> None:
         self.settings = settings
         self.library = library
@@ -42,7 +47,7 @@ class AppServices:
         return open_output(self.settings.audio_output)
 
     # -- model -------------------------------------------------------------------------------------------
-    def model_info(self):
+    def model_info(self) -> ModelInfo | None:
         """The configured model's description (no torch import), or None; raises EngineError if invalid."""
         path = model_path_or_none(self.settings)
         if path is None:
@@ -63,7 +68,7 @@ class AppServices:
 
         self.use_model(inspect_model(folder))  # raises EngineError with the reason when the folder is unusable
 
-    def use_model(self, info) -> None:
+    def use_model(self, info: ModelInfo) -> None:
         """Make a verified checkpoint (a ModelInfo) the current model, remembered for its kind and size."""
         self.settings.remember_model(info.kind, info.size, str(info.path))
         self.save()
@@ -84,7 +89,7 @@ class AppServices:
                 changed.add("model_path")
         for name, value in vars(new).items():
             setattr(old, name, value)  # the same object stays shared with whoever holds it
-        if {"device", "dtype", "cpu_threads"} & changed:
+        if Settings.names_reloading(Reload.ENGINE) & changed:
             self._provider = None
         if "cache_limit_mb" in changed:
             from reader_app.store.records import CacheLimits

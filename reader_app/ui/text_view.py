@@ -136,7 +136,8 @@ class SentenceTextView(QTextBrowser):
             bar = self.verticalScrollBar()
             bar.setValue(bar.value() + start_rect.top() - int(viewport.height() * 0.3))
 
-    def highlighted(self) -> int | None:
+    def highlighted_sentence(self) -> int | None:
+        # Not `highlighted`: QTextBrowser has a signal of that name (a link under the mouse).
         return self._highlighted
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+from reader_app.settings import ThemeName
+
 
 @dataclass(frozen=True)
 class Theme:
-    name: str
+    name: ThemeName
     window: str
     base: str  # text and list backgrounds
     alt_base: str
@@ -28,15 +30,18 @@ class Theme:
 
 
 THEMES = {
-    "light": Theme("light", window="#f3f1ec", base="#ffffff", alt_base="#f7f5f0", text="#22211f", muted="#6b675f",
-                   button="#fbfaf7", accent="#2f6db5", highlight="#ffe59a", border="#d9d5cc", paper="#fffdf8"),
-    "dark": Theme("dark", window="#1e1f22", base="#26272b", alt_base="#2c2d31", text="#e6e3dc", muted="#9a968d",
-                  button="#303136", accent="#3b78d8", highlight="#5a4a12", border="#3a3b40", paper="#222326"),
+    ThemeName.LIGHT: Theme(ThemeName.LIGHT, window="#f3f1ec", base="#ffffff", alt_base="#f7f5f0", text="#22211f",
+                           muted="#6b675f", button="#fbfaf7", accent="#2f6db5", highlight="#ffe59a",
+                           border="#d9d5cc", paper="#fffdf8"),
+    ThemeName.DARK: Theme(ThemeName.DARK, window="#1e1f22", base="#26272b", alt_base="#2c2d31", text="#e6e3dc",
+                          muted="#9a968d", button="#303136", accent="#3b78d8", highlight="#5a4a12",
+                          border="#3a3b40", paper="#222326"),
 }
 
 
 def theme_named(name: str) -> Theme:
-    return THEMES.get(name, THEMES["light"])
+    """The theme of that name; light for a name no theme has."""
+    return THEMES[ThemeName(name)] if name in THEMES else THEMES[ThemeName.LIGHT]
 
 
 def palette_for(theme: Theme) -> QPalette:

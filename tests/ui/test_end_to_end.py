@@ -45,10 +45,10 @@ def test_play_generates_ahead_in_order_caches_and_replays_without_the_engine(qtb
     requested: list[int] = []
     window = open_sample(qtbot, services, heard, requested)
     narrator = window.controller.narrator
-    assert window.play_button.isEnabled()
-    qtbot.mouseClick(window.play_button, qtbot_left())
+    assert window.transport.play_button.isEnabled()
+    qtbot.mouseClick(window.transport.play_button, qtbot_left())
     qtbot.waitUntil(lambda: len(heard) >= SENTENCES, timeout=240_000)
-    window.toggle_play()  # pause
+    window.playback.toggle_play()  # pause
     assert heard[:SENTENCES] == list(range(SENTENCES))
     # Generated in reading order, starting at the cursor, and ahead of it.
     assert requested[:SENTENCES] == sorted(requested[:SENTENCES]) and requested[0] == 0
@@ -66,21 +66,21 @@ def test_play_generates_ahead_in_order_caches_and_replays_without_the_engine(qtb
     heard.clear()
     narrator.config.lookahead_s = 0.0  # nothing new to generate ahead: only the replay is measured
     narrator.set_config(narrator.config)
-    window.play_from(0)
+    window.playback.play_from(0)
     qtbot.waitUntil(lambda: len(heard) >= SENTENCES, timeout=30_000)
-    window.toggle_play()
+    window.playback.toggle_play()
     assert heard[:SENTENCES] == list(range(SENTENCES))
     assert narrator.engine_calls == calls_after_first_play
 
 
 def test_position_is_restored_when_the_book_is_reopened(qtbot, services):
     window = open_sample(qtbot, services)
-    window._show_sentence(7)
+    window.playback.show_sentence(7)
     window.controller.narrator.seek(7)
     window.close()
     reopened = open_sample(qtbot, services)
     assert reopened.controller.narrator.cursor == 7
-    assert reopened.text_view.highlighted() == 7
+    assert reopened.text_view.highlighted_sentence() == 7
 
 
 def test_no_model_shows_how_to_get_one(qtbot, tmp_path, monkeypatch):

@@ -40,7 +40,7 @@ SCRIPT = textwrap.dedent("""
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and window.book is None:
         app.processEvents(); time.sleep(0.01)
-    window.toggle_play()
+    window.playback.toggle_play()
     while time.monotonic() < deadline and not heard:
         app.processEvents(); time.sleep(0.01)
     window.close()

@@ -4,14 +4,15 @@ staying responsive while a big book parses and a model loads."""
 from __future__ import annotations
 
 import itertools
+import json
 import time
 
 from PySide6.QtCore import QTimer
 
 from reader_app.audio.output import NullOutput
-from reader_app.settings import Settings
+from reader_app.settings import Reload, Settings, ThemeName
 from reader_app.store import Library
-from reader_app.tts.engine import EngineError
+from reader_app.tts.engine import EngineError, ModelKind
 from reader_app.ui.main_window import MainWindow
 from reader_app.ui.services import AppServices
 from reader_app.ui.settings_dialog import SettingsDialog
@@ -26,7 +27,7 @@ def test_settings_dialog_covers_every_field_and_round_trips(qtbot, tmp_path, tin
                            save_settings=False, engine_options=TINY_ENGINE)
     window = MainWindow(services)
     qtbot.addWidget(window)
-    dialog = window.open_settings()
+    dialog = window.dialogs.open_settings()
     assert isinstance(dialog, SettingsDialog)
     assert set(dialog.editors) == {f.name for f in Settings.editable_fields()}
     for name in ("model_kind", "model_size", "device", "dtype", "lookahead_s", "cache_limit_mb", "theme"):
@@ -52,6 +53,22 @@ def test_settings_dialog_covers_every_field_and_round_trips(qtbot, tmp_path, tin
     library.close()
 
 
+def test_settings_declare_what_a_change_reloads_and_keep_their_json_strings(tmp_path):
+    assert Settings.names_reloading(Reload.ENGINE) == {"device", "dtype", "cpu_threads"}
+    assert Settings.names_reloading(Reload.NARRATOR) == {
+        "model_path", "model_kind", "model_size", "device", "dtype", "cpu_threads", "lookahead_s", "batch_size",
+        "pause_sentence_s", "pause_paragraph_s", "pause_chapter_s", "voice"}
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"model_kind": "voice_design", "theme": "dark", "font_size": 18}), encoding="utf-8")
+    loaded = Settings.load(path)
+    assert loaded.model_kind is ModelKind.VOICE_DESIGN and loaded.theme is ThemeName.DARK
+    loaded.save(path)
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    assert (raw["model_kind"], raw["theme"], raw["font_size"]) == ("voice_design", "dark", 18)
+    path.write_text(json.dumps({"model_kind": "no_such_kind", "theme": "purple"}), encoding="utf-8")
+    assert Settings.load(path) == Settings()  # an unknown choice takes the default, like a wrong type
+
+
 def test_model_manager_verifies_a_folder_and_reports_offline(qtbot, tmp_path, tiny_custom_voice, monkeypatch):
     library = Library(tmp_path / "lib")
     services = AppServices(Settings(), library, output_factory=NullOutput, save_settings=False)
@@ -59,7 +76,7 @@ def test_model_manager_verifies_a_folder_and_reports_offline(qtbot, tmp_path, ti
     qtbot.addWidget(window)
     window.show()
     assert window.notice.isVisible()
-    dialog = window.open_model_manager()
+    dialog = window.dialogs.open_model_manager()
     chosen = []
     dialog.modelChanged.connect(chosen.append)
     dialog.verify_folder(str(tmp_path))
