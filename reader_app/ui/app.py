@@ -37,7 +37,8 @@ def create_window(services: AppServices, book: Path | None = None) -> MainWindow
 
 def run_gui(book: Path | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Reader")
     app.setApplicationVersion(__version__)
     icon = resource_path("icons", "app.png")

@@ -117,9 +117,6 @@ class LibraryView(QWidget):
         self.summary.setText(f"  {len(books)} book{'s' if len(books) != 1 else ''}"
                              + (f" · {describe_cache(total_s, 0).split(' ·')[0]} cached" if total_s else ""))
 
-    def book_ids(self) -> list[str]:
-        return [self.grid.item(i).data(BOOK_ROLE).id for i in range(self.grid.count())]
-
     def select(self, book_id: str) -> None:
         for i in range(self.grid.count()):
             if self.grid.item(i).data(BOOK_ROLE).id == book_id:

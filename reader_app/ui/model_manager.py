@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reader_app.tts.engine import EngineError
+from reader_app.ui.services import AppServices
 from reader_app.ui.workers import Job, run_job
 
 INFO_ROLE = Qt.ItemDataRole.UserRole
@@ -34,7 +36,7 @@ def _size_text(done: int, total: int | None) -> str:
 class ModelManagerDialog(QDialog):
     modelChanged = Signal(object)  # the ModelInfo now in use
 
-    def __init__(self, services, parent: QWidget | None = None) -> None:
+    def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
         self.setWindowTitle("Voice models")
@@ -107,7 +109,7 @@ class ModelManagerDialog(QDialog):
     def _show_current(self) -> None:
         try:
             info = self.services.model_info()
-        except Exception as exc:  # noqa: BLE001 - an unusable configured folder: say why
+        except (EngineError, OSError) as exc:  # an unusable configured folder: say why
             self.current.setText(f"<b>Current model:</b> unusable ({exc})")
             return
         self.current.setText("<b>Current model:</b> " + (info.describe() if info else "none configured"))
@@ -125,7 +127,7 @@ class ModelManagerDialog(QDialog):
         self.installed.clear()
         try:
             current = self.services.model_info()
-        except Exception:  # noqa: BLE001 - an unusable current folder is reported above the list
+        except (EngineError, OSError):  # an unusable current folder is reported above the list
             current = None
         if current is not None and all(i.path.resolve() != current.path.resolve() for i in infos):
             infos = [current, *infos]  # a folder chosen by hand, outside the models folder

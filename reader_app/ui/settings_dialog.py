@@ -43,17 +43,25 @@ def editor_for(spec: Field, value: Any, parent: QWidget) -> QWidget:
         check.setChecked(value)
         return check
     if isinstance(value, (int, float)):
-        spin = QSpinBox(parent) if isinstance(value, int) else QDoubleSpinBox(parent)
-        if isinstance(spin, QDoubleSpinBox):
-            spin.setDecimals(2)
         low, high = meta.get("minimum"), meta.get("maximum")
-        spin.setRange(low if low is not None else -1e9, high if high is not None else 1e9)
-        if meta.get("step"):
-            spin.setSingleStep(meta["step"])
+        low, high = low if low is not None else -1e9, high if high is not None else 1e9
+        spin: QSpinBox | QDoubleSpinBox
+        if isinstance(value, int):
+            spin = QSpinBox(parent)
+            spin.setRange(int(low), int(high))
+            if meta.get("step"):
+                spin.setSingleStep(int(meta["step"]))
+            spin.setValue(value)
+        else:
+            spin = QDoubleSpinBox(parent)
+            spin.setDecimals(2)
+            spin.setRange(low, high)
+            if meta.get("step"):
+                spin.setSingleStep(meta["step"])
+            spin.setValue(value)
         spin.setSuffix(meta.get("suffix", ""))
         if low == 0 and spec.name == "cpu_threads":
             spin.setSpecialValueText("Automatic")
-        spin.setValue(value)
         return spin
     line = QLineEdit(str(value), parent)
     line.setMinimumWidth(320)
@@ -67,7 +75,9 @@ def editor_value(editor: QWidget) -> Any:
         return editor.isChecked()
     if isinstance(editor, (QSpinBox, QDoubleSpinBox)):
         return editor.value()
-    return editor.text().strip()
+    if isinstance(editor, QLineEdit):
+        return editor.text().strip()
+    raise TypeError(f"no editor_for makes a {type(editor).__name__}")
 
 
 class SettingsDialog(QDialog):
@@ -113,7 +123,7 @@ class SettingsDialog(QDialog):
             editor.setChecked(bool(value))
         elif isinstance(editor, (QSpinBox, QDoubleSpinBox)):
             editor.setValue(value)
-        else:
+        elif isinstance(editor, QLineEdit):
             editor.setText(str(value))
 
     def restore_defaults(self) -> None:

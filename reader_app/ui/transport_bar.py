@@ -109,8 +109,8 @@ class TransportBar(QFrame):
         for label, minutes in SLEEP_CHOICES:
             self.sleep.addItem(label, minutes)
         self.sleep.currentIndexChanged.connect(lambda i: self.sleepChosen.emit(int(self.sleep.itemData(i))))
-        for widget in (self.speed, volume_icon, self.volume, self.sleep):
-            right.addWidget(widget)
+        for control in (self.speed, volume_icon, self.volume, self.sleep):
+            right.addWidget(control)
         row.addLayout(right, 1)
         return row
 

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QWidget
+
+from reader_app.tts.engine import EngineError
+from reader_app.voices.library import VoiceEntry, list_voices
+
+if TYPE_CHECKING:  # annotation only: the catalog is imported where models are inspected
+    from reader_app.models.catalog import ModelInfo
 
 log = logging.getLogger(__name__)
 
 
-def saved_voices() -> list:
-    """The voice library's entries, or [] while that module is absent or unreadable."""
+def saved_voices() -> list[VoiceEntry]:
+    """The voice library's entries, or [] while its folder cannot be read."""
     try:
-        from reader_app.voices.library import list_voices
-    except ImportError:
-        return []
-    try:
-        return list(list_voices())
-    except Exception as exc:  # a broken voice folder must not break the window
+        return list_voices()
+    except (EngineError, OSError) as exc:  # a broken voice folder must not break the window
         log.warning("Could not list saved voices: %s", exc)
         return []
 
@@ -32,9 +35,9 @@ class VoiceChooser(QComboBox):
         self.setMinimumWidth(180)
         self.activated.connect(self._activated)
 
-    def populate(self, model_info, current: str, voices: list | None = None) -> None:
-        """model_info: the configured ModelInfo or None; current: this book's saved voice name; voices: the
-        voice library's entries (listed here when not given)."""
+    def populate(self, model_info: ModelInfo | None, current: str, voices: list[VoiceEntry] | None = None) -> None:
+        """model_info: the configured model or None; current: this book's saved voice name; voices: the voice
+        library's entries (listed here when not given)."""
         self.blockSignals(True)
         self.clear()
         speakers = list(model_info.speakers) if model_info is not None else []
@@ -42,13 +45,12 @@ class VoiceChooser(QComboBox):
             self.addItem(speaker.capitalize(), speaker)
         voices = saved_voices() if voices is None else voices
         if model_info is not None:  # only the voices this model can speak
-            voices = [v for v in voices if getattr(v, "kind", model_info.voice_kind) == model_info.voice_kind]
+            voices = [v for v in voices if v.kind == model_info.voice_kind]
         if voices and speakers:
             self.insertSeparator(self.count())
         for voice in voices:
-            detail = getattr(voice, "description", "") or getattr(voice, "kind", "")
-            self.addItem(f"{voice.name} ({getattr(voice, 'kind', 'saved')})", voice.name)
-            self.setItemData(self.count() - 1, detail, role=3)  # Qt.ToolTipRole
+            self.addItem(f"{voice.name} ({voice.kind})", voice.name)
+            self.setItemData(self.count() - 1, voice.description or voice.kind, Qt.ItemDataRole.ToolTipRole)
         if self.count() == 0:
             self.addItem("Default voice", "")
         wanted = self.findData(current) if current else -1
@@ -56,15 +58,6 @@ class VoiceChooser(QComboBox):
             wanted = self.findData(current.lower())
         self.setCurrentIndex(max(wanted, 0))
         self.blockSignals(False)
-
-    def voice_names(self) -> list[str]:
-        return [self.itemData(i) for i in range(self.count()) if self.itemData(i) is not None]
-
-    def choose(self, name: str) -> None:
-        index = self.findData(name)
-        if index >= 0:
-            self.setCurrentIndex(index)
-            self._activated(index)
 
     @Slot(int)
     def _activated(self, index: int) -> None:

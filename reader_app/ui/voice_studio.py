@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,22 +30,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reader_app.tts.engine import VoiceSpec
+from reader_app.audio.clip import AudioClip
+from reader_app.tts.engine import EngineError, ModelKind, VoiceKind, VoiceSpec
+from reader_app.ui.services import AppServices
 from reader_app.ui.voice_studio_tabs import CloneTab, DesignTab, PresetsTab, add_model
 from reader_app.ui.voice_studio_worker import ClipPlayer, EngineCache, StudioWorker
 from reader_app.voices import library as lib
 
+if TYPE_CHECKING:  # annotation only: the microphone module loads when recording starts
+    from reader_app.audio.microphone import Recorder
+
 LANGUAGES = ("English", "Chinese", "Japanese", "Korean", "German", "French", "Russian", "Portuguese", "Spanish",
              "Italian")
-_KIND_LABEL = {"preset": "Preset", "design": "Designed", "clone": "Cloned"}
+_KIND_LABEL = {VoiceKind.PRESET: "Preset", VoiceKind.DESIGN: "Designed", VoiceKind.CLONE: "Cloned"}
+VOICE_ROLE = Qt.ItemDataRole.UserRole  # a voice list row's VoiceEntry
 
 
 class VoiceStudioDialog(QDialog):
-    voices_changed = Signal()
     preview_ready = Signal(object)  # AudioClip
-    status_changed = Signal(str)
 
-    def __init__(self, services, parent: QWidget | None = None, *,
+    def __init__(self, services: AppServices, parent: QWidget | None = None, *,
                  engine_factory: Callable[[str], Any] | None = None,
                  microphone_factory: Callable[[], Any] | None = None) -> None:
         super().__init__(parent)
@@ -56,11 +61,12 @@ class VoiceStudioDialog(QDialog):
         self.worker.failed_job.connect(self._job_failed)
         self.worker.busy_changed.connect(self._set_busy)
         self.player = ClipPlayer(services.make_output)
-        self.recorder = None
-        self.last_preview = None  # (tag, clip)
-        self._design_preview = None  # (description, clip, text)
+        self.recorder: Recorder | None = None
+        self._design_preview: tuple[str, AudioClip, str] | None = None  # (description, clip, text)
         self._build(self._models())
-        self._meter_timer = QTimer(self, interval=50, timeout=self._update_meter)
+        self._meter_timer = QTimer(self)
+        self._meter_timer.setInterval(50)
+        self._meter_timer.timeout.connect(self._update_meter)
         self.refresh_voices()
         self._update_notice()
         self.resize(980, 560)
@@ -73,7 +79,7 @@ class VoiceStudioDialog(QDialog):
         options = self.services.engine_options
         return load_engine(folder, device=s.device, dtype=s.dtype, threads=s.cpu_threads or None, **options)
 
-    def _models(self) -> dict[str, list[tuple[str, str]]]:
+    def _models(self) -> dict[ModelKind, list[tuple[str, str]]]:
         """Model folders by kind: the configured model, installed ones, and those chosen here before."""
         from reader_app.models.catalog import find_installed_models, inspect_model
 
@@ -82,26 +88,26 @@ class VoiceStudioDialog(QDialog):
             configured = self.services.model_info()
             if configured is not None:
                 infos.append(configured)
-        except Exception:  # noqa: BLE001 - an invalid configured model just is not offered
+        except (EngineError, OSError):  # an invalid configured model just is not offered
             pass
         for folder in (self.services.settings.extra.get("voice_studio_models") or {}).values():
             try:
                 infos.append(inspect_model(folder))
-            except Exception:  # noqa: BLE001
+            except (EngineError, OSError):  # a folder chosen here before and gone since
                 continue
         infos.extend(find_installed_models())
-        out: dict[str, list[tuple[str, str]]] = {"custom_voice": [], "voice_design": [], "base": []}
+        out: dict[ModelKind, list[tuple[str, str]]] = {kind: [] for kind in ModelKind}
         for info in infos:
             pair = (info.describe(), str(info.path))
             if pair not in out[info.kind]:
                 out[info.kind].append(pair)
         return out
 
-    def _build(self, models) -> None:
-        presets = [v for v in lib.list_voices("preset") if v.builtin]
-        self.presets = PresetsTab(models["custom_voice"], presets)
-        self.design = DesignTab(models["voice_design"], models["base"])
-        self.clone = CloneTab(models["base"])
+    def _build(self, models: dict[ModelKind, list[tuple[str, str]]]) -> None:
+        presets = [v for v in lib.list_voices(VoiceKind.PRESET) if v.builtin]
+        self.presets = PresetsTab(models[ModelKind.CUSTOM_VOICE], presets)
+        self.design = DesignTab(models[ModelKind.VOICE_DESIGN], models[ModelKind.BASE])
+        self.clone = CloneTab(models[ModelKind.BASE])
         self.tabs = QTabWidget()
         self.tabs.addTab(self.presets, "Presets")
         self.tabs.addTab(self.design, "Design")
@@ -115,7 +121,7 @@ class VoiceStudioDialog(QDialog):
         self.voice_list.setAlternatingRowColors(True)
         self.voice_list.setColumnWidth(0, 165)
         self.voice_list.setColumnWidth(1, 80)
-        self.voice_list.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.voice_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.voice_about = QLabel()
         self.voice_about.setWordWrap(True)
         self.preview_btn, self.export_btn = QPushButton("▶ Preview"), QPushButton("Export…")
@@ -139,7 +145,7 @@ class VoiceStudioDialog(QDialog):
         split.setStretchFactor(1, 2)
         self.status = QLabel("Choose a preset, design a voice from a description, or clone one from a recording.")
         self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.close_btn = QPushButton("Close")
         bottom = QHBoxLayout()
         bottom.addWidget(QLabel("Preview language"))
@@ -174,7 +180,6 @@ class VoiceStudioDialog(QDialog):
     def show_status(self, text: str, error: bool = False) -> None:
         self.status.setStyleSheet("color: #b00020;" if error else "")
         self.status.setText(text)
-        self.status_changed.emit(text)
 
     def ask_open_file(self, title: str, filters: str) -> str:
         return QFileDialog.getOpenFileName(self, title, str(Path.home()), filters)[0]
@@ -186,7 +191,7 @@ class VoiceStudioDialog(QDialog):
         return QFileDialog.getExistingDirectory(self, title, str(Path.home()))
 
     def confirm(self, question: str) -> bool:
-        return QMessageBox.question(self, "Voice Studio", question) == QMessageBox.Yes
+        return QMessageBox.question(self, "Voice Studio", question) == QMessageBox.StandardButton.Yes
 
     # -- presets ----------------------------------------------------------------------------------------
     def _update_notice(self) -> None:
@@ -199,22 +204,25 @@ class VoiceStudioDialog(QDialog):
                 if inspect_model(folder).ignores_instructions:
                     text = ("This model (0.6B CustomVoice) ignores style instructions: the speaker will sound the "
                             "same whatever you write. Use a 1.7B CustomVoice model to change the style.")
-            except Exception as exc:  # noqa: BLE001
+            except (EngineError, OSError) as exc:  # the folder went bad since it was listed: say why
                 text = str(exc)
         self.presets.notice.setText(text)
         self.presets.notice.setVisible(bool(text))
 
     def _preset_spec(self) -> VoiceSpec:
         entry = self.presets.speaker.currentData()
-        return VoiceSpec(kind="preset", speaker=entry.speaker, instruct=self.presets.instruct.text().strip() or None)
+        return VoiceSpec(kind=VoiceKind.PRESET, speaker=entry.speaker,
+                         instruct=self.presets.instruct.text().strip() or None)
 
     def preview_preset(self) -> None:
         self._preview("preset", self.presets.model.currentData(), self._preset_spec())
 
     def save_preset(self) -> None:
         entry, spec = self.presets.speaker.currentData(), self._preset_spec()
-        name = self.presets.name.text().strip()
-        self._run_sync(lambda: lib.save_preset_voice(name, spec.speaker, spec.instruct, language=entry.language,
+        name, speaker = self.presets.name.text().strip(), spec.speaker
+        if speaker is None:  # a bundled preset without its speaker: a damaged voices folder
+            return self.show_status(f"{entry.name} names no preset speaker.", error=True)
+        self._run_sync(lambda: lib.save_preset_voice(name, speaker, spec.instruct, language=entry.language,
                                                      description=f"{entry.name}: {spec.instruct or 'no style'}"),
                        "Saved {0.name}.")
 
@@ -226,7 +234,7 @@ class VoiceStudioDialog(QDialog):
         if not self._description():
             return self.show_status("Describe the voice first.", error=True)
         self._preview("design", self.design.model.currentData(),
-                      VoiceSpec(kind="design", description=self._description()))
+                      VoiceSpec(kind=VoiceKind.DESIGN, description=self._description()))
 
     def save_design(self) -> None:
         description, name = self._description(), self.design.name.text().strip()
@@ -238,8 +246,8 @@ class VoiceStudioDialog(QDialog):
             clip, text = (cached[1], cached[2]) if cached else (None, None)
             if clone_folder and clip is None:
                 text = lib.sample_sentence(language)
-                clip = lib.preview(engines.get(design_folder), VoiceSpec(kind="design", description=description),
-                                   language, text)
+                designed = VoiceSpec(kind=VoiceKind.DESIGN, description=description)
+                clip = lib.preview(engines.get(design_folder), designed, language, text)
             return lib.save_designed_voice(name, description, preview=clip, sample_text=text, language=language,
                                            clone_engine=engines.get(clone_folder) if clone_folder else None)
 
@@ -296,11 +304,13 @@ class VoiceStudioDialog(QDialog):
         folder, name = self.clone.model.currentData(), self.clone.name.text().strip()
         text = self.clone.transcript.toPlainText().strip() or None
         path, recorded = self.clone.file.text().strip(), self.clone.recorded
-        if not path and recorded is None:
+        source: str | np.ndarray
+        if path:
+            source, rate, origin = path, None, "file"
+        elif recorded is not None:
+            source, rate, origin = recorded[0], recorded[1], "microphone"
+        else:
             return self.show_status("Choose a recording file or record from the microphone first.", error=True)
-        source = path or recorded[0]
-        rate = None if path else recorded[1]
-        origin = "file" if path else "microphone"
         language = self.language.currentText()  # read widgets here, never on the worker thread
         self.show_status("Cloning the voice…")
         self.worker.submit("saved", lambda engines: lib.clone_voice(
@@ -312,21 +322,21 @@ class VoiceStudioDialog(QDialog):
         for entry in lib.list_voices():
             kind = _KIND_LABEL[entry.kind] if entry.origin != "design" else "Designed"
             item = QTreeWidgetItem([entry.name, kind + ("" if entry.builtin else " ★"), entry.language or "–"])
-            item.setData(0, Qt.UserRole, entry)
+            item.setData(0, VOICE_ROLE, entry)
             item.setToolTip(0, entry.description)
             self.voice_list.addTopLevelItem(item)
             if select and entry.name == select:
                 self.voice_list.setCurrentItem(item)
         self._voice_selected()
 
-    def selected_voice(self):
+    def selected_voice(self) -> lib.VoiceEntry | None:
         item = self.voice_list.currentItem()
-        return item.data(0, Qt.UserRole) if item is not None else None
+        return item.data(0, VOICE_ROLE) if item is not None else None
 
     def select_voice(self, name: str) -> None:
         for i in range(self.voice_list.topLevelItemCount()):
             item = self.voice_list.topLevelItem(i)
-            if item.text(0).lower() == name.lower():
+            if item is not None and item.text(0).lower() == name.lower():
                 self.voice_list.setCurrentItem(item)
 
     def _voice_selected(self, *_args) -> None:
@@ -336,8 +346,9 @@ class VoiceStudioDialog(QDialog):
             b.setEnabled(entry is not None)
         self.delete_btn.setEnabled(entry is not None and not entry.builtin)
 
-    def _model_for(self, kind: str) -> str:
-        combo = {"preset": self.presets.model, "design": self.design.model, "clone": self.clone.model}[kind]
+    def _model_for(self, kind: VoiceKind) -> str:
+        combo = {VoiceKind.PRESET: self.presets.model, VoiceKind.DESIGN: self.design.model,
+                 VoiceKind.CLONE: self.clone.model}[kind]
         return combo.currentData() or ""
 
     def preview_selected(self) -> None:
@@ -372,7 +383,7 @@ class VoiceStudioDialog(QDialog):
             return
         try:
             info = inspect_model(folder)
-        except Exception as exc:  # noqa: BLE001
+        except (EngineError, OSError) as exc:  # not a checkpoint: say why
             return self.show_status(str(exc), error=True)
         add_model(combo, info.describe(), str(info.path))
         self.services.settings.extra.setdefault("voice_studio_models", {})[info.kind] = str(info.path)
@@ -380,15 +391,12 @@ class VoiceStudioDialog(QDialog):
 
     def _run_sync(self, action: Callable[[], Any], done: str) -> None:
         """Quick file work (no model): run here, report in the status line."""
-        from reader_app.tts.engine import EngineError
-
         try:
             result = action()
         except (EngineError, OSError) as exc:
             return self.show_status(str(exc), error=True)
         self.show_status(done.format(result))
         self.refresh_voices(select=getattr(result, "name", None))
-        self.voices_changed.emit()
 
     def _preview(self, tag: str, folder: str, voice) -> None:
         language = self.language.currentText()
@@ -400,7 +408,6 @@ class VoiceStudioDialog(QDialog):
     def _job_done(self, tag: str, result: Any) -> None:
         if tag.startswith("preview"):
             clip, text = result
-            self.last_preview = (tag, clip)
             if tag == "preview:design":
                 self._design_preview = (self._description(), clip, text)
             self.show_status(f"Preview: {clip.duration_s:.1f} s.")
@@ -412,7 +419,6 @@ class VoiceStudioDialog(QDialog):
         elif tag == "saved":
             entry, notes = result
             self.refresh_voices(select=entry.name)
-            self.voices_changed.emit()
             self.show_status(" ".join([f"Saved {entry.name}."] + notes))
 
     def _job_failed(self, tag: str, message: str) -> None:

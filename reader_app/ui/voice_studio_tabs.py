@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,7 +22,7 @@ NO_CLONE_MODEL = "(none: save the description only)"
 def model_combo(models: list[tuple[str, str]], optional: str | None = None) -> QComboBox:
     """A combo of (label, folder) pairs; `optional` adds a first entry meaning 'no model'."""
     combo = QComboBox()
-    combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(28)
     if optional:
         combo.addItem(optional, "")
@@ -127,7 +126,7 @@ class CloneTab(QWidget):
         self.meter.setFixedHeight(10)
         self.seconds = QLabel("0.0 s")
         self.seconds.setMinimumWidth(60)
-        self.seconds.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        self.seconds.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.transcript = QPlainTextEdit()
         self.transcript.setPlaceholderText("What the recording says, word for word (optional: without it only "
                                            "the timbre is cloned)")
@@ -141,9 +140,5 @@ class CloneTab(QWidget):
         form.addRow("Microphone", _row(self.record, self.meter, self.seconds))
         form.addRow("Transcript", self.transcript)
         form.addRow("Save as", _row(self.name, self.save))
-        self.recorded = None  # (samples, rate) from the microphone, used when no file is chosen
-
-    def source_label(self) -> str:
-        if self.recorded is not None and not self.file.text().strip():
-            return "microphone"
-        return Path(self.file.text().strip()).name
+        # (samples, rate) from the microphone, used when no file is chosen
+        self.recorded: tuple[np.ndarray, int] | None = None

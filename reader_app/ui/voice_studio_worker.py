@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
+from reader_app.audio.clip import AudioClip
+from reader_app.audio.output import AudioOutput
 from reader_app.tts.engine import EngineError
 
 
@@ -89,27 +91,23 @@ class StudioWorker(QThread):
 class ClipPlayer:
     """Plays one clip through an AudioOutput (sound card or null) and stops at its end."""
 
-    def __init__(self, make_output: Callable[[], Any]) -> None:
+    def __init__(self, make_output: Callable[[], AudioOutput]) -> None:
         self.make_output = make_output
-        self._output = None
+        self._output: AudioOutput | None = None
         self._samples = np.zeros(0, dtype=np.float32)
         self._pos = 0
 
-    def play(self, clip) -> None:
+    def play(self, clip: AudioClip) -> None:
         self.stop()
         self._samples, self._pos = clip.samples.astype(np.float32), 0
-        self._output = self.make_output()
-        self._output.start(self._fill)
+        self._output = output = self.make_output()
+        output.start(self._fill)
 
     def _fill(self, buffer: np.ndarray) -> None:
         chunk = self._samples[self._pos:self._pos + len(buffer)]
         buffer[:] = 0.0
         buffer[:chunk.size] = chunk
         self._pos += len(buffer)
-
-    @property
-    def playing(self) -> bool:
-        return self._output is not None and self._pos < self._samples.size
 
     def stop(self) -> None:
         if self._output is not None:

@@ -24,17 +24,17 @@ class Job(QObject):
         self._fn = fn
         self._with_progress = with_progress
         self.cancel_event = threading.Event()
-        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._worker = threading.Thread(target=self._run, name=name, daemon=True)  # QObject.thread() is Qt's
 
     def start(self) -> Job:
-        self.thread.start()
+        self._worker.start()
         return self
 
     def cancel(self) -> None:
         self.cancel_event.set()
 
     def running(self) -> bool:
-        return self.thread.is_alive()
+        return self._worker.is_alive()
 
     def _run(self) -> None:
         try:
