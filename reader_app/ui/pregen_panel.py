@@ -1,14 +1,12 @@
 """'Generate audio for this chapter / the whole book': a bar with progress, ETA and cancel.
 
-It uses the narration package's PregenController when that exists; otherwise a small runner here drives the
-Qt-free Pregenerator on a worker thread with the same signals.
+The work runs in the narration package's PregenController (a worker thread reporting by signals); the bar only
+shows it.
 """
 
 from __future__ import annotations
 
-import threading
-
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -18,47 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-
-class ThreadPregen(QObject):
-    """Same face as reader_app.narration.pregen_controller.PregenController."""
-    progress = Signal(int, int, float)  # done, total, eta seconds (-1 unknown)
-    finished = Signal(int, int, bool)  # generated, failed, cancelled
-    error = Signal(str)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._cancel = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self, book, cache, config, engine_provider, chapters: range) -> None:
-        from reader_app.narration.pregen import Pregenerator
-
-        self._cancel = threading.Event()
-        runner = Pregenerator(book, cache, config, engine_provider, cancel=self._cancel)
-
-        def work() -> None:
-            try:
-                result = runner.run(chapters, lambda p: self.progress.emit(
-                    p.done, p.total, -1.0 if p.eta_s is None else float(p.eta_s)))
-            except Exception as exc:  # noqa: BLE001 - shown in the bar
-                self.error.emit(str(exc))
-                self.finished.emit(0, 0, self._cancel.is_set())
-                return
-            self.finished.emit(result.generated, result.failed, self._cancel.is_set())
-
-        self._thread = threading.Thread(target=work, name="pregen", daemon=True)
-        self._thread.start()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-
-def make_pregen_runner(parent: QObject) -> QObject:
-    try:
-        from reader_app.narration.pregen_controller import PregenController
-    except ImportError:
-        return ThreadPregen(parent)
-    return PregenController(parent)
+from reader_app.books.model import Book
+from reader_app.narration.config import ClipCache, EngineProvider, NarrationConfig
+from reader_app.narration.pregen_controller import PregenController
 
 
 def format_eta(seconds: float) -> str:
@@ -74,7 +34,7 @@ class PregenBar(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("pregenBar")
-        self.runner = make_pregen_runner(self)
+        self.runner = PregenController(self)
         self.running = False
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 10, 4)
@@ -94,7 +54,8 @@ class PregenBar(QFrame):
         self.runner.error.connect(self._error)
         self.hide()
 
-    def start(self, what: str, book, cache, config, engine_provider, chapters: range) -> bool:
+    def start(self, what: str, book: Book, cache: ClipCache, config: NarrationConfig,
+              engine_provider: EngineProvider | None, chapters: range) -> bool:
         if self.running:
             return False
         self.running = True
