@@ -12,8 +12,12 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import sounddevice  # no type hints of its own: for the annotations only
 
 BlockCallback = Callable[[np.ndarray], None]
 MIN_SECONDS = 3.0
@@ -80,7 +84,7 @@ class SoundDeviceMicrophone(Microphone):
     def __init__(self, sample_rate: int = 24_000, device: int | str | None = None) -> None:
         super().__init__(sample_rate)
         self.device = device
-        self._stream = None
+        self._stream: sounddevice.InputStream | None = None
 
     def start(self, on_block: BlockCallback) -> None:
         sd = _import_sounddevice()
@@ -89,12 +93,12 @@ class SoundDeviceMicrophone(Microphone):
             on_block(indata.mean(axis=1).astype(np.float32) if indata.ndim == 2 else indata.copy())
 
         try:
-            self._stream = sd.InputStream(samplerate=self.sample_rate, channels=1, dtype="float32",
-                                          device=self.device, callback=callback)
-            self._stream.start()
+            stream = sd.InputStream(samplerate=self.sample_rate, channels=1, dtype="float32",
+                                    device=self.device, callback=callback)
+            stream.start()
         except Exception as exc:  # PortAudioError and friends: no device, busy device, bad rate
-            self._stream = None
             raise MicrophoneError(f"Cannot open the microphone: {exc}") from exc
+        self._stream = stream
 
     def stop(self) -> None:
         stream, self._stream = self._stream, None
@@ -124,7 +128,7 @@ def open_microphone(sample_rate: int = 24_000) -> Microphone:
     sd = _import_sounddevice()
     try:
         sd.query_devices(kind="input")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # PortAudioError, or ValueError when there is no input device
         raise MicrophoneError(f"No microphone found ({exc}). Choose a recording file instead.") from exc
     return SoundDeviceMicrophone(sample_rate)
 

@@ -65,7 +65,6 @@ class NullOutput(AudioOutput):
         self.realtime = realtime
         self.record = record
         self.recorded: list[np.ndarray] = []
-        self.frames_consumed = 0
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 
@@ -82,7 +81,6 @@ class NullOutput(AudioOutput):
         deadline = time.monotonic()
         while not self._stopping.is_set():
             fill(block)
-            self.frames_consumed += len(block)
             if self.record:
                 self.recorded.append(block.copy())
             if self.realtime:
@@ -103,9 +101,6 @@ class NullOutput(AudioOutput):
     @property
     def active(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
-
-    def recorded_samples(self) -> np.ndarray:
-        return np.concatenate(self.recorded) if self.recorded else np.zeros(0, dtype=np.float32)
 
 
 class ManualOutput(AudioOutput):

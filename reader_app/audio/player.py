@@ -13,31 +13,47 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from enum import StrEnum
+from typing import Generic, TypeVar
 
 import numpy as np
 
 from reader_app.audio.output import AudioOutput, AudioOutputError, NullOutput
 from reader_app.audio.stretch import clamp_speed, time_stretch
 
+# What the caller queues each piece of audio as; the player hands it back unchanged in its reports.
+ItemId = TypeVar("ItemId")
 
-class PlayerListener(Protocol):
-    def sentence_started(self, item_id: str, delay_s: float) -> None:
+
+class PlayerListener(Generic[ItemId]):
+    """What the player reports. Every method is a no-op here: a listener subclasses this and overrides what it
+    needs. Called outside the player's lock, so a listener may call back into the player."""
+
+    def sentence_started(self, item_id: ItemId, delay_s: float) -> None:
         """Called from the audio thread when an item's first sample is handed to the output;
         it is heard delay_s later (output latency)."""
 
-    def item_finished(self, item_id: str) -> None:
+    def item_finished(self, item_id: ItemId) -> None:
         """All of an item's samples (and its pause) were handed to the output."""
 
     def starved(self) -> None:
         """Playing, but nothing is queued: the listener hears silence until more arrives."""
 
-    # Optional: output_lost(message) is called when the device vanished and the fallback output took over.
+    def output_lost(self, message: str) -> None:
+        """The device vanished (or could not be opened) and the fallback output took over."""
+
+    def output_restored(self, message: str) -> None:
+        """A device was found again on play() and playback moved back onto it."""
+
+
+class _Event(StrEnum):
+    STARTED = "started"
+    FINISHED = "finished"
 
 
 @dataclass
-class _Item:
-    item_id: str
+class _Item(Generic[ItemId]):
+    item_id: ItemId
     samples: np.ndarray
     voiced_frames: int  # samples before the appended pause (after stretching)
     source_start: int = 0  # where this item starts in its sentence, in source samples (streamed chunks)
@@ -45,12 +61,12 @@ class _Item:
     pos: int = 0
 
 
-class Player:
-    def __init__(self, output: AudioOutput, listener: PlayerListener | None = None,
+class Player(Generic[ItemId]):
+    def __init__(self, output: AudioOutput, listener: PlayerListener[ItemId] | None = None,
                  fallback: Callable[[], AudioOutput] | None = None,
                  reopen: Callable[[], AudioOutput] | None = None) -> None:
         self.output = output
-        self.listener = listener
+        self.listener: PlayerListener[ItemId] = listener if listener is not None else PlayerListener()
         self.fallback = fallback or (lambda: NullOutput(output.sample_rate, output.block_frames))
         # After a device loss, each play() asks `reopen` for a device again (plugged back in, freed by
         # another program); the queue and position carry over.
@@ -58,7 +74,7 @@ class Player:
         self._on_fallback = output.silent  # started without a device: look for one on play() too
         output.on_lost = self._output_lost
         self._lock = threading.Lock()
-        self._queue: deque[_Item] = deque()
+        self._queue: deque[_Item[ItemId]] = deque()
         self._playing = False
         self._volume = 1.0
         self._starved_reported = False
@@ -69,7 +85,7 @@ class Player:
         self.gap_count = 0
 
     # -- control (any thread) -------------------------------------------------------------------------
-    def enqueue(self, item_id: str, samples: np.ndarray, pause_after_s: float = 0.0, *, speed: float = 1.0,
+    def enqueue(self, item_id: ItemId, samples: np.ndarray, pause_after_s: float = 0.0, *, speed: float = 1.0,
                 source_start: int = 0) -> None:
         """Queue samples (source time) to play at `speed`, then pause_after_s of silence (not stretched: the
         configured pauses are what the listener hears)."""
@@ -84,10 +100,10 @@ class Player:
                                      source_start, ratio))
             self._starved_reported = False
 
-    def drop_unstarted(self, keep: Callable[[str], bool] = lambda item_id: False) -> list[str]:
+    def drop_unstarted(self, keep: Callable[[ItemId], bool] = lambda item_id: False) -> list[ItemId]:
         """Remove queued items not begun yet, from the end back to the first one `keep` wants or that has
         started (so order is kept); returns their ids in order. Used to re-queue them at a new speed."""
-        dropped: list[str] = []
+        dropped: list[ItemId] = []
         with self._lock:
             while self._queue and self._queue[-1].pos == 0 and not keep(self._queue[-1].item_id):
                 dropped.append(self._queue.pop().item_id)
@@ -112,16 +128,16 @@ class Player:
             self._playing = True
             self._starved_reported = False
         if self._on_fallback and self.reopen is not None:
-            self._try_reopen()
+            self._try_reopen(self.reopen)
         if not self.output.active:
             try:
                 self.output.start(self.fill)
             except AudioOutputError as exc:  # no device (any more): keep going silently, and say so
                 self._output_lost(str(exc))
 
-    def _try_reopen(self) -> None:
+    def _try_reopen(self, reopen: Callable[[], AudioOutput]) -> None:
         try:
-            device = self.reopen()
+            device = reopen()
         except (AudioOutputError, ValueError, OSError):
             return  # still no device: stay on the fallback, already reported
         if device.silent:
@@ -138,9 +154,7 @@ class Player:
             old.start(self.fill)
             return
         self.output, self._on_fallback = device, False
-        report = getattr(self.listener, "output_restored", None)
-        if report is not None:
-            report("Sound is back: playing on the audio device again.")
+        self.listener.output_restored("Sound is back: playing on the audio device again.")
 
     def _output_lost(self, message: str) -> None:
         self._on_fallback = True
@@ -149,9 +163,7 @@ class Player:
         self.output.on_lost = self._output_lost
         if self._playing:
             self.output.start(self.fill)
-        report = getattr(self.listener, "output_lost", None)
-        if report is not None:
-            report(f"{message} Playback continues without sound.")
+        self.listener.output_lost(f"{message} Playback continues without sound.")
 
     def pause(self) -> None:
         with self._lock:
@@ -169,11 +181,7 @@ class Player:
     def volume(self) -> float:
         return self._volume
 
-    @property
-    def playing(self) -> bool:
-        return self._playing
-
-    def queued_ids(self) -> list[str]:
+    def queued_ids(self) -> list[ItemId]:
         with self._lock:
             return [item.item_id for item in self._queue]
 
@@ -183,7 +191,7 @@ class Player:
             frames = sum(len(item.samples) - item.pos for item in self._queue)
         return frames / self.output.sample_rate
 
-    def current(self) -> tuple[str, float] | None:
+    def current(self) -> tuple[ItemId, float] | None:
         """(item id, seconds into it) of the item being played, in source time (whatever the speed)."""
         with self._lock:
             if not self._queue:
@@ -194,7 +202,7 @@ class Player:
 
     # -- audio thread ----------------------------------------------------------------------------------
     def fill(self, out: np.ndarray) -> None:
-        events: list[tuple[str, str, float]] = []
+        events: list[tuple[_Event, ItemId, float]] = []
         starved = False
         with self._lock:
             written = 0
@@ -205,14 +213,14 @@ class Player:
                         if self._gap_frames:
                             self._end_gap()
                         delay = written / self.output.sample_rate + self.output.latency_s
-                        events.append(("start", item.item_id, delay))
+                        events.append((_Event.STARTED, item.item_id, delay))
                     take = min(len(out) - written, len(item.samples) - item.pos)
                     out[written:written + take] = item.samples[item.pos:item.pos + take]
                     item.pos += take
                     written += take
                     if item.pos >= len(item.samples):
                         self._queue.popleft()
-                        events.append(("finish", item.item_id, 0.0))
+                        events.append((_Event.FINISHED, item.item_id, 0.0))
                 self.frames_played += written
                 if written < len(out):
                     if self.frames_played:  # silence before the very first clip is latency, not a gap
@@ -225,11 +233,9 @@ class Player:
                     out[:written] *= self._volume
             out[written:] = 0.0
         listener = self.listener
-        if listener is None:
-            return
         # Callbacks run outside the lock so a listener may call back into the player.
         for kind, item_id, delay in events:
-            if kind == "start":
+            if kind is _Event.STARTED:
                 listener.sentence_started(item_id, delay)
             else:
                 listener.item_finished(item_id)

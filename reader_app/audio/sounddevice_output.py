@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from reader_app.audio.output import AudioOutput, AudioOutputError, FillCallback
+from reader_app.audio.output_kind import OutputKind
+
+if TYPE_CHECKING:
+    import sounddevice  # no type hints of its own: for the annotations only
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +31,7 @@ class SoundDeviceOutput(AudioOutput):
     def __init__(self, sample_rate: int = 24_000, block_frames: int = 1024, device: int | str | None = None) -> None:
         super().__init__(sample_rate, block_frames)
         self.device = device
-        self._stream = None
+        self._stream: sounddevice.OutputStream | None = None
         self._latency_s = 0.0
         self._stopping = False
 
@@ -77,19 +82,21 @@ class SoundDeviceOutput(AudioOutput):
         return self._stream is not None and bool(self._stream.active)
 
 
-def open_output(kind: str = "default", sample_rate: int = 24_000) -> AudioOutput:
-    """kind: "default" (sound card, else a null output with a warning), "sounddevice" (strict) or "null"."""
+def open_output(kind: str = OutputKind.DEFAULT, sample_rate: int = 24_000) -> AudioOutput:
+    """An output of `kind` (an OutputKind or its value)."""
     from reader_app.audio.output import NullOutput
 
-    if kind == "null":
+    try:
+        kind = OutputKind(kind)
+    except ValueError:
+        raise ValueError(f"unknown audio output {kind!r}: use default, sounddevice or null") from None
+    if kind is OutputKind.NULL:
         return NullOutput(sample_rate)
-    if kind not in ("default", "sounddevice"):
-        raise ValueError(f"unknown audio output {kind!r}: use default, sounddevice or null")
     try:
         sd = _import_sounddevice()
         sd.query_devices(kind="output")
     except Exception as exc:
-        if kind == "sounddevice":
+        if kind is OutputKind.SOUNDDEVICE:
             raise AudioOutputError(f"No audio output device: {exc}") from exc
         log.warning("No audio output device (%s); playing silently.", exc)
         return NullOutput(sample_rate)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from reader_app.audio.player import PlayerListener
 
-class Events:
-    def __init__(self):
-        self.started, self.finished, self.starved_count = [], [], 0
 
-    def sentence_started(self, item_id, delay_s):
+class Events(PlayerListener[str]):
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.finished: list[str] = []
+        self.starved_count = 0
+
+    def sentence_started(self, item_id: str, delay_s: float) -> None:
         self.started.append(item_id)
 
-    def item_finished(self, item_id):
+    def item_finished(self, item_id: str) -> None:
         self.finished.append(item_id)
 
-    def starved(self):
+    def starved(self) -> None:
         self.starved_count += 1
