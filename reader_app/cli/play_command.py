@@ -15,9 +15,12 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from reader_app import gc_policy
+from reader_app.audio.output_kind import OutputKind
+from reader_app.narration.config import NarrationListener, NarrationState
 from reader_app.tts.engine import EngineKind
 
 
@@ -27,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _model_options(play)
     play.add_argument("--from", dest="start", default="1:1", metavar="CHAPTER:SENTENCE",
                       help="where to start (numbered from 1; default 1:1)")
-    play.add_argument("--output", choices=["default", "null"], default="default",
+    play.add_argument("--output", choices=[OutputKind.DEFAULT, OutputKind.NULL], default=OutputKind.DEFAULT,
                       help="the sound card (default) or a silent output that consumes audio in real time")
     play.add_argument("--sentences", type=int, default=0, help="stop after this many sentences (0: to the end)")
     play.add_argument("--speed", type=float, default=None, help="0.5 to 3 (default: settings)")
@@ -151,11 +154,11 @@ def sentence_index(book, spec: str) -> int:
     return sum(len(c.sentences) for c in book.chapters[:chapter - 1]) + sentence - 1
 
 
-class _PlayReport:
+class _PlayReport(NarrationListener):
     """Listener that timestamps each sentence: requested (synthesis began), ready (in the cache), started
     (heard), in milliseconds since play was pressed."""
 
-    def __init__(self, start: int, stop: int, echo) -> None:
+    def __init__(self, start: int, stop: int, echo: Callable[[int], None]) -> None:
         self.t0 = time.monotonic()
         self.start, self.stop = start, stop
         self.rows: dict[int, dict] = {}
@@ -187,8 +190,8 @@ class _PlayReport:
         if index >= self.stop - 1:
             self.done.set()
 
-    def on_state(self, state: str) -> None:
-        if state == "finished":
+    def on_state(self, state: NarrationState) -> None:
+        if state is NarrationState.FINISHED:
             self.done.set()
 
     def on_error(self, message: str) -> None:
@@ -230,11 +233,11 @@ def run_play(args: argparse.Namespace) -> int:
         report.t0 = time.monotonic()  # first_audio_ms counts from here: the play request
         narrator.play(start)
         while not report.done.wait(0.2):
-            if narrator.state == "finished":
+            if narrator.state is NarrationState.FINISHED:
                 break
         # Let the last sentence be heard before stopping the output.
         last = report.rows.get(stop - 1, {})
-        if "started_ms" in last and narrator.state != "finished":
+        if "started_ms" in last and narrator.state is not NarrationState.FINISHED:
             time.sleep(max(0.0, narrator.player.queued_seconds() - narrator.config.feed_ahead_s))
     except KeyboardInterrupt:
         pass

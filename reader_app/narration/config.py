@@ -6,11 +6,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from reader_app.audio.clip import AudioClip
 from reader_app.store.clip_key import ClipKey
 from reader_app.tts.engine import SpeechEngine, VoiceSpec
+
+if TYPE_CHECKING:  # annotations only: the command line imports this module for `--help`, without numpy
+    from reader_app.audio.clip import AudioClip
 
 
 class ClipCache(Protocol):

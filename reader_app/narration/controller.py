@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from reader_app.narration.narrator import (
-    Narrator,
-)
+from reader_app.narration.config import NarrationListener, NarrationState
+from reader_app.narration.narrator import Narrator
 
 
-class NarrationController(QObject):
+class NarrationController(QObject, NarrationListener):
     sentenceStarted = Signal(int)  # sentence index in reading order, when it is heard
     clipReady = Signal(int)
-    stateChanged = Signal(str)  # stopped | playing | paused | buffering | finished
+    stateChanged = Signal(str)  # a NarrationState: stopped | playing | paused | buffering | finished
     errorOccurred = Signal(str)
     noticeOccurred = Signal(str)  # good news for the status line (e.g. the audio device is back)
     sentenceSkipped = Signal(int, str)
@@ -43,7 +42,7 @@ class NarrationController(QObject):
             self.narrator.close()
             self.narrator = None
 
-    # -- NarrationListener (called from worker/audio threads) --------------------------------------------
+    # -- NarrationListener (called from worker/audio threads; on_clip_queued stays a no-op) ----------------
     def on_sentence_started(self, index: int, delay_s: float) -> None:
         self._startedLater.emit(index, delay_s)
 
@@ -53,7 +52,7 @@ class NarrationController(QObject):
     def on_clip_ready(self, index: int) -> None:
         self.clipReady.emit(index)
 
-    def on_state(self, state: str) -> None:
+    def on_state(self, state: NarrationState) -> None:
         self.stateChanged.emit(state)
 
     def on_error(self, message: str) -> None:

@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TextIO
 
+from reader_app.audio.clip import AudioClip
 from reader_app.books.model import Book
 from reader_app.narration import synthesis
 from reader_app.narration.config import ClipCache, EngineProvider, NarrationConfig
 from reader_app.store.clip_key import ClipKey
-from reader_app.tts.engine import SynthesisRequest
+from reader_app.tts.engine import SpeechEngine, SynthesisRequest
 
 
 @dataclass
@@ -62,19 +63,29 @@ class Pregenerator:
         started = time.monotonic()
         if progress:
             progress(state)
-        engine = self.engine_provider() if pending else None
+        if pending:
+            self._generate(self.engine_provider(), pending, state, started, progress)
+        state.cancelled = self.cancel.is_set() and state.done + state.failed < state.total
+        state.elapsed_s = time.monotonic() - started
+        return state
+
+    def _generate(self, engine: SpeechEngine, pending: list[tuple[ClipKey, str]], state: PregenProgress,
+                  started: float, progress: Callable[[PregenProgress], None] | None) -> None:
+        config = self.config
         for first in range(0, len(pending), max(1, config.batch_size)):
             if self.cancel.is_set():
                 break
-            batch = pending[first:first + config.batch_size]
-            requests = [SynthesisRequest(text, config.voice, config.language) for _, text in batch]
+            chunk = pending[first:first + config.batch_size]
+            keys = [key for key, _ in chunk]
+            requests = [SynthesisRequest(text, config.voice, config.language) for _, text in chunk]
+            done: list[tuple[ClipKey, AudioClip | None]]
             try:
-                clips = synthesis.synthesize(engine, requests, self.cancel)
+                done = list(zip(keys, synthesis.synthesize(engine, requests, self.cancel), strict=True))
             except synthesis.Cancelled:
                 break
-            except Exception:
-                clips = [self._one(engine, request, self.cancel) for request in requests]
-            for (key, _), clip in zip(batch, clips):
+            except Exception:  # noqa: BLE001 - model code may raise anything on a bad sentence: each is tried alone
+                done = [(key, self._one(engine, request)) for key, request in zip(keys, requests, strict=True)]
+            for key, clip in done:
                 if clip is None:
                     state.failed += 0 if self.cancel.is_set() else 1  # cancelled is not failed
                     continue
@@ -85,15 +96,11 @@ class Pregenerator:
             state.elapsed_s = time.monotonic() - started
             if progress:
                 progress(state)
-        state.cancelled = self.cancel.is_set() and state.done + state.failed < state.total
-        state.elapsed_s = time.monotonic() - started
-        return state
 
-    @staticmethod
-    def _one(engine, request, cancel: threading.Event):
+    def _one(self, engine: SpeechEngine, request: SynthesisRequest) -> AudioClip | None:
         try:
-            return synthesis.synthesize(engine, [request], cancel)[0]
-        except Exception:  # Cancelled too: the sentence stays uncached and a later run retries it
+            return synthesis.synthesize(engine, [request], self.cancel)[0]
+        except Exception:  # noqa: BLE001 - model code may raise anything (Cancelled too): a later run retries it
             return None
 
 

@@ -54,7 +54,8 @@ class PregenController(QObject):
             self._thread.join(timeout_s)
         return not self.running
 
-    def _run(self, book, cache, config, engine_provider, chapters, cancel: threading.Event) -> None:
+    def _run(self, book: Book, cache: ClipCache, config: NarrationConfig, engine_provider: EngineProvider | None,
+             chapters: range, cancel: threading.Event) -> None:
         if engine_provider is None:
             self.error.emit("No voice model is configured: choose a model folder to generate audio.")
             self.finished.emit(0, 0, False)
@@ -66,7 +67,7 @@ class PregenController(QObject):
 
         try:
             result = Pregenerator(book, cache, config, engine_provider, cancel).run(chapters, progress=report)
-        except Exception as exc:  # model load or cache failure: say so, never kill the app
+        except Exception as exc:  # noqa: BLE001 - model load or cache failure, any kind: say so, never kill the app
             log.warning("offline generation failed: %s", exc)
             self.error.emit(f"Offline generation stopped: {exc}")
             self.finished.emit(0, 0, cancel.is_set())

@@ -7,6 +7,7 @@ their position in reading order; identical texts share a clip digest and are gen
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 # Narration speed used to guess a sentence's length before it exists (about 15 characters per second in
@@ -33,7 +34,8 @@ class Scheduler:
         self.batch_size = max(1, batch_size)
 
     def next_batch(self, plan: Sequence[PlannedSentence], cursor: int, is_ready: Callable[[str], bool],
-                   in_flight: set[str], skipped: set[str], duration_of: Callable[[str], float | None]) -> list[int]:
+                   in_flight: AbstractSet[str], skipped: AbstractSet[str],
+                   duration_of: Callable[[str], float | None]) -> list[int]:
         """Indices to synthesize now, cursor sentence first; empty when the window is covered.
 
         The window counts audio from the cursor onwards, ready or not, so generation stops once enough is

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from reader_app.books.model import Book
 from reader_app.models.catalog import ModelInfo
-from reader_app.narration.narrator import NarrationConfig
+from reader_app.narration.config import NarrationConfig
 from reader_app.settings import Settings
 from reader_app.store.library import Library
 from reader_app.tts.engine import EngineError, ModelKind, VoiceKind, VoiceSpec

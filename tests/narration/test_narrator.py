@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from reader_app.narration.narrator import wait_until
+from reader_app.narration.config import wait_until
 from reader_app.tts.engine import VoiceSpec
 from tests.support.books import make_book
 from tests.support.engines import ToneEngine
@@ -112,6 +112,34 @@ def test_without_a_model_it_says_so_clearly(book, tmp_path):
         narrator.play()
         assert wait_until(lambda: rec.errors, 5)
         assert "No voice model is configured" in rec.errors[0]
+    finally:
+        narrator.close()
+        cache.close()
+
+
+class VoiceEngine(ToneEngine):
+    """A tone engine that remembers which voice was asked to say what."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.said = []
+
+    def synthesize(self, requests, **kw):
+        with self.lock:
+            self.said.extend((r.voice.speaker, r.text) for r in requests)
+        return super().synthesize(requests, **kw)
+
+
+def test_a_batch_in_flight_during_a_voice_change_is_stored_for_the_voice_that_said_it(book, tmp_path):
+    engine, rec = VoiceEngine(delay_s=0.3), Recorder()
+    narrator, cache, out = make(book, tmp_path, engine, rec)
+    try:
+        assert wait_until(lambda: engine.calls, 5)  # sentence 0 in the old voice is being synthesized
+        old_key = narrator.key_for(0)
+        narrator.set_config(config(voice=VoiceSpec(speaker="vivian")))
+        assert wait_until(lambda: narrator.is_ready(0), 10)
+        assert ("vivian", "One fish.") in engine.said  # the new voice's clip was said by the new voice
+        assert wait_until(lambda: cache.get_clip(old_key) is not None, 5)  # the old one kept under its own key
     finally:
         narrator.close()
         cache.close()

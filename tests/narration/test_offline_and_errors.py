@@ -5,7 +5,8 @@ import threading
 import pytest
 
 from reader_app.audio.output import AudioOutputError, ManualOutput
-from reader_app.narration.narrator import Narrator, wait_until
+from reader_app.narration.config import wait_until
+from reader_app.narration.narrator import Narrator
 from reader_app.narration.pregen import Pregenerator
 from reader_app.narration.pregen_controller import PregenController
 from reader_app.store import BookCache

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from reader_app.audio.output import ManualOutput
-from reader_app.narration.narrator import Narrator, wait_until
+from reader_app.narration.config import wait_until
+from reader_app.narration.narrator import Narrator
 from reader_app.store import BookCache
 from tests.support.books import make_book
 from tests.support.engines import StreamingToneEngine, ToneEngine
@@ -86,8 +87,8 @@ def test_speed_scales_durations_keeps_pitch_and_reports_source_time(tmp_path):
         narrator.play()
         assert pump_until(narrator, out, lambda: narrator.player.queued_seconds() > 0.5)
         out.pump(0.2)
-        item_id, offset = narrator.player.current()
-        assert item_id.endswith(":0") and offset == pytest.approx(0.3, abs=0.03)  # 0.2 s heard at 1.5x
+        item, offset = narrator.player.current()
+        assert (item.index, item.chunk) == (0, 0) and offset == pytest.approx(0.3, abs=0.03)  # 0.2 s heard at 1.5x
         heard = play_all(narrator, out)
         voiced = np.concatenate(out.recorded)
         voiced = voiced[np.flatnonzero(voiced)[0]:]

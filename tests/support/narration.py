@@ -3,61 +3,81 @@ real SQLite cache on a virtual clock, and a loop that plays a book to its end.""
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 
 from reader_app.audio.output import ManualOutput
-from reader_app.narration.narrator import NarrationConfig, Narrator, wait_until
+from reader_app.books.model import Book
+from reader_app.narration.config import (
+    EngineProvider,
+    NarrationConfig,
+    NarrationListener,
+    NarrationState,
+    wait_until,
+)
+from reader_app.narration.narrator import Narrator
 from reader_app.store import BookCache
-from reader_app.tts.engine import VoiceSpec
+from reader_app.tts.engine import SpeechEngine, VoiceSpec
 
 SR = 24_000
 
 
-class Recorder:
-    def __init__(self):
-        self.started, self.ready, self.states, self.errors, self.skipped = [], [], [], [], []
+class Recorder(NarrationListener):
+    def __init__(self) -> None:
+        self.started: list[int] = []
+        self.ready: list[int] = []
+        self.states: list[NarrationState] = []
+        self.errors: list[str] = []
+        self.skipped: list[int] = []
 
-    def on_requested(self, index):
-        pass
-
-    def on_sentence_started(self, index, delay_s):
+    def on_sentence_started(self, index: int, delay_s: float) -> None:
         self.started.append(index)
 
-    def on_clip_ready(self, index):
+    def on_clip_ready(self, index: int) -> None:
         self.ready.append(index)
 
-    def on_state(self, state):
+    def on_state(self, state: NarrationState) -> None:
         self.states.append(state)
 
-    def on_error(self, message):
+    def on_error(self, message: str) -> None:
         self.errors.append(message)
 
-    def on_sentence_skipped(self, index, message):
+    def on_sentence_skipped(self, index: int, message: str) -> None:
         self.skipped.append(index)
 
 
-def config(**kw):
-    base = dict(voice=VoiceSpec(speaker="ryan"), model_id="m1", lookahead_s=1000, batch_size=2,
-                pause_sentence_s=0.1, pause_paragraph_s=0.2, pause_chapter_s=0.5, feed_ahead_s=1.0)
-    base.update(kw)
-    return NarrationConfig(**base)
+_DEFAULTS = NarrationConfig(voice=VoiceSpec(speaker="ryan"), model_id="m1", lookahead_s=1000, batch_size=2,
+                            pause_sentence_s=0.1, pause_paragraph_s=0.2, pause_chapter_s=0.5, feed_ahead_s=1.0)
 
 
-def make(book, tmp_path, engine, recorder, **kw):
+def config(**kw: Any) -> NarrationConfig:
+    return dataclasses.replace(_DEFAULTS, **kw)
+
+
+def make(book: Book, tmp_path: Path, engine: SpeechEngine | None, recorder: NarrationListener,
+         **kw: Any) -> tuple[Narrator, BookCache, ManualOutput]:
     cache = BookCache(tmp_path / "book.db")
     cache.sync_sentences(book)
     out = ManualOutput(SR, 480)
-    narrator = Narrator(book, cache, config(**kw), out, (lambda: engine) if engine else None, recorder)
+    provider = None if engine is None else _provider(engine)
+    narrator = Narrator(book, cache, config(**kw), out, provider, recorder)
     return narrator, cache, out
 
 
-def play_all(narrator, out, seconds=10.0):
+def _provider(engine: SpeechEngine) -> EngineProvider:
+    return lambda: engine
+
+
+def play_all(narrator: Narrator, out: ManualOutput, seconds: float = 10.0) -> np.ndarray:
     narrator.play()
     heard = []
     for _ in range(int(seconds / 0.1)):
         # A virtual clock runs faster than real time: give the feeder thread its chance before each tick.
-        wait_until(lambda: narrator.player.queued_seconds() > 0.1 or narrator.state == "finished", 2)
+        wait_until(lambda: narrator.player.queued_seconds() > 0.1 or narrator.state is NarrationState.FINISHED, 2)
         heard.append(out.pump(0.1))
-        if narrator.state == "finished":
+        if narrator.state is NarrationState.FINISHED:
             break
     return np.concatenate(heard)
