@@ -83,16 +83,21 @@ class BrokenOutput(ManualOutput):
         raise AudioOutputError("Could not open the audio device: gone")
 
 
-def test_no_device_at_play_falls_back_with_a_clear_message():
+@pytest.fixture
+def broken_player():
+    """A player whose device fails to open; closed after the test (its fallback runs a real-time clock)."""
     events = LostEvents()
     player = Player(BrokenOutput(SR, 480), events)
+    yield player, events
+    player.close()
+
+
+def test_no_device_at_play_falls_back_with_a_clear_message(broken_player):
+    player, events = broken_player
     player.enqueue("x", tone(seconds=0.05))
     player.play()
-    try:
-        assert isinstance(player.output, NullOutput) and player.output.active
-        assert "Could not open the audio device" in events.lost[0]
-    finally:
-        player.close()
+    assert isinstance(player.output, NullOutput) and player.output.active
+    assert "Could not open the audio device" in events.lost[0]
 
 
 def test_open_output_without_a_device(monkeypatch):

@@ -6,13 +6,12 @@ import pytest
 
 from reader_app.audio.output import AudioOutputError, ManualOutput
 from reader_app.narration.config import wait_until
-from reader_app.narration.narrator import Narrator
 from reader_app.narration.pregen import Pregenerator
 from reader_app.narration.pregen_controller import PregenController
 from reader_app.store import BookCache
 from tests.support.books import make_book
 from tests.support.engines import StreamingToneEngine, ToneEngine
-from tests.support.narration import SR, Recorder, config, make, play_all
+from tests.support.narration import SR, Recorder, config, play_all, settle
 
 
 @pytest.fixture
@@ -86,26 +85,22 @@ def test_pregen_controller_cancel_and_no_model_error(qtbot, book, cache):
     assert "No voice model" in errors[0]
 
 
-def test_device_loss_mid_play_reports_and_keeps_playing_in_order(book, tmp_path):
+def test_device_loss_mid_play_reports_and_keeps_playing_in_order(book, make_narrator):
     engine, rec = ToneEngine(), Recorder()
-    narrator, cache, out = make(book, tmp_path, engine, rec)
+    narrator, cache, out = make_narrator(book, engine, rec)
     spare = ManualOutput(SR, 480)
     narrator.player.fallback = lambda: spare
-    try:
-        assert wait_until(lambda: all(narrator.is_ready(i) for i in range(4)), 10)
-        narrator.play()
-        for _ in range(20):
-            wait_until(lambda: narrator.player.queued_seconds() > 0.1, 2)
-            out.pump(0.1)
-            if len(rec.started) >= 2:
-                break
-        out.report_lost("The audio device stopped (unplugged or taken by another program).")
-        assert rec.errors and "unplugged" in rec.errors[0]
-        play_all(narrator, spare)
-        assert rec.started == list(range(book.sentence_count()))  # no sentence lost or repeated
-    finally:
-        narrator.close()
-        cache.close()
+    assert wait_until(lambda: all(narrator.is_ready(i) for i in range(4)), 10)
+    narrator.play()
+    for _ in range(20):
+        settle(lambda: narrator.player.queued_seconds() > 0.1, 2)
+        out.pump(0.1)
+        if len(rec.started) >= 2:
+            break
+    out.report_lost("The audio device stopped (unplugged or taken by another program).")
+    assert rec.errors and "unplugged" in rec.errors[0]
+    play_all(narrator, spare)
+    assert rec.started == list(range(book.sentence_count()))  # no sentence lost or repeated
 
 
 class NoDevice(ManualOutput):
@@ -113,18 +108,14 @@ class NoDevice(ManualOutput):
         raise AudioOutputError("No audio output device: none found")
 
 
-def test_no_device_and_no_model_still_plays_cached_audio(book, tmp_path):
+def test_no_device_and_no_model_still_plays_cached_audio(book, make_narrator):
     engine = ToneEngine()
-    narrator, cache, _ = make(book, tmp_path, engine, Recorder())
+    narrator, cache, _ = make_narrator(book, engine, Recorder())
     assert wait_until(lambda: all(narrator.is_ready(i) for i in range(book.sentence_count())), 10)
     narrator.close()
     rec = Recorder()
-    narrator = Narrator(book, cache, config(), NoDevice(SR, 480), None, rec)
-    try:
-        narrator.play()
-        assert wait_until(lambda: len(rec.started) >= 2, 10)  # on the null output's real-time clock
-        assert any("No audio output device" in e for e in rec.errors)
-        assert not any("voice model" in e for e in rec.errors)
-    finally:
-        narrator.close()
-        cache.close()
+    narrator, _, _ = make_narrator(book, None, rec, output=NoDevice(SR, 480))  # the same cache file
+    narrator.play()
+    assert wait_until(lambda: len(rec.started) >= 2, 10)  # on the null output's real-time clock
+    assert any("No audio output device" in e for e in rec.errors)
+    assert not any("voice model" in e for e in rec.errors)

@@ -4,6 +4,7 @@ real SQLite cache on a virtual clock, and a loop that plays a book to its end.""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,13 +58,16 @@ def config(**kw: Any) -> NarrationConfig:
     return dataclasses.replace(_DEFAULTS, **kw)
 
 
-def make(book: Book, tmp_path: Path, engine: SpeechEngine | None, recorder: NarrationListener,
+def make(book: Book, tmp_path: Path, engine: SpeechEngine | None, recorder: NarrationListener, *,
+         output: ManualOutput | None = None, start_index: int = 0,
          **kw: Any) -> tuple[Narrator, BookCache, ManualOutput]:
+    """A narrator over the book's cache in tmp_path (a second one on the same path finds the first one's clips),
+    on a virtual clock unless `output` is given; kw are NarrationConfig fields."""
     cache = BookCache(tmp_path / "book.db")
     cache.sync_sentences(book)
-    out = ManualOutput(SR, 480)
+    out = output if output is not None else ManualOutput(SR, 480)
     provider = None if engine is None else _provider(engine)
-    narrator = Narrator(book, cache, config(**kw), out, provider, recorder)
+    narrator = Narrator(book, cache, config(**kw), out, provider, recorder, start_index=start_index)
     return narrator, cache, out
 
 
@@ -71,12 +75,19 @@ def _provider(engine: SpeechEngine) -> EngineProvider:
     return lambda: engine
 
 
+def settle(predicate: Callable[[], bool], timeout_s: float) -> None:
+    """Give the narrator's threads a moment before the next tick of a virtual clock (which outruns them): wait
+    for `predicate`, then carry on either way. Unlike wait_until, not reaching it is no failure in itself: the
+    caller's own assertions decide."""
+    wait_until(predicate, timeout_s)
+
+
 def play_all(narrator: Narrator, out: ManualOutput, seconds: float = 10.0) -> np.ndarray:
     narrator.play()
     heard = []
     for _ in range(int(seconds / 0.1)):
         # A virtual clock runs faster than real time: give the feeder thread its chance before each tick.
-        wait_until(lambda: narrator.player.queued_seconds() > 0.1 or narrator.state is NarrationState.FINISHED, 2)
+        settle(lambda: narrator.player.queued_seconds() > 0.1 or narrator.state is NarrationState.FINISHED, 2)
         heard.append(out.pump(0.1))
         if narrator.state is NarrationState.FINISHED:
             break
