@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTabWidget,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -33,7 +32,7 @@ from PySide6.QtWidgets import (
 from reader_app.audio.clip import AudioClip
 from reader_app.tts.engine import EngineError, ModelKind, VoiceKind, VoiceSpec
 from reader_app.ui.services import AppServices
-from reader_app.ui.voice_studio_tabs import CloneTab, DesignTab, PresetsTab, add_model
+from reader_app.ui.voice_studio_tabs import CloneTab, DesignTab, PresetsTab, SavedVoicesPanel, add_model
 from reader_app.ui.voice_studio_worker import ClipPlayer, EngineCache, StudioWorker
 from reader_app.voices import library as lib
 
@@ -115,32 +114,14 @@ class VoiceStudioDialog(QDialog):
 
         self.language = QComboBox()
         self.language.addItems(LANGUAGES)
-        self.voice_list = QTreeWidget()
-        self.voice_list.setHeaderLabels(["Voice", "Kind", "Language"])
-        self.voice_list.setRootIsDecorated(False)
-        self.voice_list.setAlternatingRowColors(True)
-        self.voice_list.setColumnWidth(0, 165)
-        self.voice_list.setColumnWidth(1, 80)
-        self.voice_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.voice_about = QLabel()
-        self.voice_about.setWordWrap(True)
-        self.preview_btn, self.export_btn = QPushButton("▶ Preview"), QPushButton("Export…")
-        self.import_btn, self.delete_btn = QPushButton("Import…"), QPushButton("Delete")
-        right = QWidget()
-        rl = QVBoxLayout(right)
-        rl.setContentsMargins(0, 0, 0, 0)
-        title = QLabel("<b>Voices</b>")
-        rl.addWidget(title)
-        rl.addWidget(self.voice_list, 1)
-        rl.addWidget(self.voice_about)
-        buttons = QHBoxLayout()
-        for b in (self.preview_btn, self.export_btn, self.import_btn, self.delete_btn):
-            buttons.addWidget(b)
-        rl.addLayout(buttons)
+        saved = SavedVoicesPanel()
+        self.voice_list, self.voice_about = saved.voice_list, saved.about
+        self.preview_btn, self.export_btn = saved.preview, saved.export
+        self.import_btn, self.delete_btn = saved.import_, saved.delete
 
         split = QSplitter()
         split.addWidget(self.tabs)
-        split.addWidget(right)
+        split.addWidget(saved)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         self.status = QLabel("Choose a preset, design a voice from a description, or clone one from a recording.")

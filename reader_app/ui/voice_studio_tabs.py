@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QTreeWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -142,3 +144,30 @@ class CloneTab(QWidget):
         form.addRow("Save as", _row(self.name, self.save))
         # (samples, rate) from the microphone, used when no file is chosen
         self.recorded: tuple[np.ndarray, int] | None = None
+
+
+class SavedVoicesPanel(QWidget):
+    """The saved voices: a list (name, kind, language), what the selected one is, and what can be done to it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.voice_list = QTreeWidget()
+        self.voice_list.setHeaderLabels(["Voice", "Kind", "Language"])
+        self.voice_list.setRootIsDecorated(False)
+        self.voice_list.setAlternatingRowColors(True)
+        self.voice_list.setColumnWidth(0, 165)
+        self.voice_list.setColumnWidth(1, 80)
+        self.voice_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.about = QLabel()
+        self.about.setWordWrap(True)
+        self.preview, self.export = QPushButton("▶ Preview"), QPushButton("Export…")
+        self.import_, self.delete = QPushButton("Import…"), QPushButton("Delete")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel("<b>Voices</b>"))
+        layout.addWidget(self.voice_list, 1)
+        layout.addWidget(self.about)
+        buttons = QHBoxLayout()
+        for button in (self.preview, self.export, self.import_, self.delete):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
