@@ -3,7 +3,10 @@
 Every document is decoded, stripped of its DOCTYPE (where entity declarations live: external entities
 that would read local files, and expansion bombs such as "billion laughs"), and its named entities are
 rewritten as character references (HTML ones like &nbsp; are common in XHTML that declares no DTD);
-unknown entities are dropped. The lxml parser is then configured to resolve nothing and fetch nothing.
+unknown entities are dropped. Numeric references to what XML cannot hold are repaired: a UTF-16 surrogate
+pair written as two references (some converters write emoji so) becomes the character, lone surrogates and
+control characters are dropped; libxml2 would otherwise hand lxml bytes that are not UTF-8. The lxml
+parser is then configured to resolve nothing and fetch nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +24,15 @@ _DOCTYPE = re.compile(r"<!DOCTYPE(?:[^\[>]*>|[^\[>]*\[.*?\]\s*>)", re.IGNORECASE
 _DOCTYPE_OPEN = re.compile(r"<!DOCTYPE", re.IGNORECASE)
 _ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]{0,31});")
 _XML_PREDEFINED = {"amp", "lt", "gt", "quot", "apos"}
+# Runs of numeric character references that may name something XML cannot hold: surrogates (hex D800-DFFF,
+# any decimal of 5+ digits), U+FFFE/FFFF, past U+10FFFF, controls below U+0020. Ordinary references such as
+# &#8217; or &#xE9; do not match, so common text costs nothing; each match is checked exactly.
+_SUSPECT_REF = (
+    r"&#(?:[xX]0*(?:[dD][89a-fA-F][0-9a-fA-F]{2}|[fF]{3}[eEfF]|[0-9a-fA-F]{6,}|1?[0-9a-fA-F])"
+    r"|0*(?:[0-9]{5,}|[12]?[0-9]|3[01]));"
+)
+_SUSPECT_REF_RUN = re.compile(f"(?:{_SUSPECT_REF})+")
+_ONE_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,20}));")  # longer: absurd, dropped
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
@@ -57,7 +69,33 @@ def defuse(text: str) -> str:
         text = re.sub(r"<!ENTITY[^>]*>", "", text, flags=re.IGNORECASE)
     if "&" in text:
         text = _ENTITY.sub(_entity_replacement, text)
+        if "&#" in text:
+            text = _SUSPECT_REF_RUN.sub(_repair_char_refs, text)
     return text
+
+
+def _repair_char_refs(match: re.Match[str]) -> str:
+    """A run of numeric references: surrogate pairs joined into their character, what XML cannot hold
+    dropped, the rest kept as written."""
+    refs = [(ref.group(0), int(ref.group(1), 16) if ref.group(1) else int(ref.group(2)))
+            for ref in _ONE_REF.finditer(match.group(0))]
+    out: list[str] = []
+    i = 0
+    while i < len(refs):
+        written, value = refs[i]
+        if 0xD800 <= value <= 0xDBFF and i + 1 < len(refs) and 0xDC00 <= refs[i + 1][1] <= 0xDFFF:
+            out.append(chr(0x10000 + ((value - 0xD800) << 10) + (refs[i + 1][1] - 0xDC00)))
+            i += 2
+            continue
+        if _xml_char(value):
+            out.append(written)
+        i += 1
+    return "".join(out)
+
+
+def _xml_char(value: int) -> bool:
+    return (value in (0x9, 0xA, 0xD) or 0x20 <= value <= 0xD7FF or 0xE000 <= value <= 0xFFFD
+            or 0x10000 <= value <= 0x10FFFF)
 
 
 def _first_tag_after(text: str, start: int) -> int:
