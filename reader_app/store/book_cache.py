@@ -152,6 +152,19 @@ class BookCache:
                 found.update(r[0] for r in rows)
         return found
 
+    def clip_durations(self, keys: Iterable[ClipKey | str]) -> dict[str, float]:
+        """Seconds of audio of each of these keys that has a clip (nothing decoded; for plans and progress)."""
+        digests = list({k if isinstance(k, str) else k.digest for k in keys})
+        found: dict[str, float] = {}
+        with translated("read cached audio", self.path):
+            for i in range(0, len(digests), _IN_CHUNK):
+                chunk = digests[i:i + _IN_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = self._conns.conn.execute(
+                    f"SELECT digest, n_samples, sample_rate FROM clips WHERE digest IN ({marks})", chunk)
+                found.update((digest, n / rate) for digest, n, rate in rows)
+        return found
+
     def put_clip(self, key: ClipKey, clip: AudioClip, sentence_id: str | None = None) -> None:
         """Store `clip` as the audio of `key` (replacing any), committed when this returns."""
         codec_name, data = codec.encode(clip)  # CPU work outside the write lock
