@@ -27,7 +27,7 @@ from reader_app.tts.engine import EngineKind
 def register(subparsers: argparse._SubParsersAction) -> None:
     play = subparsers.add_parser("play", help="listen to a book without the window")
     play.add_argument("book", type=Path)
-    _model_options(play)
+    model_options(play)
     play.add_argument("--from", dest="start", default="1:1", metavar="CHAPTER:SENTENCE",
                       help="where to start (numbered from 1; default 1:1)")
     play.add_argument("--output", choices=[OutputKind.DEFAULT, OutputKind.NULL], default=OutputKind.DEFAULT,
@@ -39,12 +39,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     pregen = subparsers.add_parser("pregen", help="generate a book's audio into its cache, for offline listening")
     pregen.add_argument("book", type=Path)
-    _model_options(pregen)
+    model_options(pregen)
     pregen.add_argument("--chapters", default="", metavar="A-B", help="chapter range, numbered from 1 (default: all)")
     pregen.set_defaults(handler=run_pregen)
 
 
-def _model_options(parser: argparse.ArgumentParser) -> None:
+def model_options(parser: argparse.ArgumentParser) -> None:
+    """The model, voice and engine options of every command that narrates (play, pregen, export)."""
     parser.add_argument("--model", default=None, help="Qwen3-TTS checkpoint folder (default: settings or "
                                                       "READER_APP_MODEL)")
     parser.add_argument("--voice", default=None, help="preset speaker or saved voice name")
@@ -76,8 +77,8 @@ def engine_options(pairs: list[str]) -> dict:
     return options
 
 
-class _Context:
-    """Book, library, cache, model and voice: what both commands open the same way."""
+class BookContext:
+    """Book, library, cache, model and voice: what play, pregen and export open the same way."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         from reader_app.books import load_book
@@ -114,6 +115,9 @@ class _Context:
             from reader_app.models.catalog import inspect_model
 
             self.model = inspect_model(self.model_path)
+        # The voice's name as the user knows it (the narrator of an export), else the spec describes it.
+        self.voice_name: str = args.voice or self.library.book_setting(self.book.fingerprint, "voice_name",
+                                                                        self.settings.voice) or ""
         self.config = book_narration_config(self.settings, self.library, self.book, self.model, args.voice,
                                             engine_settings=audio_options)
 
@@ -131,12 +135,12 @@ class _Context:
         self.library.close()
 
 
-def _open(args: argparse.Namespace) -> _Context | None:
+def open_context(args: argparse.Namespace) -> BookContext | None:
     from reader_app.books import BookError
     from reader_app.tts.engine import EngineError
 
     try:
-        return _Context(args)
+        return BookContext(args)
     except (BookError, EngineError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
@@ -156,15 +160,19 @@ def sentence_index(book, spec: str) -> int:
 
 class _PlayReport(NarrationListener):
     """Listener that timestamps each sentence: requested (synthesis began), ready (in the cache), started
-    (heard), in milliseconds since play was pressed."""
+    (heard), in milliseconds since play was pressed. `done` is set once every sentence of the range was heard or
+    skipped (audio that cannot be produced ends the range as surely as audio that was heard)."""
 
     def __init__(self, start: int, stop: int, echo: Callable[[int], None]) -> None:
         self.t0 = time.monotonic()
         self.start, self.stop = start, stop
         self.rows: dict[int, dict] = {}
         self.errors: list[str] = []
+        self.skipped = 0
         self.done = threading.Event()
         self.echo = echo
+        self._said: set[str] = set()  # messages already printed: each is said once
+        self._lock = threading.Lock()  # called from the generation, feeding and audio threads
 
     def _ms(self, delay_s: float = 0.0) -> float:
         return round((time.monotonic() + delay_s - self.t0) * 1000, 1)
@@ -173,40 +181,67 @@ class _PlayReport(NarrationListener):
         return self.rows.setdefault(index, {"index": index})
 
     def on_requested(self, index: int) -> None:
-        self._row(index).setdefault("requested_ms", self._ms())
+        with self._lock:
+            self._row(index).setdefault("requested_ms", self._ms())
 
     def on_clip_ready(self, index: int) -> None:
-        self._row(index).setdefault("ready_ms", self._ms())
+        with self._lock:
+            self._row(index).setdefault("ready_ms", self._ms())
 
     def on_clip_queued(self, index: int) -> None:
-        row = self._row(index)
-        if "requested_ms" not in row:
-            row["cached"] = True
-        row.setdefault("ready_ms", self._ms())
+        with self._lock:
+            row = self._row(index)
+            if "requested_ms" not in row:
+                row["cached"] = True
+            row.setdefault("ready_ms", self._ms())
 
     def on_sentence_started(self, index: int, delay_s: float) -> None:
-        self._row(index)["started_ms"] = self._ms(delay_s)
+        with self._lock:
+            self._row(index)["started_ms"] = self._ms(delay_s)
         self.echo(index)
-        if index >= self.stop - 1:
-            self.done.set()
+        self._check_done()
 
     def on_state(self, state: NarrationState) -> None:
         if state is NarrationState.FINISHED:
             self.done.set()
 
     def on_error(self, message: str) -> None:
-        self.errors.append(message)
-        print(f"warning: {message}", file=sys.stderr)
+        with self._lock:
+            self.errors.append(message)
+        self._say(message)
 
     def on_sentence_skipped(self, index: int, message: str) -> None:
-        self._row(index)["skipped"] = message
+        with self._lock:
+            self._row(index)["skipped"] = message
+            self.skipped += 1
+        self._say(message)
+        self._check_done()
+
+    def last_heard(self) -> int | None:
+        with self._lock:
+            heard = [i for i, row in self.rows.items() if "started_ms" in row and self.start <= i < self.stop]
+        return max(heard, default=None)
+
+    def _say(self, message: str) -> None:
+        with self._lock:
+            new = message not in self._said
+            self._said.add(message)
+        if new:
+            print(f"warning: {message}", file=sys.stderr, flush=True)
+
+    def _check_done(self) -> None:
+        with self._lock:
+            covered = all(("started_ms" in self.rows.get(i, {}) or "skipped" in self.rows.get(i, {}))
+                          for i in range(self.start, self.stop))
+        if covered:
+            self.done.set()
 
 
 def run_play(args: argparse.Namespace) -> int:
     from reader_app.audio.sounddevice_output import open_output
     from reader_app.narration.narrator import Narrator
 
-    context = _open(args)
+    context = open_context(args)
     if context is None:
         return 1
     book = context.book
@@ -235,9 +270,8 @@ def run_play(args: argparse.Namespace) -> int:
         while not report.done.wait(0.2):
             if narrator.state is NarrationState.FINISHED:
                 break
-        # Let the last sentence be heard before stopping the output.
-        last = report.rows.get(stop - 1, {})
-        if "started_ms" in last and narrator.state is not NarrationState.FINISHED:
+        # Let the last sentence heard be heard to its end before stopping the output.
+        if report.last_heard() is not None and narrator.state is not NarrationState.FINISHED:
             time.sleep(max(0.0, narrator.player.queued_seconds() - narrator.config.feed_ahead_s))
     except KeyboardInterrupt:
         pass
@@ -279,7 +313,7 @@ def chapter_range(book, spec: str) -> range:
 def run_pregen(args: argparse.Namespace) -> int:
     from reader_app.narration.pregen import Pregenerator, ProgressBar
 
-    context = _open(args)
+    context = open_context(args)
     if context is None:
         return 1
     try:

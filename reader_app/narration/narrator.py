@@ -39,6 +39,10 @@ from reader_app.tts.engine import SpeechEngine, SynthesisRequest
 
 log = logging.getLogger(__name__)
 
+NO_MODEL_MESSAGE = ("No voice model is configured, so sentences not in the cache are skipped. Choose one in "
+                    "Settings > Voice models… (command line: --model DIR or READER_APP_MODEL).")
+LOAD_ADVICE = "Sentences not in the cache are skipped; choose another model folder in Settings > Voice models…"
+
 
 class Narrator(PlayerListener[PlayerItem]):
     def __init__(self, book: Book, cache: ClipCache, config: NarrationConfig, output: AudioOutput,
@@ -163,6 +167,7 @@ class Narrator(PlayerListener[PlayerItem]):
         self._feed_gen += 1
         self._cursor = self._next_feed = index
         self._engine_error = None  # a fresh request deserves a fresh try of the engine
+        self._plan.forget_unavailable()
         self.player.clear()
         self._cond.notify_all()
 
@@ -187,21 +192,16 @@ class Narrator(PlayerListener[PlayerItem]):
                     self._cond.notify_all()
 
     def _pick_batch(self) -> list[int]:
-        if self._engine_error is not None:
-            return []
         return self._plan.next_batch(self.scheduler, self._cursor, self._in_flight)
 
     def _generate(self, plan: NarrationPlan, batch: list[int]) -> None:
         for index in batch:
             self.listener.on_requested(index)
-        if self.engine_provider is None:
-            self._engine_failed("No voice model is configured, so uncached sentences cannot be narrated. "
-                                "Choose a model folder (Settings > Choose model folder…).")
-            return
-        try:
-            engine = self.engine_provider()
-        except Exception as exc:  # noqa: BLE001 - model loading may raise anything: the thread must live on
-            self._engine_failed(f"The voice model could not be loaded: {exc}")
+        engine, problem = self._engine()
+        if engine is None:
+            # Nothing can make this audio now: pass over it (cached sentences after it still play); a seek asks
+            # the engine again.
+            self._sentences_unavailable(plan, batch, problem)
             return
         live = self._live_chunks(engine, plan, batch)
 
@@ -274,10 +274,36 @@ class Narrator(PlayerListener[PlayerItem]):
         for shared in sharing:
             self.listener.on_clip_ready(shared)
 
-    def _engine_failed(self, message: str) -> None:
+    def _engine(self) -> tuple[SpeechEngine | None, str]:
+        """The engine, or None and why not. A failure is reported once and remembered until the next seek, so
+        a model that cannot load is not loaded again for every sentence."""
+        with self._cond:
+            if self._engine_error is not None:
+                return None, self._engine_error
+            provider = self.engine_provider
+        if provider is None:
+            return None, self._engine_failed(NO_MODEL_MESSAGE)
+        try:
+            return provider(), ""
+        except Exception as exc:  # noqa: BLE001 - model loading may raise anything: the thread must live on
+            reason = str(exc).rstrip(".")
+            return None, self._engine_failed(f"The voice model could not be loaded: {reason}. {LOAD_ADVICE}")
+
+    def _engine_failed(self, message: str) -> str:
         with self._cond:
             self._engine_error = message
         self._report_error(message)
+        return message
+
+    def _sentences_unavailable(self, plan: NarrationPlan, batch: list[int], message: str) -> None:
+        with self._cond:
+            for index in batch:
+                plan.skip_unavailable(index)
+            current = plan is self._plan
+            self._cond.notify_all()
+        if current:
+            for index in batch:
+                self.listener.on_sentence_skipped(index, message)
 
     def _sentence_skipped(self, plan: NarrationPlan, index: int, message: str) -> None:
         with self._cond:
@@ -311,8 +337,9 @@ class Narrator(PlayerListener[PlayerItem]):
         return self._next_feed if self._plan.is_ready(self._next_feed) else None
 
     def _played_to_the_end(self) -> bool:
-        return (self._state is NarrationState.PLAYING and self._plan.first_playable(self._next_feed) >= len(self._plan)
-                and not self.player.queued_ids())
+        # From buffering too: waiting for audio that will never come (every sentence left was skipped) is the end.
+        return (self._state in (NarrationState.PLAYING, NarrationState.BUFFERING)
+                and self._plan.first_playable(self._next_feed) >= len(self._plan) and not self.player.queued_ids())
 
     def _feed(self, plan: NarrationPlan, index: int, epoch: int, feed_gen: int) -> None:
         key = plan.key(index)
@@ -367,7 +394,7 @@ class Narrator(PlayerListener[PlayerItem]):
 
     def starved(self) -> None:
         self._set_state(NarrationState.BUFFERING, when=lambda: self._state is NarrationState.PLAYING
-                        and self._next_feed < len(self._plan))
+                        and self._plan.first_playable(self._next_feed) < len(self._plan))
 
     # -- reporting ---------------------------------------------------------------------------------------
     def _set_state(self, state: NarrationState, when: Callable[[], bool] | None = None) -> None:
@@ -381,5 +408,5 @@ class Narrator(PlayerListener[PlayerItem]):
             self.listener.on_state(state)
 
     def _report_error(self, message: str) -> None:
-        log.warning("%s", message)
+        log.info("%s", message)  # the listener shows it to the user (status line, command line): not twice
         self.listener.on_error(message)

@@ -67,7 +67,8 @@ class NarrationPlan:
             self._indices.setdefault(item.digest, []).append(item.index)
         # Cached digests -> seconds; None until the clip is decoded (the scheduler estimates from the text).
         self._cached: dict[str, float | None] = dict.fromkeys(cached_digests(self.keys))
-        self._skipped: set[str] = set()
+        self._skipped: set[str] = set()  # failed every try
+        self._unavailable: set[str] = set()  # no engine to make them (for now)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -120,10 +121,21 @@ class NarrationPlan:
 
     # -- failures ----------------------------------------------------------------------------------------
     def skip(self, index: int) -> None:
+        """The sentence kept failing: left out for as long as this plan lasts."""
         self._skipped.add(self.items[index].digest)
 
+    def skip_unavailable(self, index: int) -> None:
+        """No engine can make its audio now (no model, or it failed to load): left out until
+        forget_unavailable (a seek asks the engine again)."""
+        self._unavailable.add(self.items[index].digest)
+
+    def forget_unavailable(self) -> None:
+        self._unavailable.clear()
+
     def is_skipped(self, index: int) -> bool:
-        return self.items[index].digest in self._skipped
+        """Left out of playback: failed or unavailable, and no clip turned up for it since."""
+        digest = self.items[index].digest
+        return (digest in self._skipped or digest in self._unavailable) and digest not in self._cached
 
     def first_playable(self, start: int) -> int:
         """The first sentence from `start` on that is not skipped; len(self) when none is left."""
@@ -136,5 +148,5 @@ class NarrationPlan:
         """What to synthesize next (see Scheduler.next_batch)."""
         if not self.items:
             return []
-        return scheduler.next_batch(self.items, cursor, self.is_cached, in_flight, self._skipped,
-                                    self.duration_of)
+        return scheduler.next_batch(self.items, cursor, self.is_cached, in_flight,
+                                    self._skipped | self._unavailable, self.duration_of)

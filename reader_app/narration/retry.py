@@ -28,7 +28,7 @@ def clips_or_failures(attempt: Attempt, batch: list[int], tries_alone: int) -> I
     except synthesis.Cancelled:
         raise
     except Exception as exc:  # noqa: BLE001 - model code may raise anything on a bad sentence: find it alone
-        log.warning("synthesis of %d sentence(s) failed: %s", len(batch), exc)
+        log.info("synthesis of %d sentence(s) failed: %s", len(batch), exc)
     else:
         yield from done
         return
@@ -45,7 +45,7 @@ def _alone(attempt: Attempt, index: int, tries: int) -> AudioClip | str:
             raise
         except Exception as exc:  # noqa: BLE001 - model code may raise anything: tried again, then given up
             message = str(exc)
-            log.warning("sentence %d failed (attempt %d): %s", index, number, exc)
+            log.info("sentence %d failed (attempt %d): %s", index, number, exc)
             continue
         return clip
     return message

@@ -4,6 +4,7 @@ real SQLite cache on a virtual clock, and a loop that plays a book to its end.""
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -59,14 +60,16 @@ def config(**kw: Any) -> NarrationConfig:
 
 
 def make(book: Book, tmp_path: Path, engine: SpeechEngine | None, recorder: NarrationListener, *,
-         output: ManualOutput | None = None, start_index: int = 0,
+         output: ManualOutput | None = None, start_index: int = 0, provider: EngineProvider | None = None,
          **kw: Any) -> tuple[Narrator, BookCache, ManualOutput]:
     """A narrator over the book's cache in tmp_path (a second one on the same path finds the first one's clips),
-    on a virtual clock unless `output` is given; kw are NarrationConfig fields."""
+    on a virtual clock unless `output` is given; `provider` instead of `engine` (e.g. one that fails to load);
+    kw are NarrationConfig fields."""
     cache = BookCache(tmp_path / "book.db")
     cache.sync_sentences(book)
     out = output if output is not None else ManualOutput(SR, 480)
-    provider = None if engine is None else _provider(engine)
+    if provider is None and engine is not None:
+        provider = _provider(engine)
     narrator = Narrator(book, cache, config(**kw), out, provider, recorder, start_index=start_index)
     return narrator, cache, out
 
@@ -92,3 +95,16 @@ def play_all(narrator: Narrator, out: ManualOutput, seconds: float = 10.0) -> np
         if narrator.state is NarrationState.FINISHED:
             break
     return np.concatenate(heard)
+
+
+def play_to_end(narrator: Narrator, out: ManualOutput, timeout_s: float = 10.0) -> bool:
+    """Play on the virtual clock until the narrator reports the end of the book, for at most timeout_s of wall
+    time (a hang fails fast); True when it finished."""
+    narrator.play()
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        settle(lambda: narrator.player.queued_seconds() > 0.1 or narrator.state is NarrationState.FINISHED, 0.2)
+        out.pump(0.1)
+        if narrator.state is NarrationState.FINISHED:
+            return True
+    return False
