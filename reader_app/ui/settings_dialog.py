@@ -1,9 +1,11 @@
 """The settings dialog, generated from the Settings dataclass: one editor per field, chosen by its type and
-metadata (choices, range, suffix), grouped as the fields declare. A new setting needs no code here."""
+metadata (choices, range, suffix), grouped as the fields declare. A new setting needs no code here.
+
+Edits go through Settings.from_values, the same check as loading: OK with a value a setting cannot take (a path
+with a control character pasted in) keeps the dialog open and says which, in one line."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import Field
 from typing import Any
 
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QSpinBox,
     QTabWidget,
@@ -105,6 +108,11 @@ class SettingsDialog(QDialog):
             forms[group].addRow(spec.metadata["label"] + ":", editor)
             self.editors[spec.name] = editor
         layout.addWidget(self.tabs, 1)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b00020;")
+        self.message.hide()
+        layout.addWidget(self.message)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
                                    | QDialogButtonBox.StandardButton.RestoreDefaults, self)
         buttons.accepted.connect(self.accept)
@@ -132,5 +140,19 @@ class SettingsDialog(QDialog):
             self.set_value(name, getattr(defaults, name))
 
     def edited_settings(self) -> Settings:
-        """A copy of the settings with the dialog's values (the original is untouched until applied)."""
-        return dataclasses.replace(self.settings, **self.values())
+        """A copy of the settings with the dialog's values (the original is untouched until applied); a value a
+        setting cannot take keeps the current one (problems() names it)."""
+        return Settings.from_values(self.values(), self.settings)[0]
+
+    def problems(self) -> list[str]:
+        """What in the dialog a setting cannot take, one line each."""
+        return Settings.from_values(self.values(), self.settings)[1]
+
+    def accept(self) -> None:
+        problems = self.problems()
+        if problems:
+            self.message.setText("Not saved: " + "; ".join(problems) + ".")
+            self.message.show()
+            return
+        self.message.hide()
+        super().accept()
