@@ -2,7 +2,8 @@
 
 Thread rules: any number of threads may call this object at once; each gets its own connection (db.py). Clip
 writes are single transactions, so a reader sees a clip whole or not at all, and a crash mid-write leaves the
-previous state. Every clip carries a CRC32 of its bytes; a clip that fails it is treated as missing.
+previous state. Every clip carries a CRC32 of its bytes; a clip that fails it is treated as missing, and so is a
+clip on a damaged page of the file: reads never raise for damage, they report it once (`notices`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import sqlite3
 import threading
 import time
+import uuid
 import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -23,10 +25,12 @@ from reader_app.audio.clip import AudioClip
 from reader_app.books.model import Book
 from reader_app.store import codec, eviction
 from reader_app.store.clip_key import ClipKey
+from reader_app.store.commit_log import CommitLedger
 from reader_app.store.db import ThreadConnections
-from reader_app.store.errors import StoreError, translated
+from reader_app.store.errors import StoreError, StoreProblem, translated
+from reader_app.store.identity import content_identity
 from reader_app.store.migrations import migrate
-from reader_app.store.records import CacheStats, Position
+from reader_app.store.records import CacheStats, Notice, Position
 from reader_app.store.schema import CACHE_NEW_DB_PRAGMAS, CACHE_STEPS
 
 log = logging.getLogger(__name__)
@@ -38,30 +42,110 @@ _IN_CHUNK = 500  # SQLite's default limit on bound parameters is 999 in older bu
 class BookCache:
     def __init__(self, path: Path, *, book_id: str | None = None, max_bytes: int | None = None,
                  protect: Callable[[], Position | None] | None = None,
-                 on_put: Callable[[BookCache, int], None] | None = None) -> None:
+                 on_put: Callable[[BookCache, int], None] | None = None,
+                 on_notice: Callable[[Notice], None] | None = None, aliases: Iterable[str] = (),
+                 on_damage: Callable[[], None] | None = None) -> None:
+        """aliases: other file fingerprints of the same book (same content), accepted by sync_sentences.
+        on_damage: called once when a read finds a damaged page (the library then repairs the file next time)."""
         self.path = Path(path)
         self.max_bytes = max_bytes  # per-book limit on compressed audio; None: unlimited
         self.protect_window = (eviction.PROTECT_BEHIND, eviction.PROTECT_AHEAD)  # sentences (behind, ahead)
+        self.notices: list[Notice] = []  # what the user should hear about, once each (also sent to on_notice)
+        self.damaged = False  # a read met a damaged page: `reader-app cache BOOK --repair` mends it
+        self._aliases = frozenset(aliases)
         self._protect = protect or (lambda: None)
         self._on_put = on_put
-        self._conns = ThreadConnections(self.path, new_db_pragmas=CACHE_NEW_DB_PRAGMAS)
-        try:
-            migrate(self._conns, CACHE_STEPS, "book cache")
-            stored_id = self.meta("book_id")
-            if book_id is not None and stored_id not in (None, book_id):
-                raise StoreError(f"{self.path.name} holds the cache of another book ({stored_id[:12]}...)")
-            if book_id is not None and stored_id is None:
-                self._set_meta({"book_id": book_id})
-        except BaseException:
-            self._conns.close()
-            raise
+        self._on_notice = on_notice
+        self._on_damage = on_damage
+        self._notice_lock = threading.Lock()
         self._usage: dict[str, float] = {}
         self._usage_lock = threading.Lock()
         self._bytes_lock = threading.Lock()
         self._title_cache: str | None = None
         self._audio_bytes = 0  # running total, for a cheap limit check after each put
         self._evict_floor = 0
-        self.audio_bytes()
+        self._ledger = CommitLedger(self.path)
+        recorded = self._ledger.read()  # before the database: see commit_log for why the order matters
+        self._conns = ThreadConnections(self.path, new_db_pragmas=CACHE_NEW_DB_PRAGMAS,
+                                        on_notice=lambda reason, message: self._notice(reason, message))
+        try:
+            migrate(self._conns, CACHE_STEPS, "book cache")
+            stored_id = self.meta("book_id")
+            if book_id is not None and stored_id not in (None, book_id):
+                raise StoreError(f"{self.path.name} holds the cache of another book ({stored_id[:12]}...)",
+                                 StoreProblem.OTHER_BOOK)
+            if not self.read_only:
+                self._lay_down_identity(book_id if stored_id is None else None, recorded)
+        except BaseException:
+            self._conns.close()
+            self._ledger.close()
+            raise
+        try:
+            self.audio_bytes()
+        except StoreError as exc:
+            if exc.reason is not StoreProblem.DAMAGED:
+                raise
+            self._saw_damage("the clip table")
+
+    @property
+    def read_only(self) -> bool:
+        """Opened from a folder that cannot be written: clips play, put_clip raises StoreError(READ_ONLY)."""
+        return self._conns.read_only
+
+    def _lay_down_identity(self, book_id: str | None, recorded: tuple[str, int] | None) -> None:
+        """Give a new file its instance id (and book id) in the main file; notice commits lost with a -wal."""
+        instance = self.meta("instance")
+        if instance is None:
+            values = {"instance": uuid.uuid4().hex, "commits": "0"}
+            if book_id is not None:
+                values["book_id"] = book_id
+            self._set_meta(values)
+            self.checkpoint()  # into the main file now: a -wal lost later cannot take the file's identity with it
+            return
+        if book_id is not None:
+            self._set_meta({"book_id": book_id})
+        commits = int(self.meta("commits") or 0)
+        if recorded is None or recorded[0] != instance or recorded[1] <= commits:
+            return
+        lost = recorded[1] - commits
+        before = int(self.meta("lost_commits") or 0)
+        self._set_meta({"lost_commits": str(before + lost), "lost_at": str(time.time())})
+        self._ledger.record(instance, commits, force=True)
+        self._notice(StoreProblem.LOST_WRITES,
+                     f"{lost} audio clip(s) stored for {self._title()!r} were lost: the cache's -wal file was "
+                     f"removed or replaced before they reached {self.path.name}; they will be generated again")
+
+    # --- notices --------------------------------------------------------------------------------------------
+
+    def _notice(self, reason: StoreProblem, message: str) -> None:
+        notice = Notice(reason, message)
+        with self._notice_lock:
+            if notice in self.notices:
+                return
+            self.notices.append(notice)
+        log.warning("%s", message)
+        if self._on_notice is not None:
+            self._on_notice(notice)
+
+    def _saw_damage(self, where: str) -> None:
+        """A damaged page: say so once, and write nothing more to this file (a write could spread the damage)."""
+        with self._notice_lock:
+            first, self.damaged = not self.damaged, True
+        if not first:
+            return
+        self._notice(StoreProblem.DAMAGED,
+                     f"The audio cache of {self._title()!r} is damaged ({where}): what is intact still plays; "
+                     f"it is repaired when the book is next opened (or now: `reader-app cache BOOK --repair`)")
+        if self._on_damage is not None:
+            self._on_damage()
+
+    def _structure_sound(self) -> bool:
+        """SQLite's quick check of the whole file (reads it all: only after a clip failed its checksum)."""
+        try:
+            with translated(f"check {self.path.name}", self.path):
+                return [r[0] for r in self._conns.conn.execute("PRAGMA quick_check(1)")] == ["ok"]
+        except StoreError:
+            return False
 
     # --- metadata and sentences ---------------------------------------------------------------------------
 
@@ -78,15 +162,38 @@ class BookCache:
         with self._conns.write(f"write {self.path.name}") as db:
             db.table("meta").upsert_all([{"key": k, "value": v} for k, v in values.items()], pk="key")
 
+    def accepts(self, book: Book) -> bool:
+        """Is `book` the one this cache belongs to (same file, a known other file of it, or the same content)?"""
+        stored = self.book_id
+        if stored is None or book.fingerprint == stored or book.fingerprint in self._aliases:
+            return True
+        known = self.meta("content_id")
+        return known is not None and known == content_identity(book)
+
     def sync_sentences(self, book: Book) -> bool:
-        """Store the book's chapters and sentences (clips are kept). Returns False when already up to date."""
-        if book.fingerprint != (self.book_id or book.fingerprint):
-            raise StoreError(f"{self.path.name} holds the cache of another book, not {book.title!r}")
+        """Store the book's chapters and sentences (clips are kept). Returns False when already up to date.
+
+        In a read-only folder nothing is stored (False): clips are found by their keys all the same."""
+        if not self.accepts(book):
+            raise StoreError(f"{self.path.name} holds the cache of another book, not {book.title!r}",
+                             StoreProblem.OTHER_BOOK)
+        if self.read_only:
+            return False
         sentences = book.sentences()
         signature = hashlib.sha256(json.dumps(
             [book.parser_version, [(s.id, s.text, s.chapter_index, s.index, s.paragraph_index) for s in sentences],
              [c.title for c in book.chapters]], ensure_ascii=False).encode()).hexdigest()
+        # What a rebuilt library needs to list this book again (library.db damaged): kept current on every open.
+        meta = {"title": book.title, "authors": json.dumps(book.metadata.authors), "format": book.format,
+                "parser_version": str(book.parser_version), "tts_language": book.tts_language,
+                "path": str(Path(book.path).absolute()), "language": book.metadata.language or "",
+                "sentence_count": str(len(sentences)), "content_id": content_identity(book),
+                "file_fingerprint": book.fingerprint}
         if self.meta("sentences_signature") == signature:
+            current = self._meta_values(list(meta))
+            changed = {k: v for k, v in meta.items() if current.get(k) != v}
+            if changed:
+                self._set_meta(changed)
             return False
         chapters, first = [], 0
         for chapter in book.chapters:
@@ -94,9 +201,9 @@ class BookCache:
             first += len(chapter.sentences)
         rows = [{"id": s.id, "ord": i, "chapter_index": s.chapter_index, "idx": s.index,
                  "paragraph_index": s.paragraph_index, "text": s.text} for i, s in enumerate(sentences)]
-        meta = {"book_id": book.fingerprint, "title": book.title, "authors": json.dumps(book.metadata.authors),
-                "format": book.format, "parser_version": str(book.parser_version), "sentences_signature": signature,
-                "tts_language": book.tts_language}
+        meta["sentences_signature"] = signature
+        if self.book_id is None:
+            meta["book_id"] = book.fingerprint
         self._title_cache = None
         with self._conns.write(f"store the sentences of {book.title!r}") as db:
             db.execute("DELETE FROM sentences")
@@ -106,9 +213,18 @@ class BookCache:
             db.table("meta").upsert_all([{"key": k, "value": v} for k, v in meta.items()], pk="key")
         return True
 
+    def _meta_values(self, keys: list[str]) -> dict[str, str]:
+        marks = ",".join("?" * len(keys))
+        with translated(f"read {self.path.name}", self.path):
+            rows = self._conns.conn.execute(f"SELECT key, value FROM meta WHERE key IN ({marks})", keys)
+            return dict(rows.fetchall())
+
     def _title(self) -> str:
         if self._title_cache is None:
-            self._title_cache = self.meta("title") or self.path.stem[:12]
+            try:
+                self._title_cache = self.meta("title") or self.path.stem[:12]
+            except StoreError:
+                return self.path.stem[:12]
         return self._title_cache
 
     def sentence_count(self) -> int:
@@ -118,42 +234,63 @@ class BookCache:
     # --- clips ----------------------------------------------------------------------------------------------
 
     def get_clip(self, key: ClipKey) -> AudioClip | None:
-        """The cached audio for `key`, or None (never a partial or damaged clip)."""
+        """The cached audio for `key`, or None (never a partial or damaged clip, and no error for damage)."""
         digest = key.digest
-        with translated("read cached audio", self.path):
-            row = self._conns.conn.execute(
-                "SELECT codec, sample_rate, n_samples, crc32, data FROM clips WHERE digest = ?", (digest,)).fetchone()
+        try:
+            with translated("read cached audio", self.path):
+                row = self._conns.conn.execute(
+                    "SELECT codec, sample_rate, n_samples, duration_s, crc32, data FROM clips WHERE digest = ?",
+                    (digest,)).fetchone()
+        except StoreError as exc:
+            if exc.reason is not StoreProblem.DAMAGED:
+                raise
+            self._saw_damage(f"clip {digest}")
+            return None
         if row is None:
             return None
-        codec_name, rate, n_samples, crc, data = row
+        codec_name, rate, n_samples, duration_s, crc, data = row
         try:
             if zlib.crc32(data) != crc:
                 raise ValueError("checksum mismatch")
+            if not _fields_agree(rate, n_samples, duration_s):
+                raise ValueError(f"sample rate {rate}, {n_samples} samples and {duration_s} s disagree")
             clip = codec.decode(codec_name, data, rate, n_samples)
         except Exception as exc:  # noqa: BLE001 - a damaged clip is a missing clip: the caller regenerates it
-            log.warning("dropping damaged clip %s in %s: %s", digest, self.path.name, exc)
-            self._try_delete(digest)
+            if self._structure_sound():  # only its bytes are bad: dropping the row is safe
+                log.warning("dropping damaged clip %s in %s: %s", digest, self.path.name, exc)
+                self._try_delete(digest)
+            else:  # freeing pages of a damaged chain could free pages other clips use
+                self._saw_damage(f"clip {digest}")
             return None
         self._touch(digest)
         return clip
 
     def has_clip(self, key: ClipKey) -> bool:
+        """Is this clip cached now (one indexed lookup: cheap enough to ask before every sentence)?"""
         return bool(self.cached_digests([key]))
 
     def cached_digests(self, keys: Iterable[ClipKey | str]) -> set[str]:
         """Which of these keys (or digests) have a clip; one query per 500 keys."""
         digests = list({k if isinstance(k, str) else k.digest for k in keys})
         found: set[str] = set()
-        with translated("read cached audio", self.path):
-            for i in range(0, len(digests), _IN_CHUNK):
-                chunk = digests[i:i + _IN_CHUNK]
-                marks = ",".join("?" * len(chunk))
-                rows = self._conns.conn.execute(f"SELECT digest FROM clips WHERE digest IN ({marks})", chunk)
-                found.update(r[0] for r in rows)
+        try:
+            with translated("read cached audio", self.path):
+                for i in range(0, len(digests), _IN_CHUNK):
+                    chunk = digests[i:i + _IN_CHUNK]
+                    marks = ",".join("?" * len(chunk))
+                    rows = self._conns.conn.execute(f"SELECT digest FROM clips WHERE digest IN ({marks})", chunk)
+                    found.update(r[0] for r in rows)
+        except StoreError as exc:
+            if exc.reason is not StoreProblem.DAMAGED:
+                raise
+            self._saw_damage("the clip index")
+            from reader_app.store.maintenance import readable_digests
+
+            return readable_digests(self._conns.conn) & set(digests)
         return found
 
     def clip_durations(self, keys: Iterable[ClipKey | str]) -> dict[str, float]:
-        """Seconds of audio of each of these keys that has a clip (nothing decoded; for plans and progress)."""
+        """Seconds of audio of each of these keys that has a clip (nothing decoded; for export plans and progress)."""
         digests = list({k if isinstance(k, str) else k.digest for k in keys})
         found: dict[str, float] = {}
         with translated("read cached audio", self.path):
@@ -164,9 +301,13 @@ class BookCache:
                     f"SELECT digest, n_samples, sample_rate FROM clips WHERE digest IN ({marks})", chunk)
                 found.update((digest, n / rate) for digest, n, rate in rows)
         return found
-
     def put_clip(self, key: ClipKey, clip: AudioClip, sentence_id: str | None = None) -> None:
-        """Store `clip` as the audio of `key` (replacing any), committed when this returns."""
+        """Store `clip` as the audio of `key` (replacing any), committed when this returns.
+
+        Raises StoreError only when the clip was not stored: reason DISK_FULL, READ_ONLY, DAMAGED, LOCKED, ..."""
+        if self.damaged:
+            raise StoreError(f"Could not store audio for {self._title()!r}: its cache file is damaged and is "
+                             "repaired when the book is next opened", StoreProblem.DAMAGED)
         codec_name, data = codec.encode(clip)  # CPU work outside the write lock
         now = time.time()
         row = (key.digest, key.text, key.voice_id, key.model_id, codec_name, clip.sample_rate, len(clip.samples),
@@ -184,6 +325,12 @@ class BookCache:
             if sentence_id is not None:
                 db.conn.execute("INSERT OR IGNORE INTO clip_links (sentence_id, digest) VALUES (?, ?)",
                                 (sentence_id, key.digest))
+            commits = int(db.conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('commits', '1') ON CONFLICT(key) DO UPDATE "
+                "SET value = CAST(value AS INTEGER) + 1 RETURNING value").fetchone()[0])
+            instance = db.conn.execute("SELECT value FROM meta WHERE key = 'instance'").fetchone()
+        if instance is not None:
+            self._ledger.record(instance[0], commits)
         added = len(data) - (old[0] if old else 0)
         self._add_bytes(added)
         # The clip is stored: from here on, failures are logged, so put_clip raises only when it did not store.
@@ -244,6 +391,8 @@ class BookCache:
             log.warning("%s", exc)
 
     def _try_delete(self, digest: str) -> None:
+        if self.read_only or self.damaged:
+            return
         try:
             self._delete([digest], "drop a damaged clip")
         except StoreError as exc:  # e.g. disk full: reading must keep working
@@ -301,7 +450,7 @@ class BookCache:
         """Write batched last-used times; best effort (a full disk must not stop playback)."""
         with self._usage_lock:
             pending, self._usage = self._usage, {}
-        if not pending or self._conns.closed:
+        if not pending or self._conns.closed or self.read_only:
             return
         try:
             with self._conns.write("record clip use") as db:
@@ -331,10 +480,20 @@ class BookCache:
 
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the file and shrink it (best effort: readers may hold it)."""
+        if self.read_only:
+            return
         try:
             self._conns.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         except (sqlite3.Error, StoreError) as exc:
             log.debug("checkpoint of %s skipped: %s", self.path.name, exc)
+
+    def probe(self) -> None:
+        """Read every table and index once, without the audio blobs (milliseconds); StoreError(DAMAGED) if any
+        page of them is damaged. The library runs it when it opens a book, and repairs what it finds."""
+        from reader_app.store.maintenance import probe
+
+        with translated(f"check {self.path.name}", self.path):
+            probe(self._conns.conn)
 
     def integrity_check(self) -> list[str]:
         from reader_app.store.maintenance import integrity_problems
@@ -354,9 +513,17 @@ class BookCache:
         self.flush_usage()
         self.checkpoint()
         self._conns.close()
+        self._ledger.close()
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _fields_agree(rate: int, n_samples: int, duration_s: float | None) -> bool:
+    """A clip's sample count and duration are stored apart: a flipped byte in either shows as disagreement."""
+    if not rate or rate <= 0 or n_samples is None or n_samples < 0:
+        return False
+    return duration_s is None or abs(duration_s - n_samples / rate) < 1e-3

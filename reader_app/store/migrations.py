@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 import sqlite_utils
 
 from reader_app.store.db import ThreadConnections
-from reader_app.store.errors import StoreError
+from reader_app.store.errors import StoreError, StoreProblem
 
 Step = Callable[[sqlite_utils.Database], None]
 
@@ -26,9 +26,9 @@ def migrate(conns: ThreadConnections, steps: Sequence[Step], what: str) -> int:
     found = schema_version(conns.db)
     if found > current:
         raise StoreError(f"{conns.path.name} was written by a newer reader-app ({what} schema v{found}, this app "
-                         f"knows v{current}): update the app")
+                         f"knows v{current}): update the app", StoreProblem.NEWER_VERSION)
     while found < current:
-        with conns.write(f"upgrade {what} {conns.path.name} to schema v{found + 1}") as db:
+        with conns.write(f"upgrade {what} {conns.path.name} to schema v{found + 1}", setup=True) as db:
             found = schema_version(db)  # another process may have migrated while we waited for the lock
             if found >= current:
                 break

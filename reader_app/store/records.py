@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from reader_app.store.errors import StoreProblem
+
 
 @dataclass(frozen=True)
 class Position:
@@ -16,7 +18,7 @@ class Position:
 
 @dataclass
 class BookRecord:
-    id: str  # the book's fingerprint (sha256 of the file)
+    id: str  # the fingerprint (sha256) of the first file of this book the library saw; stays when the file changes
     title: str
     authors: tuple[str, ...]
     path: Path
@@ -44,3 +46,14 @@ class CacheStats:
 class CacheLimits:
     per_book_bytes: int | None = 1024**3  # None: no limit
     total_bytes: int | None = 5 * 1024**3
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user should be told once (a damaged file set aside, a read-only folder, lost audio)."""
+
+    reason: StoreProblem
+    message: str  # one line
+
+    def __str__(self) -> str:
+        return self.message

@@ -40,7 +40,20 @@ def _library_v3(db: sqlite_utils.Database) -> None:
     db.execute("DROP TABLE IF EXISTS voices")
 
 
-LIBRARY_STEPS = (_library_v1, _library_v2, _library_v3)
+def _library_v4(db: sqlite_utils.Database) -> None:
+    """A book's content identity (its sentences, not its file's bytes) and every file fingerprint seen for it.
+
+    A metadata editor rewrites the file (a new fingerprint) without changing a sentence: the new fingerprint is
+    recorded against the book it matches by content, keeping its id, position, settings and cache file."""
+    db.table("books").add_column("content_id", str)
+    db.table("books").create_index(["content_id"], if_not_exists=True)
+    db.table("book_files").create({"fingerprint": str, "book_id": str}, pk="fingerprint",
+                                  foreign_keys=[("book_id", "books", "id")], not_null={"book_id"})
+    db.table("book_files").create_index(["book_id"], if_not_exists=True)
+    db.execute("INSERT OR IGNORE INTO book_files (fingerprint, book_id) SELECT id, id FROM books")
+
+
+LIBRARY_STEPS = (_library_v1, _library_v2, _library_v3, _library_v4)
 
 # --- books/<fingerprint>.db ----------------------------------------------------------------------------------
 

@@ -112,10 +112,13 @@ def test_use_after_close_is_a_store_error(tmp_path):
         lib.list_books()
 
 
-def test_not_a_database_gives_clear_error(tmp_path):
+def test_not_a_database_gives_clear_notice(tmp_path):
+    """Issue 17: it used to raise; a damaged library is now set aside and rebuilt, with one clear notice."""
     (tmp_path / "library.db").write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="damaged or not a reader-app database"):
-        Library(tmp_path)
+    with Library(tmp_path) as lib:
+        [notice] = lib.take_notices()
+        assert "was damaged" in notice.message and "library.db.damaged" in notice.message
+    assert (tmp_path / "library.db.damaged").read_bytes() == b"this is not sqlite" * 100
 
 
 def test_position_of_unknown_book_is_a_clear_error(library: Library):
