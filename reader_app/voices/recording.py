@@ -8,8 +8,10 @@ VoiceInputError with a message meant for the user. numpy/soundfile/soxr only: no
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -19,6 +21,10 @@ MIN_SECONDS = 3.0
 MAX_SECONDS = 30.0
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_FILE_SECONDS = 15 * 60  # longer files are refused before decoding them
+KEEP_SECONDS = MAX_SECONDS + 30.0  # decoded of a longer file: room for leading silence, then MAX_SECONDS
+MAX_DECODED_SAMPLES = 32_000_000  # frames x channels decoded at most: 60 s of 8 channels at 64 kHz, ~0.3 s CPU
+BLOCK_FRAMES = 1 << 16
+EXACT_LENGTH_FORMATS = ("WAV", "WAVEX", "FLAC", "AIFF")  # their header's length is exact, not an estimate
 MIN_RATE = 8_000
 TARGET_RMS_DB = -20.0
 PEAK_LIMIT = 0.95
@@ -46,8 +52,30 @@ class PreparedAudio:
         return self.samples.size / float(self.sample_rate)
 
 
-def read_audio_file(path: str | Path) -> tuple[np.ndarray, int, list[str]]:
-    """Samples (frames x channels, float32), rate and notes; VoiceInputError for anything unreadable."""
+@dataclass
+class DecodedAudio:
+    samples: np.ndarray  # float32, mono, at the file's rate: at most keep_seconds of it
+    sample_rate: int
+    notes: list[str]
+    file_seconds: float  # the whole file's length, decoded or not
+
+
+def _truncation(info: Any) -> str | None:
+    """libsndfile's own diagnosis of a WAV/AIFF shorter than its header declares ("data : N (should be M)")."""
+    match = re.search(r"^(?:data|SSND) : (\d+) \(should be (\d+)\)", info.extra_info or "", re.MULTILINE)
+    if match is None:
+        return None
+    declared, present = int(match[1]), int(match[2])
+    if declared <= present or declared >= 0xFFFFFF00:  # larger than declared, or a streaming placeholder
+        return None
+    return f"it holds {info.duration:.1f} s of the {info.duration * declared / max(present, 1):.1f} s its " \
+           "header declares"
+
+
+def decode_audio_file(path: str | Path, *, keep_seconds: float = KEEP_SECONDS) -> DecodedAudio:
+    """The first keep_seconds of a recording, mixed to mono block by block (memory: the kept mono samples and
+    one block, whatever the file's rate, channels and length); VoiceInputError for anything unreadable, too
+    large to decode, or shorter than its header says (truncated)."""
     import soundfile as sf
 
     path = Path(path).expanduser()
@@ -63,16 +91,37 @@ def read_audio_file(path: str | Path) -> tuple[np.ndarray, int, list[str]]:
         info = sf.info(str(path))
         if info.samplerate <= 0 or info.channels <= 0:
             raise ValueError("no audio stream")
-        if info.frames > MAX_FILE_SECONDS * info.samplerate:
-            raise VoiceInputError(f"{path.name} is {info.frames / info.samplerate / 60:.0f} minutes long; cut a "
-                                  f"{MIN_SECONDS:.0f}-{MAX_SECONDS:.0f} second excerpt of clear speech first.")
-        audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
-    except VoiceInputError:
-        raise
     except Exception as exc:  # noqa: BLE001 - soundfile raises several types for corrupt files
         raise VoiceInputError(f"{path.name} cannot be read as audio (corrupt or unsupported: {exc}). "
                               "Use WAV, FLAC, OGG or MP3.") from None
-    return audio, int(rate), []
+    rate, channels = int(info.samplerate), int(info.channels)
+    if info.frames > MAX_FILE_SECONDS * rate:
+        raise VoiceInputError(f"{path.name} is {info.frames / rate / 60:.0f} minutes long; cut a "
+                              f"{MIN_SECONDS:.0f}-{MAX_SECONDS:.0f} second excerpt of clear speech first.")
+    truncated = _truncation(info)
+    if truncated:
+        raise VoiceInputError(f"{path.name} is truncated or damaged ({truncated}); use the complete recording.")
+    wanted = min(int(info.frames), int(keep_seconds * rate))
+    if wanted * channels > MAX_DECODED_SAMPLES:  # decided from the header, before decoding anything
+        raise VoiceInputError(f"{path.name} holds too much audio to decode ({channels} channels at {rate} Hz); "
+                              "save the excerpt as mono or stereo at 48 kHz or less.")
+    mono, got = np.empty(wanted, dtype=np.float32), 0
+    try:
+        with sf.SoundFile(str(path)) as stream:
+            while got < wanted:
+                block = stream.read(min(BLOCK_FRAMES, wanted - got), dtype="float32", always_2d=True)
+                if not len(block):
+                    break
+                mono[got:got + len(block)] = block[:, 0] if channels == 1 else block.mean(axis=1)
+                got += len(block)
+    except Exception as exc:  # noqa: BLE001 - libsndfile reports a damaged stream mid-way as several types
+        raise VoiceInputError(f"{path.name} is truncated or damaged (decoding stopped at {got / rate:.1f} s: "
+                              f"{exc}); use the complete recording.") from None
+    if got < wanted and info.format in EXACT_LENGTH_FORMATS:  # lossy headers may only estimate the length
+        raise VoiceInputError(f"{path.name} is truncated or damaged (it holds {got / rate:.1f} s of the "
+                              f"{info.frames / rate:.1f} s its header declares); use the complete recording.")
+    notes = [f"Mixed {channels} channels down to mono."] if channels > 1 else []
+    return DecodedAudio(mono[:got], rate, notes, float(info.frames) / rate)
 
 
 def _to_mono(audio: np.ndarray, notes: list[str]) -> np.ndarray:
@@ -140,8 +189,10 @@ def _normalise(audio: np.ndarray, notes: list[str]) -> np.ndarray:
 
 
 def prepare_reference(audio: np.ndarray, sample_rate: int, *, has_transcript: bool = False,
-                      min_seconds: float = MIN_SECONDS, max_seconds: float = MAX_SECONDS) -> PreparedAudio:
-    """Check and clean a reference recording. Raises VoiceInputError for what cannot be fixed safely."""
+                      min_seconds: float = MIN_SECONDS, max_seconds: float = MAX_SECONDS,
+                      source_seconds: float | None = None) -> PreparedAudio:
+    """Check and clean a reference recording (source_seconds: the length of the file it was cut from, for the
+    notes). Raises VoiceInputError for what cannot be fixed safely."""
     notes: list[str] = []
     mono = _to_mono(audio, notes)
     if mono.size == 0:
@@ -170,12 +221,19 @@ def prepare_reference(audio: np.ndarray, sample_rate: int, *, has_transcript: bo
             raise VoiceInputError(f"The recording is {seconds:.0f} s long; with a transcript it must be at most "
                                   f"{max_seconds:.0f} s (cut it, or clone without the transcript).")
         mono = mono[: int(max_seconds * SAMPLE_RATE)]
-        notes.append(f"Used the first {max_seconds:.0f} s of the {seconds:.0f} s recording.")
+        notes.append(f"Used the first {max_seconds:.0f} s of the {max(seconds, source_seconds or 0):.0f} s "
+                     "recording.")
     return PreparedAudio(_normalise(mono, notes), SAMPLE_RATE, notes)
 
 
 def prepare_reference_file(path: str | Path, *, has_transcript: bool = False) -> PreparedAudio:
-    audio, rate, notes = read_audio_file(path)
-    prepared = prepare_reference(audio, rate, has_transcript=has_transcript)
-    prepared.notes[:0] = notes
+    """prepare_reference() for a file, of which only the first KEEP_SECONDS are decoded."""
+    decoded = decode_audio_file(path)
+    cut = decoded.samples.size < round(decoded.file_seconds * decoded.sample_rate)
+    if cut and has_transcript:
+        raise VoiceInputError(f"The recording is {decoded.file_seconds:.0f} s long; with a transcript it must be "
+                              f"at most {MAX_SECONDS:.0f} s (cut it, or clone without the transcript).")
+    prepared = prepare_reference(decoded.samples, decoded.sample_rate, has_transcript=has_transcript,
+                                 source_seconds=decoded.file_seconds if cut else None)
+    prepared.notes[:0] = decoded.notes
     return prepared

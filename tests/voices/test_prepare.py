@@ -86,3 +86,69 @@ def test_corrupt_unsupported_missing_files(tmp_path):
         prepare_reference_file(other)
     with pytest.raises(VoiceInputError, match="does not exist"):
         prepare_reference_file(tmp_path / "nope.wav")
+
+
+def _truncate(path, fraction: float):
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * fraction)])
+    return path
+
+
+@pytest.mark.parametrize("suffix, fraction", [("flac", 0.5), ("flac", 0.05), ("wav", 0.5), ("wav", 0.02)])
+def test_a_truncated_recording_is_called_truncated(tmp_path, suffix, fraction):
+    path = tmp_path / f"ref.{suffix}"
+    sf.write(str(path), speechlike(6.0), SR)
+    with pytest.raises(VoiceInputError, match="truncated or damaged") as refused:
+        prepare_reference_file(_truncate(path, fraction))
+    assert "silent" not in str(refused.value) and "\n" not in str(refused.value)
+
+
+def _long_recording(path, seconds: float, rate: int = SR, channels: int = 1, speech: float = 8.0):
+    """seconds of audio: speech first, then silence (which compresses to almost nothing in FLAC)."""
+    with sf.SoundFile(str(path), "w", samplerate=rate, channels=channels, subtype="PCM_16") as out:
+        voice = speechlike(speech, rate=rate)
+        out.write(np.repeat(voice[:, None], channels, axis=1))
+        block, left = np.zeros((rate * 10, channels), np.float32), int(seconds * rate) - voice.size
+        while left > 0:
+            out.write(block[: min(left, len(block))])
+            left -= len(block)
+    return path
+
+
+def test_only_the_kept_start_of_a_long_file_is_decoded(tmp_path):
+    path = _long_recording(tmp_path / "long.flac", 95.0)
+    out = prepare_reference_file(path)
+    assert 8.0 < out.duration_s < 9.5 and any("Trimmed" in n for n in out.notes)
+    with pytest.raises(VoiceInputError, match="95 s long; with a transcript it must be at most 30 s"):
+        prepare_reference_file(path, has_transcript=True)
+    talk = prepare_reference_file(_long_recording(tmp_path / "talk.flac", 95.0, speech=40.0))
+    assert talk.duration_s == pytest.approx(30.0) and "Used the first 30 s of the 95 s recording." in talk.notes
+
+
+def test_too_many_samples_to_decode_are_refused_from_the_header(tmp_path):
+    path = _long_recording(tmp_path / "hires.flac", 30.0, rate=192_000, channels=8)
+    with pytest.raises(VoiceInputError, match="8 channels at 192000 Hz"):
+        prepare_reference_file(path)
+
+
+_PEAK_RSS = """
+import resource, sys
+from reader_app.voices.recording import prepare_reference_file
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+out = prepare_reference_file(sys.argv[1])
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024, round(out.duration_s))
+"""
+
+
+def test_memory_of_a_big_multichannel_file_is_bounded(tmp_path):
+    """4 minutes of 4-channel 96 kHz: 92 M samples, 370 MB as float32 if decoded whole (the old peak: 560 MB)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = _long_recording(tmp_path / "big.flac", 240.0, rate=96_000, channels=4)
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", _PEAK_RSS, str(path)], capture_output=True, text=True,
+                          cwd=root, timeout=120, check=True)
+    growth_mb, seconds = map(int, done.stdout.split())
+    assert seconds == 8 and growth_mb < 150, done.stdout
