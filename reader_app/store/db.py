@@ -178,7 +178,12 @@ class ThreadConnections:
         if self.mode is not OpenMode.READ_WRITE:
             return
         with self._lock:
-            if self._wal_identity is None or not self._all or self._wal_stat() == self._wal_identity:
+            current = self._wal_stat()
+            if self._wal_identity is None or not self._all:
+                if self._all:
+                    self._wal_identity = current  # created by SQLite on first use: the one our connections hold
+                return
+            if current == self._wal_identity:
                 return
             mine = getattr(self._local, "db", None)
             keeper = mine.conn if mine is not None else self._all[0][1]
@@ -223,6 +228,9 @@ class ThreadConnections:
             try:
                 yield db
                 conn.execute("COMMIT")
+                if self._wal_identity is None and self.mode is OpenMode.READ_WRITE:
+                    with self._lock:
+                        self._wal_identity = self._wal_identity or self._wal_stat()
             except BaseException:
                 if conn.in_transaction:
                     try:

@@ -384,7 +384,7 @@ class Library:
         """The cache file of `book` (by its fingerprint, or by its content as a known book), looked up read-only
         in library.db when there is one: for commands that must not create a library."""
         books_dir = Path(data_dir) / "books" if data_dir is not None else paths.books_dir()
-        db_path = books_dir.parent / "library.db" if data_dir is None else Path(data_dir) / "library.db"
+        db_path = (Path(data_dir) if data_dir is not None else paths.data_dir()) / "library.db"
         if db_path.is_file():
             try:
                 conn = connect_read_only(db_path)

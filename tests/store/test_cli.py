@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import numpy as np
 import pytest
 
 import reader_app.books
@@ -126,3 +127,60 @@ def test_with_the_real_book_loader(tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["sentences"] == book.sentence_count() and data["clips"] == 1 and data["ok"] is True
     assert data["audio_seconds"] == 1.5
+
+
+def damage_pages(path, seed: int, count: int) -> None:
+    import os
+    import random
+
+    rng = random.Random(seed)
+    pages = os.path.getsize(path) // 4096
+    with open(path, "r+b") as f:
+        for page in rng.sample(range(2, pages), count):
+            f.seek((page - 1) * 4096)
+            f.write(rng.randbytes(4096))
+
+
+def test_check_names_the_damage_and_repair_keeps_every_intact_clip(cli, capsys):
+    keys = [ClipKey.build(f"s{i}", "v", "m") for i in range(30)]
+    with Library(cli.data_dir) as lib, lib.open_book_cache(cli.book) as cache:
+        for i, k in enumerate(keys):
+            cache.put_clip(k, noise_clip(1.0 + i % 3, seed=i))
+        originals = {k.digest: cache.get_clip(k).samples for k in keys}
+    path = Library.cache_path_for(cli.book.fingerprint, cli.data_dir)
+    damage_pages(path, seed=11, count=5)
+    assert cli("book.txt", "--check", "--json") == 1
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"sentences", "clips", "audio_seconds", "size_bytes", "ok", "problems"}
+    assert data["ok"] is False and data["problems"]
+    assert any(p.startswith("clip ") or "(table " in p or "(index " in p for p in data["problems"]), data
+    assert cli("book.txt", "--repair", "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is True and data["problems"] == []
+    repair = data["repair"]
+    assert repair["kept"] == data["clips"] >= 15 and repair["kept"] + len(repair["dropped"]) <= 30
+    with Library(cli.data_dir) as lib, lib.open_book_cache(cli.book) as cache:
+        kept = 0
+        for k in keys:
+            clip = cache.get_clip(k)
+            if clip is not None:
+                np.testing.assert_array_equal(clip.samples, originals[k.digest])
+                kept += 1
+        assert kept == repair["kept"]
+    assert cli("book.txt", "--repair") == 0
+    assert "no damage found" in capsys.readouterr().out
+
+
+def test_unopenable_cache_is_reported_and_repair_starts_it_anew(cli, capsys):
+    fill(cli)
+    path = Library.cache_path_for(cli.book.fingerprint, cli.data_dir)
+    with open(path, "r+b") as f:
+        f.write(b"\x00" * 4096)
+    assert cli("book.txt", "--check", "--json") == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is False and "damaged" in data["problems"][0] and "--repair" in data["problems"][0]
+    assert cli("book.txt", "--repair") == 0
+    out = capsys.readouterr().out
+    assert "set aside as" in out and "check:         OK" in out
+    assert path.with_name(path.name + ".damaged").exists()
+    assert cli(str(path), "--check") == 0

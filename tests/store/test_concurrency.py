@@ -105,3 +105,30 @@ def test_connections_of_finished_threads_are_closed(tmp_path):
     assert cache._conns.open_connections() <= 3
     cache.close()
     lib.close()
+
+
+def test_two_writer_processes_on_one_fresh_cache(tmp_path):
+    """Two pregenerations start together on a book never opened before (both create and migrate the files),
+    then write clips and positions as fast as they can while this process reads: no "database is locked", and
+    each sees the other's clips at once (`has_clip` before a sentence is a cheap way to skip work)."""
+    from tests.support import crash_child
+    from tests.support.crash_child import Child
+
+    data_dir = tmp_path / "data"
+    children = [Child(data_dir, "crash", start) for start in (0, 100_000)]
+    for child in children:
+        child.wait_for_clips(15)
+    with Library(data_dir) as lib, lib.open_book_cache(crash_child.BOOK) as cache:
+        for _ in range(20):
+            assert cache.stats().clips > 0
+            seen = dict(children[1].clips)
+            assert all(cache.has_clip(crash_child.key(n)) for n in seen)  # the other process's commits
+        assert all(child.proc.poll() is None for child in children), [c.proc.stderr.read() for c in children]
+    reported = [child.kill() for child in children]
+    with Library(data_dir) as lib, lib.open_book_cache(crash_child.BOOK) as cache:
+        assert cache.integrity_check() == []
+        for clips in reported:
+            for n in clips:
+                got = cache.get_clip(crash_child.key(n))
+                assert got is not None and len(got.samples) == crash_child.length(n)
+        assert lib.take_notices() == []

@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+from reader_app.cli.main import build_parser
 from reader_app.store import Library
 from tests.support import crash_child
 
@@ -112,6 +113,17 @@ def test_disk_full_is_a_clear_error_and_reading_keeps_working(tmp_path):
     reported = {int(p[1]): p[2] for p in (line.split() for line in lines) if p[0] == "CLIP"}
     count = check_cache(data_dir, reported, None)
     assert count == len(reported)  # the failed clip left nothing behind
+    # `cache --check` passes on what the full disk left, and a later run (space back) resumes where it stopped.
+    path = Library.cache_path_for(crash_child.BOOK.fingerprint, data_dir)
+    args = build_parser().parse_args(["cache", str(path), "--check", "--json"])
+    assert args.handler(args) == 0
+    resume_at = max(reported) + 6  # past the five that failed
+    proc = spawn(data_dir, "resume", resume_at)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    resumed = {int(p[1]): p[2] for p in (line.split() for line in out.splitlines()) if p[0] == "CLIP"}
+    assert sorted(resumed) == list(range(resume_at, resume_at + 10))
+    assert check_cache(data_dir, {**reported, **resumed}, None) == len(reported) + 10
 
 
 def test_sigkill_while_creating_a_fresh_library(tmp_path):

@@ -5,13 +5,20 @@ Usage: python crash_child.py DATA_DIR MODE [START]
                 "POS <n>" after each committed position.
   MODE "full":  set RLIMIT_FSIZE a little above the cache file, store until StoreError (five times), then
                 check that reading still works; prints "CLIP ...", "ERROR <message>", "READ-OK", "CHECK".
+  MODE "resume": store 10 clips from START and exit (a run after space came back).
+
+The parent side (Child) starts one, follows what it reports, and can freeze or kill it at a chosen moment.
 """
 
 from __future__ import annotations
 
+import os
 import resource
 import signal
+import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,6 +64,13 @@ def main() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
     stored = []
     n, failures = start, 0
+    if mode == "resume":
+        for n in range(start, start + 10):
+            cache.put_clip(key(n), clip(n), sentence_id=IDS[n % len(IDS)])
+            print(f"CLIP {n} {key(n).digest}", flush=True)
+        cache.close()
+        lib.close()
+        return
     while failures < 5:  # after the first failure, keep trying: each must fail cleanly or store a whole clip
         try:
             cache.put_clip(key(n), clip(n), sentence_id=IDS[n % len(IDS)])
@@ -77,6 +91,49 @@ def main() -> None:
     print(f"CHECK {cache.integrity_check()}", flush=True)
     cache.close()
     lib.close()
+
+
+class Child:
+    """The parent's handle on a running child: what it reported, and when to stop it."""
+
+    def __init__(self, data_dir: Path, mode: str, start: int = 0) -> None:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__)), str(data_dir), mode, str(start)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.clips: dict[int, str] = {}  # reported committed: n -> digest
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._follow, daemon=True)
+        self._reader.start()
+
+    def _follow(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            parts = line.split()
+            if parts and parts[0] == "CLIP":
+                with self._lock:
+                    self.clips[int(parts[1])] = parts[2]
+
+    def wait_for_clips(self, count: int, timeout_s: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while len(self.clips) < count:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"child stopped or stalled after {len(self.clips)} clips: "
+                                     f"{self.proc.stderr.read() if self.proc.stderr else ''}")
+            time.sleep(0.01)
+
+    def freeze(self) -> None:
+        """SIGSTOP: it commits nothing more, and its files stay open as they are."""
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.proc.send_signal(signal.SIGCONT)
+
+    def kill(self) -> dict[int, str]:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+        self._reader.join(5)
+        with self._lock:
+            return dict(self.clips)
 
 
 if __name__ == "__main__":
