@@ -6,7 +6,7 @@ no system ffmpeg is needed. Tags and the chapters FFmpeg's muxers do not write a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -25,11 +25,14 @@ class FormatSpec:
     default_bitrate: int | None  # bits per second; None: lossless
     sample_rate: int | None  # forced rate (Opus runs at 48 kHz); None keeps the clips' rate
     sample_format: str  # what the encoder takes (planar float, 16-bit, ...)
+    options: dict[str, str] = field(default_factory=dict)  # encoder options
 
 
 SPECS: dict[ExportFormat, FormatSpec] = {
     # 64 kb/s mono AAC is transparent for speech at 24 kHz; audiobook stores sell 32-64 kb/s.
-    ExportFormat.M4B: FormatSpec("ipod", "aac", ".m4b", 64_000, None, "fltp"),
+    # FFmpeg's AAC encoder with its "fast" coder: twice the speed of the default two-loop search (166x against
+    # 79x real time on one core here) at 64 kb/s, where speech sounds the same with either.
+    ExportFormat.M4B: FormatSpec("ipod", "aac", ".m4b", 64_000, None, "fltp", {"aac_coder": "fast"}),
     ExportFormat.MP3: FormatSpec("mp3", "libmp3lame", ".mp3", 64_000, None, "fltp"),
     ExportFormat.OPUS: FormatSpec("ogg", "libopus", ".opus", 32_000, 48_000, "flt"),
     ExportFormat.FLAC: FormatSpec("flac", "flac", ".flac", None, None, "s16"),

@@ -53,7 +53,7 @@ class AudioFileWriter:
             self._container = av.open(str(self.part), "w", format=spec.container)
         except (OSError, av.FFmpegError) as exc:
             raise ExportError(describe_os_error(exc, self.part)) from exc
-        stream = self._container.add_stream(spec.codec, rate=out_rate, layout="mono")
+        stream = self._container.add_stream(spec.codec, rate=out_rate, layout="mono", options=dict(spec.options))
         assert isinstance(stream, av.AudioStream)
         self._stream: av.AudioStream = stream
         if bitrate is not None:

@@ -1,5 +1,5 @@
 """What the window opens and what follows from it: settings, the model manager, the voice studio, the per-book
-voice, pregeneration.
+voice, pregeneration, audiobook export.
 
 MainWindow owns one DialogLauncher; it is handed the services, the widgets it updates, the book open in the
 window and the window's reactions (appearance, model), so the window module stays about layout and books.
@@ -125,3 +125,17 @@ class DialogLauncher(QObject):
     @Slot()
     def cancel_generation(self) -> None:
         self.pregen.cancel()
+
+    # -- export ---------------------------------------------------------------------------------------------
+    @Slot()
+    def open_export(self) -> QDialog | None:
+        opened = self._current()
+        if opened is None:
+            self.transport.set_status("Open a book to export it.")
+            return None
+        # Imported when first opened: the export brings PyAV (FFmpeg), which listening does not need.
+        from reader_app.ui.export_dialog import ExportDialog
+
+        dialog = ExportDialog(self.services, opened, self.window)
+        dialog.open()
+        return dialog

@@ -34,6 +34,7 @@ class Actions:
     gen_chapter: QAction
     gen_book: QAction
     gen_cancel: QAction
+    export: QAction
     find: QAction
     bigger: QAction
     smaller: QAction
@@ -77,6 +78,7 @@ def build_menus(w: MainWindow, playback: PlaybackController, dialogs: DialogLaun
         gen_chapter=_action(w, "Generate audio for this &chapter", d.generate_chapter),
         gen_book=_action(w, "Generate audio for the whole &book", d.generate_book),
         gen_cancel=_action(w, "Cancel generation", d.cancel_generation),
+        export=_action(w, "&Export audiobook…", d.open_export, ("Ctrl+E",)),
         find=_action(w, "&Find in book…", w.open_find, (QKeySequence.StandardKey.Find,)),
         bigger=_action(w, "&Bigger text", lambda: w.change_font_size(1),
                        (QKeySequence.StandardKey.ZoomIn, "Ctrl+=")),
@@ -89,7 +91,7 @@ def build_menus(w: MainWindow, playback: PlaybackController, dialogs: DialogLaun
         voice_studio=_action(w, "Voice &studio…", d.open_voice_studio),
     )
     bar = w.menuBar()
-    for title, items in (("&File", [a.open, a.library, None, a.quit]),
+    for title, items in (("&File", [a.open, a.library, None, a.export, None, a.quit]),
                          ("&View", [a.reading, a.library, None, a.find, None, a.bigger, a.smaller, None, a.dark,
                                     a.follow]),
                          ("&Playback", [a.play, None, a.prev_sentence, a.next_sentence, a.prev_chapter,
