@@ -6,8 +6,11 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+from .budget import ParseBudget
+from .limits import MAX_CHAPTERS
 from .model import Chapter, Sentence
 from .segment import split_sentences
+from .textnorm import cap_title
 
 _blake2b = hashlib.blake2b
 _SPEAKABLE = re.compile(r"[^\W_]")  # a letter or digit, in any script
@@ -32,16 +35,40 @@ def sentence_id(chapter_index: int, text: str, occurrence: int) -> str:
     return _blake2b(key, digest_size=ID_DIGEST_BYTES).hexdigest()
 
 
-def build_chapters(raw: list[RawChapter], lang: str | None, untitled: str = "Chapter") -> tuple[Chapter, ...]:
-    """Segment every paragraph and number everything. Chapters without any text are dropped."""
+def merge_chapters(raw: list[RawChapter], limit: int = MAX_CHAPTERS) -> list[RawChapter]:
+    """At most ``limit`` chapters: past it (a heading pattern gone wrong, or a hostile book), neighbours are
+    merged in equal groups, each named after its first. Every paragraph is kept."""
+    raw = [chapter for chapter in raw if chapter.has_text()]
+    if len(raw) <= limit:
+        return raw
+    group = -(-len(raw) // limit)
+    merged: list[RawChapter] = []
+    for start in range(0, len(raw), group):
+        members = raw[start : start + group]
+        merged.append(RawChapter(members[0].title, [p for member in members for p in member.paragraphs]))
+    return merged
+
+
+def build_chapters(raw: list[RawChapter], lang: str | None, budget: ParseBudget | None = None,
+                   untitled: str = "Chapter") -> tuple[Chapter, ...]:
+    """Segment every paragraph and number everything. Chapters without any text are dropped.
+    BookError once the book has more sentences than the budget allows."""
+    budget = budget or ParseBudget()
+    left = budget.max_sentences - budget.sentences
+    speakable = _SPEAKABLE.search
+    blake2b = _blake2b
     chapters: list[Chapter] = []
     for chapter in raw:
+        # The hot loop of every parse: one pass per sentence, so the id is computed inline (as sentence_id).
         index = len(chapters)
+        prefix = f"{index}\x1f"
         seen: dict[str, int] = {}
         sentences: list[Sentence] = []
+        append = sentences.append
+        count = 0
         paragraph_index = 0
         for paragraph in chapter.paragraphs:
-            if not _SPEAKABLE.search(paragraph):
+            if not speakable(paragraph):
                 continue  # "* * *" scene breaks, lone dashes or ellipses: nothing to say
             texts = split_sentences(paragraph, lang)
             if not texts:
@@ -49,17 +76,16 @@ def build_chapters(raw: list[RawChapter], lang: str | None, untitled: str = "Cha
             for text in texts:
                 occurrence = seen.get(text, 0)
                 seen[text] = occurrence + 1
-                sentences.append(
-                    Sentence(
-                        id=sentence_id(index, text, occurrence),
-                        text=text,
-                        chapter_index=index,
-                        index=len(sentences),
-                        paragraph_index=paragraph_index,
-                    )
-                )
+                key = f"{prefix}{occurrence}\x1f{text}".encode()
+                ident = blake2b(key, digest_size=ID_DIGEST_BYTES).hexdigest()
+                append(Sentence(ident, text, index, count, paragraph_index))
+                count += 1
             paragraph_index += 1
+            if count > left:
+                budget.spend_sentences(count)  # raises: past the cap
         if sentences:
-            title = chapter.title.strip() or f"{untitled} {index + 1}"
+            budget.spend_sentences(len(sentences))
+            left -= len(sentences)
+            title = cap_title(chapter.title.strip()) or f"{untitled} {index + 1}"
             chapters.append(Chapter(index=index, title=title, sentences=tuple(sentences)))
     return tuple(chapters)

@@ -12,7 +12,8 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from .textnorm import clean_inline
+from .limits import MAX_TOC_ENTRIES
+from .textnorm import cap_title, clean_inline
 from .xmlsafe import parse_markup
 
 
@@ -40,6 +41,8 @@ def resolve_href(base_path: str, href: str) -> tuple[str, str | None] | None:
 
 
 def nav_entries(data: bytes, nav_path: str) -> list[TocEntry]:
+    """The entries of the nav document's TOC (the first <nav> if none says epub:type="toc"), in order, at
+    most MAX_TOC_ENTRIES."""
     root = parse_markup(data)
     if root is None:
         return []
@@ -50,15 +53,21 @@ def nav_entries(data: bytes, nav_path: str) -> list[TocEntry]:
     if toc is None:
         return []
     entries: list[TocEntry] = []
-    for li in toc.iter("{*}li", "li"):
+    depth = -1  # of the <li> being read: counted on the way down and up, never by walking ancestors
+    for event, li in etree.iterwalk(toc, events=("start", "end"), tag=("{*}li", "li")):
+        if event == "end":
+            depth -= 1
+            continue
+        depth += 1
         label_el = next((c for c in li if _local(c.tag) in ("a", "span")), None)
         if label_el is None or _local(label_el.tag) != "a" or not label_el.get("href"):
             continue  # a heading-only entry: its children carry the links
         target = resolve_href(nav_path, label_el.get("href", ""))
-        title = clean_inline("".join(label_el.itertext())) or label_el.get("title", "")
+        title = _title("".join(label_el.itertext())) or _title(label_el.get("title", ""))
         if target and title:
-            depth = sum(1 for a in li.iterancestors() if _local(a.tag) == "li")
             entries.append(TocEntry(target[0], target[1], title, depth))
+            if len(entries) >= MAX_TOC_ENTRIES:
+                break
     return entries
 
 
@@ -67,17 +76,27 @@ def ncx_entries(data: bytes, ncx_path: str) -> list[TocEntry]:
     if root is None:
         return []
     entries: list[TocEntry] = []
-    for point in root.iter("{*}navPoint", "navPoint"):
+    depth = -1
+    for event, point in etree.iterwalk(root, events=("start", "end"), tag=("{*}navPoint", "navPoint")):
+        if event == "end":
+            depth -= 1
+            continue
+        depth += 1
         label = next((c for c in point if _local(c.tag) == "navlabel"), None)
         content = next((c for c in point if _local(c.tag) == "content"), None)
         if content is None or not content.get("src"):
             continue
-        title = clean_inline("".join(label.itertext())) if label is not None else ""
+        title = _title("".join(label.itertext())) if label is not None else ""
         target = resolve_href(ncx_path, content.get("src", ""))
         if target and title:
-            depth = sum(1 for a in point.iterancestors() if _local(a.tag) == "navpoint")
             entries.append(TocEntry(target[0], target[1], title, depth))
+            if len(entries) >= MAX_TOC_ENTRIES:
+                break
     return entries
+
+
+def _title(text: str) -> str:
+    return cap_title(clean_inline(text))
 
 
 def _types(el: etree._Element) -> set[str]:

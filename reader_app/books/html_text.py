@@ -2,7 +2,9 @@
 
 Keeps block structure (one paragraph per p/div/li/heading...), and leaves out what a narrator must not
 read: note references and note bodies, page-break markers and page numbers, scripts, styles, hidden
-elements, ruby annotations (the base text is read), navigation and asides.
+elements, ruby annotations (the base text is read), navigation and asides. SVG text is read on fixed-layout
+pages, and on any page whose only text it is (a title page drawn in SVG); elsewhere an SVG is an
+illustration, and its labels are not read.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from .svg_text import svg_paragraphs
 from .textnorm import clean_inline
 from .xmlsafe import parse_markup
 
@@ -26,7 +29,7 @@ _BLOCKS = frozenset(
 _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 _SKIP_TAGS = frozenset(
     {
-        "head", "script", "style", "noscript", "template", "rt", "rp", "aside", "nav", "svg", "math", "audio",
+        "head", "script", "style", "noscript", "template", "rt", "rp", "aside", "nav", "math", "audio",
         "video", "object", "embed", "iframe", "canvas", "button", "input", "select", "textarea", "img", "map",
         "area", "link", "meta", "title",
     }
@@ -59,18 +62,42 @@ class DocText:
     title: str | None = None
     text_chars: int = 0
     link_chars: int = 0  # of which inside <a href>
+    root: str | None = None  # the root element's local name: "html", "svg"; "package" is not a content document
+    svg_count: int = 0
+    edges: set[int] = field(default_factory=set)  # SVG lines alone in a page margin: running heads if repeated
+
+    def drop_paragraphs(self, drop: set[int]) -> None:
+        """Remove these paragraphs, keeping every anchor on the paragraph that followed it."""
+        kept_before = [0] * (len(self.paragraphs) + 1)
+        kept: list[str] = []
+        for i, paragraph in enumerate(self.paragraphs):
+            kept_before[i] = len(kept)
+            if i not in drop:
+                kept.append(paragraph)
+        kept_before[len(self.paragraphs)] = len(kept)
+        self.anchors = {ident: kept_before[index] for ident, index in self.anchors.items()}
+        self.edges = {kept_before[i] for i in self.edges if i not in drop}
+        self.paragraphs = kept
 
     def is_link_list(self) -> bool:
         """Mostly links (an HTML table of contents or index), not prose."""
         return len(self.paragraphs) >= 3 and self.link_chars >= 0.6 * self.text_chars
 
 
-def extract(data: bytes, wanted_ids: frozenset[str] | set[str] = frozenset()) -> DocText:
-    """Paragraphs of one content document, and where the ``wanted_ids`` (TOC fragments) fall among them."""
-    doc = DocText()
+def extract(data: bytes, wanted_ids: frozenset[str] | set[str] = frozenset(), fixed_layout: bool = False) -> DocText:
+    """Paragraphs of one content document, and where the ``wanted_ids`` (TOC fragments) fall among them.
+    SVG text is read when ``fixed_layout``, or when the document has no other text."""
     root = parse_markup(data)
     if root is None:
-        return doc
+        return DocText()
+    doc = _walk(root, wanted_ids, read_svg=fixed_layout)
+    if not fixed_layout and doc.svg_count and not doc.paragraphs:
+        doc = _walk(root, wanted_ids, read_svg=True)
+    return doc
+
+
+def _walk(root: etree._Element, wanted_ids: frozenset[str] | set[str], read_svg: bool) -> DocText:
+    doc = DocText(root=_local(root.tag))
     doc.title = _title(root)
     buffer: list[str] = []
     heading_buffer_start = 0
@@ -93,6 +120,14 @@ def extract(data: bytes, wanted_ids: frozenset[str] | set[str] = frozenset()) ->
                 if ident in wanted_ids and ident not in doc.anchors:
                     flush()
                     doc.anchors[ident] = len(doc.paragraphs)
+            if tag == "svg":
+                doc.svg_count += 1
+                if read_svg and not _skipped(el, tag):
+                    flush()
+                    _add_svg_text(doc, el)
+                walker.skip_subtree()
+                skipped = el
+                continue
             if tag is None or _skipped(el, tag):
                 walker.skip_subtree()  # its "end" event still comes, right after, and reads the tail
                 skipped = el
@@ -125,6 +160,14 @@ def extract(data: bytes, wanted_ids: frozenset[str] | set[str] = frozenset()) ->
                 _count(doc, el.tail, link_depth)
     flush()
     return doc
+
+
+def _add_svg_text(doc: DocText, svg: etree._Element) -> None:
+    for paragraph in svg_paragraphs(svg):
+        if paragraph.edge:
+            doc.edges.add(len(doc.paragraphs))
+        doc.paragraphs.append(paragraph.text)
+        doc.text_chars += len(paragraph.text)
 
 
 def _count(doc: DocText, text: str, link_depth: int) -> None:

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sentence:
-    """One speakable unit: what a single TTS call narrates."""
+    """One speakable unit: what a single TTS call narrates. Slotted: a long book holds 100,000s of them."""
 
     id: str  # stable across re-parsing the same file (the cache and saved positions rely on it)
     text: str
@@ -20,7 +20,7 @@ class Sentence:
     paragraph_index: int  # 0-based paragraph within the chapter (pauses after paragraphs)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chapter:
     index: int  # 0-based
     title: str

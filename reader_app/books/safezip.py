@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 from .errors import BookError
 from .limits import (
@@ -23,9 +24,10 @@ _CHUNK = 256 * 1024
 
 
 class SafeZip:
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, source: bytes | Path) -> None:
+        """``source``: the archive's bytes, or its path (read from disk member by member, never whole)."""
         try:
-            self._zip = zipfile.ZipFile(io.BytesIO(data))
+            self._zip = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
             infos = self._zip.infolist()
         except Exception as exc:  # noqa: BLE001 - zipfile raises many types (NotImplementedError for odd versions...)
             raise BookError(f"This EPUB is damaged: it is not a readable ZIP archive ({exc}).") from None
@@ -53,6 +55,21 @@ class SafeZip:
 
     def __contains__(self, name: str) -> bool:
         return self.resolve(name) is not None
+
+    def size(self, name: str) -> int:
+        """The member's declared size. KeyError if absent or refused."""
+        real = self.resolve(name)
+        if real is None:
+            raise KeyError(name)
+        return self._infos[real].file_size
+
+    def why_unreadable(self, name: str) -> str:
+        """Why ``name`` cannot be read: "missing from the archive", or the reason it was refused."""
+        reason = self.rejected.get(name)
+        if reason is None:
+            lower = name.lower()
+            reason = next((why for member, why in self.rejected.items() if member.lower() == lower), None)
+        return f"was refused ({reason})" if reason else "is missing from the archive"
 
     def read(self, name: str) -> bytes:
         """Read one member. KeyError if absent or refused; BookError if the book as a whole is too big."""
@@ -93,7 +110,7 @@ def _reject_reason(info: zipfile.ZipInfo) -> str | None:
     if info.flag_bits & 0x1:
         return "encrypted"
     if info.file_size > MAX_ENTRY_BYTES:
-        return "too large"
+        return f"too large: {info.file_size // 2**20} MB unpacked, at most {MAX_ENTRY_BYTES // 2**20} MB"
     if info.file_size > RATIO_CHECK_MIN_BYTES and info.file_size > max(info.compress_size, 1) * MAX_COMPRESSION_RATIO:
         return "suspicious compression ratio (zip bomb)"
     return None

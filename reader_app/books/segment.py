@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import lru_cache
 
 from sentencex import segment as _sentencex_segment
 
@@ -54,7 +55,10 @@ _CLAUSE_BREAK = re.compile(r"(?<![\s\"“‘'(\[«„])[!?！？。…;:；：�
 _TRAILING_CLOSERS = frozenset("\"'”’)]）」』»")
 QUOTE_SPLIT_CHARS = 160  # units longer than this have the sentences inside their quoted speech split off
 _SPEECH_BREAK = re.compile(r"[!?]+[\"”’»)]*(?=\s+[\"“‘«(]?[A-ZÀ-ÞА-Я])")
-_WORD_CHAR = re.compile(r"\w")
+# "At least n word characters" as one search that stops at the n-th (\w covers letters, digits and CJK).
+_ENOUGH_WORD_CHARS = {
+    n: re.compile(rf"\w(?:\W*\w){{{n - 1}}}") for n in (MIN_SENTENCE_WORD_CHARS, MIN_SENTENCE_WORD_CHARS_CJK)
+}
 _CJK_CHAR = re.compile(f"[{CJK_CHARS}]")
 
 
@@ -63,21 +67,27 @@ def split_sentences(paragraph: str, lang: str | None) -> list[str]:
     paragraph = paragraph.strip()
     if not paragraph:
         return []
-    code = (lang or "en").split("-")[0].lower()
-    parts = [p.strip() for p in _sentencex_segment(code, paragraph)]
-    parts = [p for p in parts if p]
-    parts = _fix_boundaries(parts, code)
+    code = _language_code(lang)
+    parts = [p for p in map(str.strip, _sentencex_segment(code, paragraph)) if p]
+    if len(parts) > 1:
+        parts = _fix_boundaries(parts, code)
     cjk = is_cjk_heavy(paragraph)
     limit = MAX_SENTENCE_CHARS_CJK if cjk else MAX_SENTENCE_CHARS
     bounded: list[str] = []
     for part in parts:
         if len(part) > QUOTE_SPLIT_CHARS and not cjk:
-            pieces = _split_quoted_speech(part)
+            for piece in _split_quoted_speech(part):
+                bounded.extend(split_long(piece, limit) if len(piece) > limit else (piece,))
+        elif len(part) > limit:
+            bounded.extend(split_long(part, limit))
         else:
-            pieces = [part]
-        for piece in pieces:
-            bounded.extend(split_long(piece, limit) if len(piece) > limit else (piece,))
+            bounded.append(part)  # the common case: a sentence that needs nothing
     return _merge_tiny(bounded, limit, cjk)
+
+
+@lru_cache(maxsize=64)
+def _language_code(lang: str | None) -> str:
+    return (lang or "en").split("-")[0].lower()
 
 
 def _split_quoted_speech(part: str) -> list[str]:
@@ -135,7 +145,7 @@ def _ends_in_abbreviation(previous: str, part: str, abbreviations: frozenset[str
     if token.lower() in abbreviations:
         return True
     # "J. R. R. Tolkien": an initial before a capitalised word is not a sentence end.
-    return part[:1].isupper() and bool(_INITIAL.fullmatch(token))
+    return len(token) <= 3 and part[:1].isupper() and bool(_INITIAL.fullmatch(token))
 
 
 def _join(a: str, b: str) -> str:
@@ -193,7 +203,7 @@ def _best_cut(text: str, breaks: list[tuple[int, int]], positions: list[int], lo
 def _is_tiny(text: str, minimum: int) -> bool:
     if len(text) > 40:
         return False  # long enough to voice whatever it holds; skips the count on the common case
-    return len(_WORD_CHAR.findall(text)) < minimum  # \w covers letters, digits and CJK characters
+    return _ENOUGH_WORD_CHARS[minimum].search(text) is None
 
 
 def _merge_tiny(parts: list[str], limit: int, cjk: bool) -> list[str]:
@@ -211,7 +221,7 @@ def _merge_tiny(parts: list[str], limit: int, cjk: bool) -> list[str]:
             else:
                 out.append(carry)
             carry = ""
-        if _is_tiny(part, minimum):
+        if len(part) <= 40 and _is_tiny(part, minimum):
             carry = part
             continue
         out.append(part)

@@ -6,8 +6,11 @@ import re
 from dataclasses import dataclass, field
 
 from .assemble import RawChapter
+from .budget import ParseBudget
 from .encoding import decode_text
+from .errors import BookError
 from .gutenberg import strip_gutenberg
+from .limits import MAX_TXT_LINES
 from .textnorm import clean_inline
 from .txt_headings import heading_title, is_heading, is_subtitle
 
@@ -28,15 +31,22 @@ class ParsedText:
     encoding: str = "utf-8"
 
 
-def parse_txt(data: bytes, fallback_title: str) -> ParsedText:
+def parse_txt(data: bytes, fallback_title: str, budget: ParseBudget | None = None) -> ParsedText:
+    budget = budget or ParseBudget()
     text, encoding = decode_text(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.count("\n")  # counted in C before anything is split: splitting is what costs
+    if lines > MAX_TXT_LINES:
+        raise BookError(f"This text file has too many lines to be a book ({lines:,}; at most {MAX_TXT_LINES:,}).")
     text, fields = strip_gutenberg(text)
     if "《" in text or "［＃" in text:
         text = _AOZORA.sub("", text)
     blocks = _blocks(text)
+    del text
+    budget.spend_paragraphs(len(blocks), 0)  # the characters are counted once the paragraphs are joined
     title = fields.get("title") or fallback_title
     chapters = _chapters(blocks, title)
+    budget.spend_paragraphs(0, sum(len(p) for c in chapters for p in c.paragraphs))
     authors = [a.strip() for a in re.split(r"\s+and\s+|;|&", fields.get("author", "")) if a.strip()]
     return ParsedText(chapters, title, authors, fields.get("language"), encoding)
 
@@ -44,9 +54,14 @@ def parse_txt(data: bytes, fallback_title: str) -> ParsedText:
 def _blocks(text: str) -> list[list[str]]:
     """Blocks of non-empty stripped lines. Blank lines separate blocks; a text that never uses blank
     lines (common in CJK web novels) has one paragraph per line."""
-    raw = _BLANK_LINE.split(text)
-    blocks = [[ln.strip() for ln in block.split("\n") if ln.strip()] for block in raw]
-    blocks = [b for b in blocks if b]
+    blocks: list[list[str]] = []
+    for block in _BLANK_LINE.split(text):
+        if "\n" in block:
+            lines = [line for line in map(str.strip, block.split("\n")) if line]
+            if lines:
+                blocks.append(lines)
+        elif block := block.strip():
+            blocks.append([block])
     line_count = sum(len(b) for b in blocks)
     if line_count > 40 and len(blocks) * 10 < line_count:
         blocks = [[line] for b in blocks for line in b]

@@ -62,21 +62,25 @@ _PATTERNS = (
     # "I. The Beginning", "12. A New Day": short, title-like (no sentence punctuation inside).
     re.compile(r"^(?:\d{1,3}|[IVXLC]+)\.\s+[^\W\d_][^.!?;]{0,50}$"),
 )
+# All of them as one alternation: one C-level match per candidate line instead of ten (this runs on every
+# one-line paragraph of a book).
+_ANY_PATTERN = re.compile(
+    "|".join(f"(?i:{p.pattern})" if p.flags & re.IGNORECASE else f"(?:{p.pattern})" for p in _PATTERNS)
+)
 _LONE_ROMAN_WORDS = {"i", "mix", "mid", "dim", "civil", "vivid", "liv", "mild", "did", "lid", "dill", "mill", "ill"}
 
 
 def is_heading(line: str) -> bool:
     """True if ``line`` (a stripped single-line paragraph) is a chapter heading."""
-    if not line or len(line) > MAX_HEADING_CHARS or "\n" in line:
-        return False
+    if not line or len(line) > MAX_HEADING_CHARS or "\n" in line or _ANY_PATTERN.match(line) is None:
+        return False  # the pattern first: it settles most lines, and is one C call
     if line[0] in "\"'“‘«„(" or line.endswith((",", ";")):
         return False  # dialogue or a sentence that happens to start with "Part one ..."
     if line.endswith((".", "!", "?")) and len(line.split()) > 8:
         return False
     low = line.lower().rstrip(".")
-    if low in _LONE_ROMAN_WORDS and line != line.upper():
-        return False  # an English word made of Roman-numeral letters, e.g. "Mix." or "I."
-    return any(pattern.match(line) for pattern in _PATTERNS)
+    # An English word made of Roman-numeral letters, e.g. "Mix." or "I.", is not a heading.
+    return low not in _LONE_ROMAN_WORDS or line == line.upper()
 
 
 def heading_title(line: str) -> str:

@@ -3,12 +3,9 @@ and never leaks local file content into the text."""
 
 from __future__ import annotations
 
-import json
 import os
 import struct
-import subprocess
 import sys
-import textwrap
 import time
 import zipfile
 from pathlib import Path
@@ -17,6 +14,7 @@ import pytest
 
 from reader_app.books import BookError, load_book
 from tests.support.epub import Doc, EpubSpec, build_epub, simple_book
+from tests.support.parse_probe import needs_proc, probe_parse
 from tests.support.perf import time_limit
 
 SECRET = "TOP-SECRET-LOCAL-CONTENT-4242"
@@ -325,38 +323,7 @@ def test_too_many_members(tmp_path):
 
 # --- size and time, in a fresh process so that peak memory is the parse's own ---------------------------
 
-_PROBE = textwrap.dedent("""
-    import json, re, sys, time
-    from reader_app.books import BookError, load_book
-
-    def high_water_mb():  # VmHWM: this process's own peak (ru_maxrss would include the forking parent's)
-        status = open("/proc/self/status").read()
-        return int(re.search(r"VmHWM:\\s+(\\d+)", status).group(1)) / 1024
-
-    load_book(sys.argv[1])  # warm up: imports and the language model
-    base = high_water_mb()
-    start, cpu = time.perf_counter(), time.process_time()
-    try:
-        book = load_book(sys.argv[2]); outcome = f"{len(book.chapters)} chapters, {book.sentence_count()} sentences"
-    except BookError as exc:
-        outcome = f"BookError: {exc}"
-    print(json.dumps({"seconds": time.process_time() - cpu, "wall": time.perf_counter() - start,
-                      "peak_mb": high_water_mb(), "base_mb": base, "outcome": outcome}))
-""")
-
-
-def _probe(tmp_path: Path, target: Path) -> dict:
-    warm = tmp_path / "warm.txt"
-    warm.write_text("Chapter 1\n\nA warm-up sentence in English, long enough to detect.\n", encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(warm), str(target)],
-        capture_output=True, text=True, cwd=REPO, timeout=120, check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    return json.loads(run.stdout.strip().splitlines()[-1])
-
-
-needs_proc = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="measures memory via /proc")
+_probe = probe_parse
 
 
 @needs_proc
@@ -455,3 +422,64 @@ def test_too_much_text_in_total(tmp_path):
     ))
     result = _timed_load(path)
     assert isinstance(result, BookError) and "too large" in str(result)
+
+
+# --- lesser findings ----------------------------------------------------------------------------------------
+
+def test_a_book_of_only_refused_chapters_says_why(tmp_path):
+    path = build_epub(tmp_path / "b.epub", EpubSpec(
+        docs=[Doc("bomb.xhtml", "<p>x</p>")], toc=[("Bomb", "bomb.xhtml")],
+        extra_files={"OEBPS/bomb.xhtml": b"<p>" + b" " * (100 * 1024 * 1024) + b"</p>"},
+    ))
+    result = _timed_load(path)
+    assert isinstance(result, BookError)
+    message = str(result)
+    assert "spine" not in message
+    assert "bomb.xhtml was refused" in message and "100 MB" in message
+
+
+def test_a_book_of_only_missing_chapters_says_why(tmp_path):
+    path = build_epub(tmp_path / "b.epub", EpubSpec(docs=[Doc("gone.xhtml", "<p>x</p>")], omit=("OEBPS/gone.xhtml",)))
+    with pytest.raises(BookError, match="gone.xhtml.* missing"):
+        load_book(path)
+
+
+@pytest.mark.parametrize("media_type", ["application/oebps-package+xml", "application/xhtml+xml"])
+def test_the_package_document_in_its_own_spine_is_not_read(tmp_path, media_type):
+    path = build_epub(tmp_path / "b.epub", EpubSpec(
+        docs=[Doc("a.xhtml", "<p>The story itself.</p>")], toc=[("A", "a.xhtml")], title="Title Words",
+        extra_manifest=f'<item id="self" href="content.opf" media-type="{media_type}"/>'
+                       '<item id="ncx2" href="toc.ncx" media-type="application/xhtml+xml"/>',
+        extra_spine='<itemref idref="self"/><itemref idref="ncx2"/>',
+    ))
+    book = load_book(path)
+    assert [s.text for s in book.sentences()] == ["The story itself."]
+
+
+@pytest.mark.skipif(os.name != "posix" or sys.platform == "darwin", reason="needs a file system that keeps any bytes")
+@pytest.mark.parametrize("kind", ["txt", "epub"])
+def test_a_file_name_that_is_not_utf8(tmp_path, kind):
+    raw_name = os.fsencode(tmp_path) + b"/caf\xe9-\xff." + kind.encode()
+    good = tmp_path / f"good.{kind}"
+    if kind == "txt":
+        good.write_text("Chapter 1\n\nA readable sentence.\n", encoding="utf-8")
+    else:
+        _good_epub(good)
+    os.rename(good, raw_name)
+    as_str = os.fsdecode(raw_name)  # what the command line hands over: lone surrogates in a str
+    for path in (raw_name, as_str, Path(as_str)):
+        book = load_book(path)
+        assert book.sentences()[1].text in ("A readable sentence.", "It is short.")
+        assert os.fsencode(book.path) == raw_name  # the real file, reopenable
+        book.metadata.title.encode("utf-8")  # nothing unencodable in what is shown or stored
+        for chapter in book.chapters:
+            chapter.title.encode("utf-8")
+    broken = os.fsencode(tmp_path) + b"/br\xf6ken." + kind.encode()
+    with open(broken, "wb"):
+        pass  # empty: a message that names the file
+    for path in (broken, os.fsdecode(broken)):
+        with pytest.raises(BookError) as info:
+            load_book(path)
+        message = str(info.value)
+        message.encode("utf-8")  # printable on any terminal, storable anywhere
+        assert "br\ufffdken" in message

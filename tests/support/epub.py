@@ -22,6 +22,8 @@ class Doc:
     in_spine: bool = True
     head_extra: str = ""
     prolog: str = ""  # placed before <html>: XML declaration replacement, DOCTYPE, ...
+    raw: str | None = None  # the whole file instead of the XHTML wrapper (an SVG page, an OPF...)
+    media_type: str = "application/xhtml+xml"
 
 
 @dataclass
@@ -42,6 +44,7 @@ class EpubSpec:
     extra_spine: str = ""
     opf_prolog: str = '<?xml version="1.0" encoding="UTF-8"?>'
     title_xml: str | None = None  # raw XML for the title element's content (to inject entities)
+    extra_metadata: str = ""  # raw XML inside <metadata>, e.g. '<meta property="rendition:layout">...'
     omit: tuple[str, ...] = ()  # archive paths to leave out of the zip (missing files)
 
 
@@ -84,11 +87,11 @@ def build_epub(path: Path, spec: EpubSpec) -> Path:
     files: dict[str, bytes] = {}
     for i, doc in enumerate(spec.docs):
         item_id = f"doc{i}"
-        manifest.append(f'<item id="{item_id}" href="{doc.name}" media-type="application/xhtml+xml"/>')
+        manifest.append(f'<item id="{item_id}" href="{doc.name}" media-type="{doc.media_type}"/>')
         if doc.in_spine:
             linear = "" if doc.linear else ' linear="no"'
             spine.append(f'<itemref idref="{item_id}"{linear}/>')
-        files[prefix + doc.name] = xhtml(doc).encode("utf-8")
+        files[prefix + doc.name] = (doc.raw if doc.raw is not None else xhtml(doc)).encode("utf-8")
     if spec.with_nav and spec.version.startswith("3"):
         manifest.append('<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>')
         nav = (
@@ -121,7 +124,7 @@ def build_epub(path: Path, spec: EpubSpec) -> Path:
         f'<package xmlns="http://www.idpf.org/2007/opf" version="{spec.version}" unique-identifier="uid">'
         '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:opf="http://www.idpf.org/2007/opf">'
         f'<dc:identifier id="uid">urn:uuid:test</dc:identifier><dc:title>{title_xml}</dc:title>{creators}{lang}'
-        f"{cover_meta}</metadata>"
+        f"{cover_meta}{spec.extra_metadata}</metadata>"
         f"<manifest>{''.join(manifest)}{spec.extra_manifest}</manifest>"
         f"<spine{toc_attr}>{''.join(spine)}{spec.extra_spine}</spine></package>"
     )

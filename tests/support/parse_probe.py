@@ -1,0 +1,49 @@
+"""Parse a book in a fresh process and report its CPU time and peak memory (VmHWM), above a warm-up parse."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+_PROBE = textwrap.dedent("""
+    import json, re, sys, time
+    from reader_app.books import BookError, load_book
+
+    def high_water_mb():  # VmHWM: this process's own peak (ru_maxrss would include the forking parent's)
+        status = open("/proc/self/status").read()
+        return int(re.search(r"VmHWM:\\s+(\\d+)", status).group(1)) / 1024
+
+    load_book(sys.argv[1])  # warm up: imports and the language model
+    base = high_water_mb()
+    start, cpu = time.perf_counter(), time.process_time()
+    try:
+        book = load_book(sys.argv[2])
+        outcome = f"{len(book.chapters)} chapters, {book.sentence_count()} sentences"
+    except BookError as exc:
+        outcome = f"BookError: {exc}"
+    print(json.dumps({"seconds": time.process_time() - cpu, "wall": time.perf_counter() - start,
+                      "peak_mb": high_water_mb(), "base_mb": base, "outcome": outcome}))
+""")
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="measures memory via /proc")
+
+
+def probe_parse(tmp_path: Path, target: Path) -> dict[str, Any]:
+    """{"seconds": CPU s, "wall": s, "peak_mb", "base_mb", "outcome": "N chapters, M sentences" or "BookError: ..."}"""
+    warm = tmp_path / "warm.txt"
+    warm.write_text("Chapter 1\n\nA warm-up sentence in English, long enough to detect.\n", encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(warm), str(target)],
+        capture_output=True, text=True, cwd=REPO, timeout=300, check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    return result
