@@ -63,3 +63,24 @@ def _read_only(folder: Path) -> Iterator[None]:
 def read_only() -> Callable[[Path], AbstractContextManager[None]]:
     """read_only(folder): a context in which the folder (and what is below it) cannot be written."""
     return _read_only
+
+
+@contextmanager
+def _small_disk(folder: Path, size_bytes: int) -> Iterator[Path]:
+    """A real file system of `size_bytes` at `folder` (tmpfs): writes past it fail with ENOSPC, as on a full disk.
+    Needs mount rights (root with CAP_SYS_ADMIN); skipped elsewhere."""
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_bytes}", "tmpfs", str(folder)],
+                             capture_output=True) if os.geteuid() == 0 else None
+    if mounted is None or mounted.returncode != 0:
+        pytest.skip("cannot mount a small file system here (needs root with mount rights)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.fixture
+def small_disk() -> Callable[[Path, int], AbstractContextManager[Path]]:
+    """small_disk(folder, size_bytes): a context in which `folder` is a file system that size."""
+    return _small_disk

@@ -101,3 +101,22 @@ def test_read_only_after_a_crash_reads_the_write_ahead_log(tmp_path, book, read_
     with read_only(data_dir):
         with BookCache(path) as reader:
             assert reader.read_only and reader.get_clip(key(7)) is not None
+
+
+def test_folder_turning_read_only_while_open(tmp_path, book, read_only):
+    """Remounted read-only under a running app. Files already open keep their writable descriptors (Linux lets
+    those write on), so what changes is new files: a book first opened now gets a read-only, empty cache
+    (put_clip raises StoreError(READ_ONLY)), and the book already open goes on playing."""
+    data_dir = tmp_path / "data"
+    prepared(data_dir, book, clips=2)
+    newcomer = make_book(title="New", seed="new")
+    with Library(data_dir) as lib, lib.open_book_cache(book) as cache:
+        with read_only(data_dir):
+            lib.add_book(newcomer)
+            with lib.open_book_cache(newcomer) as fresh:
+                assert fresh.read_only and fresh.get_clip(key(0)) is None
+                with pytest.raises(StoreError) as caught:
+                    fresh.put_clip(key(8), noise_clip(0.5))
+                assert caught.value.reason is StoreProblem.READ_ONLY
+            assert cache.get_clip(key(0)) is not None
+        assert not Library.cache_path_for(newcomer.fingerprint, data_dir).exists()
