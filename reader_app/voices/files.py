@@ -12,6 +12,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from reader_app.jsonfile import JsonFileError, read_json_file
 from reader_app.tts.engine import EngineError, VoiceKind
 
 FORMAT = "reader-app-voice-v1"
@@ -97,13 +98,14 @@ def validate_meta(data: object) -> dict:
 
 
 def read_meta(folder: Path) -> dict:
+    """voice.json of the voice in folder, read safely (jsonfile: size, depth, type) and validated."""
     path = Path(folder) / META_FILE
+    if path.is_symlink():
+        raise VoiceFileError(f"{path} is not a plain voice file.")
     try:
-        if path.is_symlink() or path.stat().st_size > MAX_META_BYTES:
-            raise VoiceFileError(f"{path} is not a plain voice file.")
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise VoiceFileError(f"Cannot read {path}: {exc}") from None
+        data = read_json_file(path, expect=dict, max_bytes=MAX_META_BYTES, max_depth=4)
+    except (OSError, JsonFileError) as exc:
+        raise VoiceFileError(f"Cannot read {path}: {exc}.") from None
     return validate_meta(data)
 
 
@@ -123,22 +125,13 @@ def ref_file(folder: Path) -> Path | None:
     return None
 
 
-def check_prompt_file(path: Path) -> dict:
-    """Open a safetensors prompt without trusting it: header must parse and hold the expected tensors."""
-    from safetensors import safe_open
-
-    from reader_app.tts.clone_prompt import FORMAT as PROMPT_FORMAT
+def check_prompt_file(path: Path, hidden_size: int | None = None) -> dict:
+    """Check a safetensors prompt without trusting it (reader_app.tts.clone_prompt: every field, no torch);
+    returns its hidden size and whether it is in ICL mode."""
+    from reader_app.tts.clone_prompt import ClonePromptError, read_prompt_file
 
     try:
-        with safe_open(str(path), framework="numpy") as f:
-            meta = f.metadata() or {}
-            keys = set(f.keys())
-            shapes = {k: tuple(f.get_slice(k).get_shape()) for k in keys}
-    except Exception as exc:  # noqa: BLE001 - any parse failure means "not a prompt"
-        raise VoiceFileError(f"{path.name} is not a valid safetensors voice prompt ({exc}).") from None
-    if meta.get("format") != PROMPT_FORMAT or "ref_spk_embedding" not in keys or keys - {"ref_spk_embedding",
-                                                                                          "ref_code"}:
-        raise VoiceFileError(f"{path.name} is not a voice prompt saved by this app.")
-    if len(shapes["ref_spk_embedding"]) != 1 or ("ref_code" in shapes and len(shapes["ref_code"]) != 2):
-        raise VoiceFileError(f"{path.name} holds tensors of unexpected shapes.")
-    return {"hidden_size": shapes["ref_spk_embedding"][0], "icl": "ref_code" in shapes}
+        data = read_prompt_file(path, hidden_size=hidden_size)
+    except ClonePromptError as exc:
+        raise VoiceFileError(str(exc)) from None
+    return {"hidden_size": data.hidden_size, "icl": data.icl_mode}

@@ -180,7 +180,8 @@ class FastEngine:
         from reader_app.tts import clone_prompt
 
         if voice.prompt_path and Path(voice.prompt_path).expanduser().is_file():
-            self.prompts._clone_items[voice.voice_id] = clone_prompt.load_clone_prompt(voice.prompt_path)
+            self.prompts._clone_items[voice.voice_id] = clone_prompt.load_clone_prompt(
+                voice.prompt_path, hidden_size=int(self.wrapper.model.config.talker_config.hidden_size))
 
     def _jobs(self, requests: Sequence[SynthesisRequest], prompts: list[Prompt], max_frames: int | None,
               suppress_eos: bool) -> list[Job]:
