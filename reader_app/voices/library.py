@@ -4,6 +4,10 @@ A voice is a folder of plain files (reader_app.voices.files): voice.json, and fo
 reference recording and the clone prompt in safetensors, computed once so reuse costs nothing.
 Listing and lookup never import torch; saving a clone needs a Base QwenEngine, which the caller loads (on a
 worker thread in the GUI). Sharing goes through reader_app.voices.archive.
+
+Names are unique (case-insensitively) even when several processes or threads save or import at once: a new
+voice is written into a temporary folder, then its name is checked (or, on import, chosen) and the folder
+renamed into place under one lock file in the voices folder (filelock: an OS lock, released if the process dies).
 """
 
 from __future__ import annotations
@@ -11,10 +15,13 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock, Timeout
 
 from reader_app.tts.engine import (
     SAMPLE_RATE,
@@ -173,7 +180,23 @@ def _new_folder(name: str) -> Path:
     return candidate
 
 
+NAME_LOCK = ".names.lock"
+NAME_LOCK_TIMEOUT_S = 30.0
+
+
+@contextmanager
+def _names_locked() -> Iterator[None]:
+    """Held while a name is checked or chosen and its folder renamed into place: one voice per name."""
+    try:
+        with FileLock(str(user_dir() / NAME_LOCK), timeout=NAME_LOCK_TIMEOUT_S):
+            yield
+    except Timeout:
+        raise EngineError("The voices folder is busy (another program is saving a voice); try again.") from None
+
+
 def _commit(tmp: Path, name: str, replace: bool) -> Path:
+    """Move the finished voice in tmp into place under `name`; call with the names lock held."""
+    _check_new_name(name, replace)  # taken meanwhile by another window or process?
     old = get_voice(name)
     if old is not None and replace and not old.builtin:
         shutil.rmtree(old.path)
@@ -193,10 +216,14 @@ def save_preset_voice(name: str, speaker: str, instruct: str | None = None, *, d
     """A preset speaker with a style instruction, saved under its own name."""
     name = _check_new_name(name, replace)
     tmp = Path(tempfile.mkdtemp(prefix=".new-", dir=user_dir()))
-    vf.write_meta(tmp, _meta(name, "preset", "preset", speaker=speaker.lower(), instruct=instruct or None,
-                             description=description or f"{speaker} with: {instruct or 'no instruction'}",
-                             language=language))
-    return _entry(_commit(tmp, name, replace), False)
+    try:
+        vf.write_meta(tmp, _meta(name, "preset", "preset", speaker=speaker.lower(), instruct=instruct or None,
+                                 description=description or f"{speaker} with: {instruct or 'no instruction'}",
+                                 language=language))
+        with _names_locked():
+            return _entry(_commit(tmp, name, replace), False)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _model_meta(engine) -> dict:
@@ -243,7 +270,8 @@ def clone_voice(name: str, audio: str | Path | np.ndarray, engine, *, sample_rat
         default = f"Cloned from {'a microphone recording' if origin == 'microphone' else Path(str(audio)).name}"
         vf.write_meta(tmp, _meta(name, "clone", origin, description=description or default, language=language,
                                  ref_text=ref_text, model=_model_meta(engine), notes=notes))
-        return _entry(_commit(tmp, name, replace), False), notes
+        with _names_locked():
+            return _entry(_commit(tmp, name, replace), False), notes
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -275,7 +303,8 @@ def save_designed_voice(name: str, description: str, *, preview=None, sample_tex
             if preview is not None:
                 notes.append("Saved the description only: choose a Base model to fix the voice from the preview.")
             vf.write_meta(tmp, _meta(name, "design", "design", notes=notes, **fields))
-        return _entry(_commit(tmp, name, replace), False), notes
+        with _names_locked():
+            return _entry(_commit(tmp, name, replace), False), notes
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -317,14 +346,15 @@ def import_voice(file: str | Path, name: str | None = None) -> VoiceEntry:
     try:
         meta = read_archive(Path(file).expanduser(), tmp)
         wanted = vf.check_name(name or meta["name"])
-        final, n = wanted, 2
-        while get_voice(final) is not None:
-            final, n = f"{wanted[: vf.MAX_NAME - 5]} ({n})", n + 1
-        meta.update(name=final, created=time.time())
-        if meta.get("origin") == "preset":
-            meta["origin"] = "import"
-        vf.write_meta(tmp, meta)
-        return _entry(_commit(tmp, final, False), False)
+        with _names_locked():  # two imports of one file at once get "Name" and "Name (2)"
+            final, n = wanted, 2
+            while get_voice(final) is not None:
+                final, n = f"{wanted[: vf.MAX_NAME - 5]} ({n})", n + 1
+            meta.update(name=final, created=time.time())
+            if meta.get("origin") == "preset":
+                meta["origin"] = "import"
+            vf.write_meta(tmp, meta)
+            return _entry(_commit(tmp, final, False), False)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

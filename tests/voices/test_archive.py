@@ -76,6 +76,15 @@ HOSTILE = {
     "no metadata": ({"ref.flac": b"fLaC"}, "no voice.json"),
     "fake audio": ({"voice.json": _meta(), "ref.wav": b"RIFF....WAVEnope"}, "not readable audio"),
     "extra file": ({"voice.json": _meta(), "readme.txt": b"hi"}, "not part of a voice"),
+    "nested manifest": ({"voice.json": b"[" * 3000 + b"]" * 3000}, "nested too deeply"),
+    "nested manifest object": ({"voice.json": b'{"notes": ' + b"[" * 3000 + b"]" * 3000 + b"}"},
+                               "nested too deeply"),
+    "manifest a list": ({"voice.json": b'["name", "kind"]'}, "must hold an object"),
+    "manifest a string": ({"voice.json": b'"voice"'}, "must hold an object"),
+    "manifest not utf-8": ({"voice.json": b'{"name": "\xff\xfe"}'}, "not UTF-8"),
+    "manifest not json": ({"voice.json": b"{name: 1"}, "not valid JSON"),
+    "manifest model a list": ({"voice.json": _meta(model=[1, 2])}, "wrong type"),
+    "manifest huge number": ({"voice.json": b'{"created": ' + b"9" * 5000 + b"}"}, "not valid JSON"),
 }
 
 
@@ -118,3 +127,87 @@ def test_member_lying_about_its_size(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(VoiceArchiveError):
         voices.import_voice(path)
+
+
+def _truncated(data: bytes, fraction: float = 0.5) -> bytes:
+    return data[: int(len(data) * fraction)]
+
+
+@pytest.mark.parametrize("member, fmt", [("ref.flac", "FLAC"), ("ref.wav", "WAV")])
+def test_a_truncated_reference_is_refused(tmp_path, user_voices, member, fmt):
+    buf = io.BytesIO()
+    sf.write(buf, speechlike(6.0), SR, format=fmt)
+    archive = _zip(tmp_path / "cut.voice", {"voice.json": _meta(kind="clone", origin="file"),
+                                            member: _truncated(buf.getvalue())})
+    with pytest.raises(VoiceArchiveError, match="truncated or damaged") as refused:
+        voices.import_voice(archive)
+    assert "\n" not in str(refused.value) and list(user_voices.iterdir()) == []
+
+
+def test_a_many_entry_archive_is_refused_from_its_end_record(tmp_path, user_voices, monkeypatch):
+    many = tmp_path / "many.voice"
+    with zipfile.ZipFile(many, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("voice.json", _meta())
+        for i in range(5000):
+            zf.writestr(f"{i}", b"")
+
+    def never(*args, **kwargs):
+        raise AssertionError("the central directory was parsed")
+
+    monkeypatch.setattr(zipfile, "ZipFile", never)
+    with pytest.raises(VoiceArchiveError, match="lists 5,001 entries"):
+        voices.import_voice(many)
+    assert list(user_voices.iterdir()) == []
+
+
+def test_an_end_record_claiming_a_huge_directory_is_refused(tmp_path, user_voices):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("voice.json", _meta())
+    data = bytearray(buf.getvalue())
+    end = data.rfind(b"PK\x05\x06")
+    data[end + 12:end + 16] = (60 << 20).to_bytes(4, "little")  # central directory size
+    liar = tmp_path / "liar.voice"
+    liar.write_bytes(bytes(data))
+    with pytest.raises(VoiceArchiveError, match="entries in 62,914,560 bytes"):
+        voices.import_voice(liar)
+    no_end = tmp_path / "no-end.voice"
+    no_end.write_bytes(bytes(data[:end]))
+    with pytest.raises(VoiceArchiveError, match="not a readable zip"):
+        voices.import_voice(no_end)
+
+
+def test_concurrent_imports_of_one_voice_get_distinct_names(tmp_path, user_voices, monkeypatch):
+    import threading
+
+    from reader_app.voices import files as vf
+
+    archive = _zip(tmp_path / "s.voice", {"voice.json": _meta()})
+    both_named = threading.Barrier(2)
+    write_meta = vf.write_meta
+
+    def slow_write_meta(folder, data):  # both imports have chosen a name before either is in place
+        try:
+            both_named.wait(timeout=1.0)
+        except threading.BrokenBarrierError:
+            pass  # names are chosen one at a time now: the other import waits for this one
+        write_meta(folder, data)
+
+    monkeypatch.setattr(vf, "write_meta", slow_write_meta)
+    names, errors = [], []
+
+    def run() -> None:
+        try:
+            names.append(voices.import_voice(archive).name)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors and sorted(names) == ["Shared", "Shared (2)"]
+    listed = [v.name for v in voices.list_voices() if not v.builtin]
+    assert sorted(listed) == ["Shared", "Shared (2)"]  # none hidden behind the other
+    assert len([p for p in user_voices.iterdir() if p.is_dir()]) == 2

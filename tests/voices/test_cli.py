@@ -48,3 +48,10 @@ def test_design_description_only_and_with_clone(tmp_path, tiny_voice_design, tin
                  "--name", "Calm Fixed", "--clone-model", str(tiny_base), "--threads", "1",
                  "--max-frames-per-char", "0.5", "--margin-frames", "6"]) == 0
     assert "designed, then fixed as a clone" in capsys.readouterr().out
+
+
+def test_list_survives_a_nested_voice_json(user_voices, capsys):
+    (user_voices / "deep").mkdir()
+    (user_voices / "deep" / "voice.json").write_text("[" * 3000 + "]" * 3000)
+    assert main(["voices", "list"]) == 0
+    assert "Vivian" in capsys.readouterr().out

@@ -124,3 +124,16 @@ def test_design_then_clone_and_description_only(design_engine, base_engine):
         voices.save_designed_voice("Empty", "  ")
     with pytest.raises(EngineError, match="needs a voice_design model"):
         voices.preview(base_engine, "Airy")
+
+
+def test_a_nested_or_oversized_voice_json_hides_only_itself(user_voices):
+    for name, text in (("deep", "[" * 3000 + "]" * 3000), ("deeper", '{"name": ' + "[" * 100_000),
+                       ("huge", '{"notes": ["' + "x" * (1 << 20) + '"]}'), ("folder", None)):
+        (user_voices / name).mkdir()
+        if text is None:
+            (user_voices / name / "voice.json").mkdir()  # not a file at all
+        else:
+            (user_voices / name / "voice.json").write_text(text)
+    voices.save_preset_voice("Still Here", "ryan")
+    listed = voices.list_voices()
+    assert len(listed) == 14 and voices.get_voice("still here") is not None
