@@ -89,7 +89,10 @@ class VoiceStudioDialog(QDialog):
                 infos.append(configured)
         except (EngineError, OSError):  # an invalid configured model just is not offered
             pass
-        for folder in (self.services.settings.extra.get("voice_studio_models") or {}).values():
+        remembered = self.services.settings.extra.get("voice_studio_models")
+        for folder in remembered.values() if isinstance(remembered, dict) else ():  # a hand-edited file: anything
+            if not isinstance(folder, str):
+                continue
             try:
                 infos.append(inspect_model(folder))
             except (EngineError, OSError):  # a folder chosen here before and gone since
@@ -346,9 +349,11 @@ class VoiceStudioDialog(QDialog):
             self._run_sync(lambda: lib.export_voice(entry.name, path), "Exported to {0}.")
 
     def import_voice(self) -> None:
+        """On the worker thread: a hostile archive may take its time to be refused, the window must not."""
         path = self.ask_open_file("Import a voice", "Voices (*.voice);;All files (*)")
         if path:
-            self._run_sync(lambda: lib.import_voice(path), "Imported {0.name}.")
+            self.show_status("Importing the voice…")
+            self.worker.submit("imported", lambda engines: lib.import_voice(path))
 
     def delete_selected(self) -> None:
         entry = self.selected_voice()
@@ -367,7 +372,9 @@ class VoiceStudioDialog(QDialog):
         except (EngineError, OSError) as exc:  # not a checkpoint: say why
             return self.show_status(str(exc), error=True)
         add_model(combo, info.describe(), str(info.path))
-        self.services.settings.extra.setdefault("voice_studio_models", {})[info.kind] = str(info.path)
+        remembered = self.services.settings.extra.get("voice_studio_models")
+        remembered = dict(remembered) if isinstance(remembered, dict) else {}
+        self.services.settings.extra["voice_studio_models"] = {**remembered, str(info.kind): str(info.path)}
         self._update_notice()
 
     def _run_sync(self, action: Callable[[], Any], done: str) -> None:
@@ -401,6 +408,9 @@ class VoiceStudioDialog(QDialog):
             entry, notes = result
             self.refresh_voices(select=entry.name)
             self.show_status(" ".join([f"Saved {entry.name}."] + notes))
+        elif tag == "imported":
+            self.refresh_voices(select=result.name)
+            self.show_status(f"Imported {result.name}.")
 
     def _job_failed(self, tag: str, message: str) -> None:
         self.show_status(message, error=True)

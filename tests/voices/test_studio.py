@@ -110,6 +110,7 @@ def test_voice_list_preview_export_import_delete(qtbot, studio, tmp_path):
     assert (tmp_path / "viv.voice").is_file()
     studio.ask_open_file = lambda *a: str(tmp_path / "viv.voice")
     studio.import_btn.click()
+    _wait_status(qtbot, studio, "Imported")  # on the worker thread
     assert studio.selected_voice().name == "Vivian (2)" and studio.delete_btn.isEnabled()
     studio.confirm = lambda question: True
     studio.delete_btn.click()
@@ -130,3 +131,45 @@ def test_screenshot(qtbot, studio, tmp_path):
     assert image.save(str(out)) and out.stat().st_size > 10_000
     if os.environ.get("READER_APP_UPDATE_DOCS"):  # refresh the docs copy on purpose only
         image.save(str(Path(__file__).resolve().parents[2] / "docs" / "voices-studio.png"))
+
+
+def test_import_runs_off_the_gui_thread_and_a_refusal_is_shown(qtbot, studio, tmp_path, monkeypatch):
+    import threading
+    import zipfile
+
+    many = tmp_path / "many.voice"
+    with zipfile.ZipFile(many, "w") as zf:
+        for i in range(2000):
+            zf.writestr(f"{i}", b"")
+    threads = []
+    real_import = voices.import_voice
+
+    def recording_import(path, name=None):
+        threads.append(threading.current_thread())
+        return real_import(path, name)
+
+    monkeypatch.setattr(voices, "import_voice", recording_import)
+    studio.ask_open_file = lambda *a: str(many)
+    studio.import_btn.click()
+    _wait_status(qtbot, studio, "lists 2,000 entries")
+    assert threads and threads[0] is not threading.main_thread()
+    assert "b00020" in studio.status.styleSheet() and "\n" not in studio.status.text()
+
+
+def test_a_studio_opens_whatever_the_settings_remember(qtbot, tmp_path):
+    from reader_app.ui.voice_studio import VoiceStudioDialog
+
+    settings = Settings()
+    settings.extra["voice_studio_models"] = ["not", "a", "mapping"]
+    library = Library(tmp_path / "library")
+    services = AppServices(settings, library, output_factory=lambda: NullOutput(realtime=False),
+                           save_settings=False)
+    dialog = VoiceStudioDialog(services, engine_factory=lambda folder: None)
+    qtbot.addWidget(dialog)
+    settings.extra["voice_studio_models"] = {"base": 42, "voice_design": str(tmp_path / "gone")}
+    dialog.done(0)
+    dialog = VoiceStudioDialog(services, engine_factory=lambda folder: None)
+    qtbot.addWidget(dialog)
+    assert dialog.voice_list.topLevelItemCount() >= 13
+    dialog.done(0)
+    library.close()
