@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import BookError
-from .limits import MAX_MARKUP_TAGS, MAX_PARAGRAPHS, MAX_SENTENCES, MAX_TEXT_CHARS
+from .limits import MAX_MARKUP_TAGS, MAX_PARAGRAPHS, MAX_SENTENCES, MAX_SVG_PIECES, MAX_TEXT_CHARS
 
 
 @dataclass
@@ -15,7 +15,9 @@ class ParseBudget:
     max_paragraphs: int = MAX_PARAGRAPHS
     max_text_chars: int = MAX_TEXT_CHARS
     max_sentences: int = MAX_SENTENCES
+    max_svg_pieces: int = MAX_SVG_PIECES
     tags: int = 0
+    svg_pieces: int = 0
     paragraphs: int = 0
     text_chars: int = 0
     sentences: int = 0
@@ -27,6 +29,16 @@ class ParseBudget:
             raise BookError(
                 f"This EPUB has too much markup to read safely (over {self.max_tags:,} tags; "
                 "a long novel has about 200,000)."
+            )
+
+    def svg_pieces_left(self) -> int:
+        return max(self.max_svg_pieces - self.svg_pieces, 0)
+
+    def spend_svg_pieces(self, count: int) -> None:
+        self.svg_pieces += count
+        if self.svg_pieces > self.max_svg_pieces:
+            raise BookError(
+                f"This EPUB's pages hold too much drawn text to read (over {self.max_svg_pieces:,} pieces of SVG text)."
             )
 
     def spend_paragraphs(self, count: int, chars: int) -> None:

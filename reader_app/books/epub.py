@@ -195,7 +195,7 @@ def _read_documents(archive: SafeZip, spine: list[str], toc: list[TocEntry], bud
         if not data.strip():
             continue
         budget.spend_markup(data)
-        doc = extract(data, fragments.get(path, set()), fixed_layout)
+        doc = extract(data, fragments.get(path, set()), fixed_layout, budget)
         del data
         if not _is_content(doc):
             continue

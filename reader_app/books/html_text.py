@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from .budget import ParseBudget
 from .svg_text import svg_paragraphs
 from .textnorm import clean_inline
 from .xmlsafe import parse_markup
@@ -84,19 +85,22 @@ class DocText:
         return len(self.paragraphs) >= 3 and self.link_chars >= 0.6 * self.text_chars
 
 
-def extract(data: bytes, wanted_ids: frozenset[str] | set[str] = frozenset(), fixed_layout: bool = False) -> DocText:
+def extract(data: bytes, wanted_ids: frozenset[str] | set[str] = frozenset(), fixed_layout: bool = False,
+            budget: ParseBudget | None = None) -> DocText:
     """Paragraphs of one content document, and where the ``wanted_ids`` (TOC fragments) fall among them.
     SVG text is read when ``fixed_layout``, or when the document has no other text."""
     root = parse_markup(data)
     if root is None:
         return DocText()
-    doc = _walk(root, wanted_ids, read_svg=fixed_layout)
+    budget = budget or ParseBudget()
+    doc = _walk(root, wanted_ids, budget if fixed_layout else None)
     if not fixed_layout and doc.svg_count and not doc.paragraphs:
-        doc = _walk(root, wanted_ids, read_svg=True)
+        doc = _walk(root, wanted_ids, budget)
     return doc
 
 
-def _walk(root: etree._Element, wanted_ids: frozenset[str] | set[str], read_svg: bool) -> DocText:
+def _walk(root: etree._Element, wanted_ids: frozenset[str] | set[str], svg_budget: ParseBudget | None) -> DocText:
+    """One pass over the document; SVG text is read when given a budget for it."""
     doc = DocText(root=_local(root.tag))
     doc.title = _title(root)
     buffer: list[str] = []
@@ -122,9 +126,9 @@ def _walk(root: etree._Element, wanted_ids: frozenset[str] | set[str], read_svg:
                     doc.anchors[ident] = len(doc.paragraphs)
             if tag == "svg":
                 doc.svg_count += 1
-                if read_svg and not _skipped(el, tag):
+                if svg_budget is not None and not _skipped(el, tag):
                     flush()
-                    _add_svg_text(doc, el)
+                    _add_svg_text(doc, el, svg_budget)
                 walker.skip_subtree()
                 skipped = el
                 continue
@@ -162,8 +166,8 @@ def _walk(root: etree._Element, wanted_ids: frozenset[str] | set[str], read_svg:
     return doc
 
 
-def _add_svg_text(doc: DocText, svg: etree._Element) -> None:
-    for paragraph in svg_paragraphs(svg):
+def _add_svg_text(doc: DocText, svg: etree._Element, budget: ParseBudget) -> None:
+    for paragraph in svg_paragraphs(svg, budget):
         if paragraph.edge:
             doc.edges.add(len(doc.paragraphs))
         doc.paragraphs.append(paragraph.text)

@@ -24,6 +24,9 @@ MAX_SPINE_ENTRIES = MAX_ZIP_ENTRIES  # more itemrefs than files in the archive c
 # Markup tags ("<") parsed in one book: bounds the XML trees built (libxml2 takes ~250 bytes per node) and
 # the time to walk them; counted in C before any parse. A 40,000-paragraph novel has ~200,000.
 MAX_MARKUP_TAGS = 1_500_000
+# Pieces of SVG text placed on their own (a glyph, a tspan), whole book: each costs ~3 us to rebuild into
+# words. A 200-page illustrated book placing every glyph has ~300,000.
+MAX_SVG_PIECES = 400_000
 
 # Table of contents: entries past this are ignored (their text runs on in the chapter before).
 MAX_TOC_ENTRIES = 10_000

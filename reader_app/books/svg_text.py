@@ -20,10 +20,12 @@ import statistics
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice
 
 from lxml import etree
 
+from .budget import ParseBudget
 from .textnorm import clean_inline
 
 # Containers whose text is never drawn as page text.
@@ -44,9 +46,9 @@ _PAGE_NUMBER = re.compile(
 )
 _LOWER_ROMAN_OR_DIGITS = re.compile(r"\d|^[^A-Z]*$")
 DEFAULT_FONT_SIZE = 16.0
+_MIN_SIZE, _MAX_SIZE = 0.01, 1e6  # page font sizes outside these are absurd (and would overflow the geometry)
 SPACE_GAP_EM = 0.17  # left over past the expected advance: a word space (0.25-0.33 em in most fonts)
 EDGE_BAND = 0.12  # the top and bottom eighth of a page hold running headers, footers and page numbers
-_MAX_PIECES = 100_000  # per SVG: past this, a page is not text laid out for reading
 
 # Advance widths of Helvetica in ems, by character (others: their base letter, else an average).
 _WIDTHS: dict[str, float] = {
@@ -65,7 +67,7 @@ class SvgParagraph:
     edge: bool = False  # a line alone in the top or bottom margin: a running header or footer if it repeats
 
 
-@dataclass
+@dataclass(slots=True)
 class _Piece:
     """Characters drawn together, at page coordinates (x is None: right after the previous piece)."""
 
@@ -73,6 +75,7 @@ class _Piece:
     x: float | None
     y: float
     size: float
+    advance: float  # the width our table gives it, in page units
 
 
 @dataclass
@@ -87,10 +90,13 @@ Matrix = tuple[float, float, float, float, float, float]
 _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
-def svg_paragraphs(svg: etree._Element) -> list[SvgParagraph]:
-    """The readable text of one <svg> element (and what it contains), as paragraphs in reading order."""
-    pieces = list(islice(_pieces(svg), _MAX_PIECES + 1))
-    if not pieces or len(pieces) > _MAX_PIECES:
+def svg_paragraphs(svg: etree._Element, budget: ParseBudget | None = None) -> list[SvgParagraph]:
+    """The readable text of one <svg> element (and what it contains), as paragraphs in reading order.
+    BookError once the book's SVG text pieces pass the budget."""
+    budget = budget or ParseBudget()
+    pieces = list(islice(_pieces(svg), budget.svg_pieces_left() + 1))
+    budget.spend_svg_pieces(len(pieces))
+    if not pieces:
         return []
     lines = [line for line in _lines(pieces) if not _is_page_number(line.text)]
     if not lines:
@@ -159,7 +165,9 @@ def _at(ctm: Matrix, x: float | None, y: float, text: str, size: float) -> _Piec
     local_x = 0.0 if x is None else x
     page_x = a * local_x + c * y + e
     page_y = b * local_x + d * y + f
-    return _Piece(text, None if x is None else page_x, page_y, size)
+    if not (math.isfinite(page_x) and math.isfinite(page_y) and _MIN_SIZE <= size <= _MAX_SIZE):
+        page_x, page_y, size = 0.0, 0.0, DEFAULT_FONT_SIZE  # absurd coordinates: text kept, placement lost
+    return _Piece(text, None if x is None else page_x, page_y, size, _width(text) * size)
 
 
 # --- lines: pieces on one baseline, joined with or without a space ------------------------------------------
@@ -176,7 +184,7 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
             last_x = end = piece.x
         elif not group:
             last_x = end = 0.0
-        end += _width(piece.text) * piece.size
+        end += piece.advance
         group.append(piece)
     if group:
         lines.append(_join_line(group))
@@ -208,11 +216,10 @@ def _join_line(group: list[_Piece]) -> _Line:
                 if piece.x - expected > tolerance:
                     out.append(" ")
         out.append(piece.text)
-        width = _width(piece.text) * piece.size
         if piece.x is not None:
-            placed_x, advance, chars, placed_size = piece.x, width, len(piece.text), piece.size
+            placed_x, advance, chars, placed_size = piece.x, piece.advance, len(piece.text), piece.size
         else:
-            advance += width
+            advance += piece.advance
             chars += len(piece.text)
     x0 = next((p.x for p in group if p.x is not None), 0.0)
     return _Line(clean_inline("".join(out)), x0, group[0].y, group[0].size)
@@ -222,7 +229,7 @@ def _typical_misfit(group: list[_Piece]) -> float:
     """Per glyph, how far the placed glyphs sit from our width table: the font's own widths and the
     letter-spacing. The median over the line, so word spaces (the exceptions) do not count."""
     misfits = [
-        (b.x - a.x) - _width(a.text) * a.size
+        (b.x - a.x) - a.advance
         for a, b in zip(group, group[1:], strict=False)
         if a.x is not None and b.x is not None and len(a.text) == 1 and not a.text.isspace() and b.x > a.x
     ]
@@ -232,17 +239,16 @@ def _typical_misfit(group: list[_Piece]) -> float:
 
 
 def _width(text: str) -> float:
-    total = 0.0
-    for ch in text:
-        width = _WIDTHS.get(ch)
-        if width is None:
-            if unicodedata.east_asian_width(ch) in ("W", "F"):
-                width = 1.0
-            else:
-                base = unicodedata.normalize("NFD", ch)[:1]
-                width = _WIDTHS.get(base, _AVERAGE_WIDTH)
-        total += width
-    return total
+    if len(text) == 1:
+        return _WIDTHS.get(text) or _char_width(text)
+    return sum(_WIDTHS.get(ch) or _char_width(ch) for ch in text)
+
+
+@lru_cache(maxsize=4096)
+def _char_width(ch: str) -> float:
+    if unicodedata.east_asian_width(ch) in ("W", "F"):
+        return 1.0
+    return _WIDTHS.get(unicodedata.normalize("NFD", ch)[:1], _AVERAGE_WIDTH)
 
 
 # --- paragraphs and reading order ----------------------------------------------------------------------------
@@ -274,7 +280,8 @@ def _order(blocks: list[tuple[list[_Line], bool]]) -> list[SvgParagraph]:
     """Top to bottom; blocks whose tops are within a line of each other (side by side), left to right."""
     def row_key(block: tuple[list[_Line], bool]) -> tuple[float, float]:
         top = block[0][0]
-        return (round(top.y / (1.5 * top.size)), min(line.x for line in block[0]))
+        row = top.y / (1.5 * top.size)
+        return (round(row) if math.isfinite(row) else 0, min(line.x for line in block[0]))
 
     ordered = sorted(blocks, key=row_key)
     return [SvgParagraph(_join_lines(block), edge) for block, edge in ordered]
@@ -381,7 +388,7 @@ def _font_size(el: etree._Element, inherited: float) -> float:
         if found:
             value = found.group(1)
     size = _length(value, inherited) if value else None
-    return size if size and 0 < size < 10_000 else inherited
+    return size if size and _MIN_SIZE <= size <= _MAX_SIZE else inherited
 
 
 def _transform(value: str | None) -> Matrix:

@@ -3,12 +3,15 @@ letter-spaced glyph runs, decorative SVG and page furniture (page numbers, runni
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from reader_app.books import BookError, load_book
 from reader_app.books.svg_text import svg_paragraphs
 from reader_app.books.xmlsafe import parse_markup
 from tests.support.epub import Doc, EpubSpec, build_epub
+from tests.support.perf import time_limit
 
 PRE_PAGINATED = '<meta property="rendition:layout">pre-paginated</meta>'
 SVG_NS = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
@@ -169,3 +172,41 @@ def test_a_refrain_in_the_body_is_kept(tmp_path):
              for n in range(1, 5)]
     book = fixed_layout_book(tmp_path, pages)
     assert _texts(book).count("And the fox said no!") == 4
+
+
+@pytest.mark.perf
+def test_too_much_drawn_text_is_refused_quickly(tmp_path):
+    # Every glyph placed on its own, 50,000 to a page: past the book's budget of SVG text pieces.
+    glyphs = 50_000
+    xs = " ".join(f"{10 + 0.01 * i:.2f}" for i in range(glyphs))
+    text = f'<text x="{xs}" y="100" font-size="1">{"ab" * (glyphs // 2)}</text>'
+    page = f'<svg {SVG_NS} viewBox="0 0 800 1200">{text}</svg>'
+    start = time.process_time()
+    with pytest.raises(BookError, match="too much drawn text"):
+        fixed_layout_book(tmp_path, [page] * 10)
+    assert time.process_time() - start < time_limit(2.0)
+
+
+def test_hostile_coordinates_never_raise():
+    import random
+
+    rng = random.Random(17)
+    values = ["1e308", "-1e308", "0", "-5", "nan", "inf", "1e-320", "3 4 5", "", "x", "1e309", "9" * 400, "-0"]
+    attributes = ["x", "y", "dy", "font-size", "transform", "style", "viewBox", "height"]
+    transforms = ["matrix(1e200 0 0 1e200 1e200 1e200)", "scale(0)", "rotate(90 1e308 5)", "skewX(90)",
+                  "translate(nan)", "matrix(1 2)", "scale(1e-300)"]
+    for _ in range(300):
+        parts = []
+        for _ in range(rng.randint(1, 6)):
+            attrs = []
+            for name in rng.sample(attributes, rng.randint(0, 4)):
+                value = rng.choice(transforms) if name == "transform" else rng.choice(values)
+                if name == "style":
+                    value = f"font-size: {rng.choice(values)}"
+                attrs.append(f'{name}="{value}"')
+            inner = rng.choice(["Hello", "a", " ", "", "<tspan x='1e308'>b</tspan>c", "12"])
+            parts.append(f'<text {" ".join(attrs)}>{inner}</text>')
+        root = parse_markup(f'<svg {SVG_NS} viewBox="{rng.choice(values)}">{"".join(parts)}</svg>'.encode())
+        if root is not None:
+            for paragraph in svg_paragraphs(root):
+                assert paragraph.text

@@ -46,4 +46,7 @@ def probe_parse(tmp_path: Path, target: Path) -> dict[str, Any]:
     )
     assert run.returncode == 0, run.stderr
     result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    # The figures docs/books.md records: shown with `pytest -s`.
+    print(f"\n[parse probe] {target.name} ({target.stat().st_size / 2**20:.1f} MB): {result['outcome']} | "
+          f"{result['seconds']:.2f} s CPU | +{result['peak_mb'] - result['base_mb']:.0f} MB peak")
     return result
