@@ -5,7 +5,9 @@ those. Chapters follow the spine and are cut and titled by the nav/NCX table of 
 from __future__ import annotations
 
 import posixpath
+import re
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +48,7 @@ class ParsedEpub:
     language: str | None
     cover: bytes | None = None
     cover_media_type: str | None = None
+    year: str | None = None
     missing: list[str] = field(default_factory=list)  # spine documents that could not be read, and why
 
 
@@ -147,10 +150,21 @@ def parse_epub(source: bytes | Path, budget: ParseBudget | None = None) -> Parse
             language=_first_meta(book, "language"),
             cover=cover,
             cover_media_type=cover_type,
+            year=publication_year(v for v, _ in _meta(book, "date")),
             missing=problems,
         )
     finally:
         archive.close()
+
+
+def publication_year(dates: Iterable[str | None]) -> str | None:
+    """The year of the first dc:date that has one ("2009-05-01", "1865", "c. 1899" ...); EPUB 2 may list several
+    (creation, publication, modification): the first is the one readers show."""
+    for value in dates:
+        match = re.search(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)", value or "")
+        if match:
+            return match.group(1)
+    return None
 
 
 def _spine_paths(book: epub.EpubBook, manifest: _Manifest, opf_path: str) -> list[str]:

@@ -73,7 +73,7 @@ def _parse(path: Path, size: int, kind: str) -> Book:
         fingerprint = _file_sha256(path)  # the archive is read member by member, never whole
         parsed = parse_epub(path, budget)
         raw, title, authors, meta_lang = parsed.chapters, parsed.title, parsed.authors, parsed.language
-        cover, cover_type = parsed.cover, parsed.cover_media_type
+        cover, cover_type, year = parsed.cover, parsed.cover_media_type, parsed.year
     else:
         if size > MAX_TXT_BYTES:
             raise BookError(f"This text file is too large to be a book ({size // 2**20} MB; "
@@ -83,7 +83,7 @@ def _parse(path: Path, size: int, kind: str) -> Book:
         text = parse_txt(data, _title_from_filename(path), budget)
         del data
         raw, title, authors, meta_lang = text.chapters, text.title, text.authors, text.language
-        cover, cover_type = None, None
+        cover, cover_type, year = None, None, None
     raw = merge_chapters(raw)
     tag = language.choose(language.normalize_tag(meta_lang), _sample(raw))
     with _gc_paused():
@@ -97,6 +97,7 @@ def _parse(path: Path, size: int, kind: str) -> Book:
         language=tag,
         cover_image=cover,
         cover_media_type=cover_type,
+        year=year,
     )
     return Book(
         path=path,

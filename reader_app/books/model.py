@@ -34,6 +34,7 @@ class BookMetadata:
     language: str | None = None  # BCP 47 tag as found or detected, e.g. "en", "zh-CN"
     cover_image: bytes | None = None
     cover_media_type: str | None = None
+    year: str | None = None  # of publication, four digits, when the book says (EPUB dc:date)
 
 
 @dataclass(frozen=True)

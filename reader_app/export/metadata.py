@@ -19,5 +19,5 @@ def narrator_name(voice: VoiceSpec, voice_name: str = "") -> str:
 def book_tags(book: Book, voice: VoiceSpec, voice_name: str = "") -> BookTags:
     meta = book.metadata
     return BookTags(title=meta.title, authors=meta.authors, narrator=narrator_name(voice, voice_name),
-                    language=meta.language, year=getattr(meta, "year", None), cover=meta.cover_image,
+                    language=meta.language, year=meta.year, cover=meta.cover_image,
                     cover_mime=meta.cover_media_type)

@@ -239,3 +239,14 @@ def test_epub_written_by_ebooklib(tmp_path):
     assert [c.title for c in parsed.chapters] == ["Chapitre 1", "Chapitre 2", "Chapitre 3"]
     assert [s.text for s in parsed.chapters[0].sentences] == [
         "Chapitre 1", "M. Dupont est arrivé.", "Il a dit bonjour au numéro 1."]
+
+
+@pytest.mark.parametrize(("dates", "year"), [
+    ('<dc:date>2009-05-01</dc:date>', "2009"),
+    ('<dc:date>c. 1865</dc:date><dc:date>2011-01-01</dc:date>', "1865"),  # the first date with a year
+    ('<dc:date>unknown</dc:date>', None),
+    ('', None),
+])
+def test_publication_year_from_dc_date(tmp_path, dates, year):
+    spec = EpubSpec(docs=[Doc("a.xhtml", "<p>Some text here.</p>")], toc=[("A", "a.xhtml")], extra_metadata=dates)
+    assert load_book(build_epub(tmp_path / "b.epub", spec)).metadata.year == year

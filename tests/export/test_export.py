@@ -34,7 +34,7 @@ def book():
                       [["Three starts.", "Three goes on."], ["Three ends."]]], title="Export Test")
     chapters = tuple(dataclasses.replace(c, title=t) for c, t in zip(book.chapters, TITLES, strict=True))
     metadata = dataclasses.replace(book.metadata, authors=("Ann Author",), cover_image=PNG,
-                                   cover_media_type="image/png")
+                                   cover_media_type="image/png", year="1865")
     return dataclasses.replace(book, chapters=chapters, metadata=metadata, sentence_by_id={})
 
 
@@ -102,13 +102,14 @@ def tag_values(path: Path, fmt: ExportFormat) -> dict[str, str]:
     tags = mutagen.File(path).tags
     if fmt is ExportFormat.M4B:
         return {"title": tags["©alb"][0], "author": tags["©ART"][0], "narrator": tags["©nrt"][0],
+                "year": tags["©day"][0], "language": tags["----:com.apple.iTunes:LANGUAGE"][0].decode(),
                 "cover": bool(tags.get("covr"))}
     if fmt is ExportFormat.MP3:
         return {"title": str(tags["TALB"]), "author": str(tags["TPE1"]), "narrator": str(tags["TCOM"]),
-                "cover": bool(tags.getall("APIC"))}
+                "year": str(tags["TDRC"]), "language": str(tags["TLAN"]), "cover": bool(tags.getall("APIC"))}
     picture = mutagen.File(path).pictures if fmt is ExportFormat.FLAC else tags.get("METADATA_BLOCK_PICTURE")
     return {"title": tags["ALBUM"][0], "author": tags["ARTIST"][0], "narrator": tags["NARRATOR"][0],
-            "cover": bool(picture)}
+            "year": tags["DATE"][0], "language": tags["LANGUAGE"][0], "cover": bool(picture)}
 
 
 @pytest.mark.parametrize("fmt", list(ExportFormat))
@@ -125,7 +126,8 @@ def test_one_file_with_chapters_tags_and_cover(fmt, book, cache, tmp_path):
     assert [title for _, title in chapters] == list(TITLES)
     for (start, _), want in zip(chapters, starts, strict=True):
         assert abs(start - want) < 0.05  # chapter marks within 50 ms of the chapter's first sentence
-    assert tag_values(out, fmt) == {"title": "Export Test", "author": "Ann Author", "narrator": "Ryan", "cover": True}
+    assert tag_values(out, fmt) == {"title": "Export Test", "author": "Ann Author", "narrator": "Ryan",
+                                    "year": "1865", "language": "en", "cover": True}
     assert not list(tmp_path.glob("*.part"))
 
 
