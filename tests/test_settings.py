@@ -142,3 +142,64 @@ def test_the_dialog_edits_go_through_the_same_check(qtbot):
     dialog.set_value("model_path", "/models/a")
     dialog.accept()
     assert accepted and settings.font_size == 20  # applied by whoever opened it, not here
+
+
+def test_the_window_opens_with_the_defaults_and_shows_the_notice_in_its_status_line(qtbot, tmp_path, monkeypatch):
+    from reader_app.audio.output import NullOutput
+    from reader_app.store import Library
+    from reader_app.ui.app import create_window
+    from reader_app.ui.services import AppServices
+    from reader_app.ui.transport_bar import TransportBar
+
+    path = tmp_path / "settings.json"
+    _write(path, "[" * 5000 + "]" * 5000)
+    book = tmp_path / "book.txt"
+    book.write_text("One sentence here. And another one.", encoding="utf-8")
+    library = Library(tmp_path / "library")
+    services = AppServices(Settings.load(path), library, output_factory=NullOutput, save_settings=False)
+    shown: list[str] = []
+    real_set_status = TransportBar.set_status
+
+    def recording_set_status(bar, text: str) -> None:
+        shown.append(text)
+        real_set_status(bar, text)
+
+    monkeypatch.setattr(TransportBar, "set_status", recording_set_status)
+    window = create_window(services, book)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.book is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: any("settings.json.bad" in text for text in shown[1:]), timeout=5_000)
+    book_status = next(i for i, text in enumerate(shown) if "sentences in" in text)
+    notices = [i for i, text in enumerate(shown) if "nested too deeply" in text and "settings.json.bad" in text]
+    assert notices[-1] > book_status  # after the book's own status, not hidden by it
+    window.close()
+    library.close()
+
+
+def test_a_command_says_it_once_on_stderr_and_runs(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, **{var: str(tmp_path / sub) for var, sub in
+                           (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache"))}}
+    folder = tmp_path / "config" / "reader-app"
+    book = tmp_path / "book.txt"
+    book.write_text("The end.", encoding="utf-8")
+    command = [sys.executable, "-m", "reader_app.cli.main", "play", str(book), "--output", "null", "--sentences", "1"]
+    root = Path(__file__).resolve().parents[1]
+
+    def play() -> subprocess.CompletedProcess:
+        return subprocess.run(command, capture_output=True, text=True, env=env, cwd=root, timeout=120)
+
+    clean = play()  # no settings file: how play ends without a model, whatever that is
+    folder.mkdir(parents=True, exist_ok=True)
+    _write(folder / "settings.json", "[" * 5000 + "]" * 5000)
+    first, second = play(), play()
+    assert first.returncode == second.returncode == clean.returncode
+    assert "Traceback" not in first.stderr + second.stderr
+    said = [line for line in first.stderr.splitlines() if "settings.json" in line]
+    assert len(said) == 1 and "nested too deeply" in said[0] and "settings.json.bad" in said[0]
+    assert "settings.json" not in second.stderr  # said once: the bad file was set aside
+    assert (folder / "settings.json.bad").read_text() == "[" * 5000 + "]" * 5000

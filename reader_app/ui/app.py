@@ -6,6 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -32,6 +33,12 @@ def create_window(services: AppServices, book: Path | None = None) -> MainWindow
     path = book_to_open(services.library, book)
     if path is not None:
         window.open_book(path)
+    notice = services.settings.load_notice  # a settings file that could not be used: say so once, and last
+    if notice:
+        window.transport.set_status(notice)
+        if path is not None:  # after the book's own status, which would replace it
+            window.loader.loaded.connect(lambda _: window.transport.set_status(notice),
+                                         Qt.ConnectionType.SingleShotConnection)
     return window
 
 
