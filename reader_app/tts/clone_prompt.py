@@ -55,22 +55,46 @@ class PromptData:
         return int(self.embedding.shape[0])
 
 
+MAX_REFERENCE_FILE_SECONDS = 60.0  # a reference given as a file (speak --ref-audio, a voice without its prompt)
+MAX_REFERENCE_SAMPLES = 32_000_000  # frames x channels decoded at most, decided from the header
+_BLOCK_FRAMES = 1 << 16
+
+
 def load_reference_audio(path: str | Path) -> tuple[np.ndarray, int]:
-    """Mono float32 samples and their rate; a clear EngineError for missing or unreadable files."""
+    """Mono float32 samples and their rate; a clear EngineError for missing, unreadable, truncated or overlong
+    files. Decoded block by block and mixed to mono as it is read: memory is the mono samples, whatever the
+    file's channels and rate."""
     import soundfile as sf
 
     path = Path(path).expanduser()
     if not path.is_file():
         raise EngineError(f"Reference recording {path} does not exist.")
     try:
-        audio, sr = sf.read(str(path), dtype="float32", always_2d=True)
+        info = sf.info(str(path))
+        rate, channels, frames = int(info.samplerate), int(info.channels), int(info.frames)
+        if rate <= 0 or channels <= 0:
+            raise ValueError("no audio stream")
+        if frames > MAX_REFERENCE_FILE_SECONDS * rate or frames * channels > MAX_REFERENCE_SAMPLES:
+            raise EngineError(f"The reference recording {path} is too long or too large ({frames / rate:.0f} s, "
+                              f"{channels} channels at {rate} Hz); use 3 to 30 seconds of clear speech.")
+        mono, got = np.empty(frames, dtype=np.float32), 0
+        with sf.SoundFile(str(path)) as stream:
+            while got < frames:
+                block = stream.read(min(_BLOCK_FRAMES, frames - got), dtype="float32", always_2d=True)
+                if not len(block):
+                    break
+                mono[got:got + len(block)] = block.mean(axis=1)
+                got += len(block)
+    except EngineError:
+        raise
     except Exception as exc:  # noqa: BLE001 - soundfile raises several types for bad files
-        raise EngineError(f"Cannot read the reference recording {path}: {exc}") from None
-    mono = audio.mean(axis=1).astype(np.float32)
-    if mono.size < sr // 2:
-        raise EngineError(f"The reference recording {path} is too short ({mono.size / sr:.2f} s); "
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise EngineError(f"Cannot read the reference recording {path}: {reason}") from None
+    mono = mono[:got]
+    if mono.size < rate // 2:
+        raise EngineError(f"The reference recording {path} is too short ({mono.size / rate:.2f} s); "
                           "use 3 to 20 seconds of clear speech.")
-    return mono, int(sr)
+    return mono, rate
 
 
 def _flag(meta: dict[str, str], key: str) -> bool:

@@ -214,3 +214,27 @@ def test_a_real_clone_fits_the_caps(tmp_path, base_engine):
                                   ref_text="Thirty seconds of me.")
     data = read_prompt_file(entry.path / "prompt.safetensors", hidden_size=HIDDEN)
     assert data.icl_mode and data.codes.shape[0] <= MAX_REF_FRAMES
+
+
+def test_a_reference_recording_without_its_prompt_is_bounded_too(tmp_path, user_voices, base_engine, fast_engine):
+    """A voice folder with only its recording: the engines build the prompt from it, through the same bounds."""
+    import soundfile as sf
+
+    from tests.support.audio import SR, speechlike
+
+    for name, seconds, rate, channels in (("Hires", 30.0, 192_000, 8), ("Long", 70.0, SR, 1)):
+        folder = user_voices / name.lower()
+        folder.mkdir()
+        (folder / "voice.json").write_text(json.dumps({**_voice_json(name), "ref_text": None}), encoding="utf-8")
+        signal = np.zeros(int(seconds * rate), np.float32)
+        signal[: 4 * rate] = speechlike(3.0, rate=rate)[: 4 * rate]
+        sf.write(str(folder / "ref.flac"), np.repeat(signal[:, None], channels, axis=1), rate, subtype="PCM_16")
+        for engine in (base_engine, fast_engine):
+            with pytest.raises(EngineError, match="too long or too large"):
+                engine.synthesize([SynthesisRequest("Hi.", voices.find_voice(name), "english")])
+    folder = user_voices / "short"
+    folder.mkdir()
+    (folder / "voice.json").write_text(json.dumps({**_voice_json("Short"), "ref_text": None}), encoding="utf-8")
+    sf.write(str(folder / "ref.flac"), np.repeat(speechlike(4.0)[:, None], 2, axis=1), SR)
+    for engine in (base_engine, fast_engine):
+        assert engine.synthesize([SynthesisRequest("Hi.", voices.find_voice("Short"), "english")])[0].samples.size

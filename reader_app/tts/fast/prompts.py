@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from reader_app.tts.clone_prompt import load_reference_audio
 from reader_app.tts.engine import VOICE_MODEL_KIND, EngineError, ModelKind, SynthesisRequest, VoiceKind, VoiceSpec
 
 
@@ -99,7 +100,8 @@ class PromptBuilder:
             if not voice.ref_audio:
                 raise EngineError("a clone voice needs a reference recording")
             x_vector_only = not voice.ref_text
-            item = self.wrapper.create_voice_clone_prompt(ref_audio=voice.ref_audio, ref_text=voice.ref_text,
+            reference = load_reference_audio(voice.ref_audio)  # bounded and block-decoded, as the stock engine's
+            item = self.wrapper.create_voice_clone_prompt(ref_audio=reference, ref_text=voice.ref_text,
                                                           x_vector_only_mode=x_vector_only)[0]
             self._clone_items[key] = item
         return item
