@@ -130,7 +130,8 @@ def read_archive(file: Path, dest: Path) -> dict:
         raise VoiceArchiveError(f"{file.name} is too large to be a voice ({file.stat().st_size >> 20} MB).")
     entries, directory = _directory_size(file)  # before zipfile parses a directory of any size
     if entries > MAX_MEMBERS + 1 or directory > MAX_DIRECTORY_BYTES:
-        raise VoiceArchiveError(f"{file.name} lists {entries:,} entries in {directory:,} bytes; a voice file has "
+        counted = f"at least {entries:,}" if entries == 0xFFFF else f"{entries:,}"  # 0xFFFF: a zip64 archive
+        raise VoiceArchiveError(f"{file.name} lists {counted} entries in {directory:,} bytes; a voice file has "
                                 f"at most {MAX_MEMBERS}. Refused.")
     try:
         zf = zipfile.ZipFile(file)
