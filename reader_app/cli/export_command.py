@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="the file to write (with --per-chapter: the folder); default: the book's title here")
     p.add_argument("--chapters", default="", metavar="A-B", help="chapter range, numbered from 1 (default: all)")
     p.add_argument("--per-chapter", action="store_true", help="one numbered, tagged file per chapter")
-    p.add_argument("--bitrate", default=None, help="e.g. 64k (lossy formats; default: 64k, Opus 32k)")
+    p.add_argument("--bitrate", default=None, help="e.g. 64k (lossy formats; default: M4B 48k, MP3 64k, Opus 32k)")
     p.add_argument("--json", action="store_true", help="print a JSON summary at the end")
     model_options(p)
     p.set_defaults(handler=run_export)
