@@ -12,15 +12,17 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "BookCache": "book_cache", "ClipKey": "clip_key", "StoreError": "errors", "Library": "library",
     "BookRecord": "records", "CacheLimits": "records", "CacheStats": "records", "Position": "records",
+    "Notice": "records", "StoreProblem": "errors",
 }
-__all__ = ["BookCache", "BookRecord", "CacheLimits", "CacheStats", "ClipKey", "Library", "Position", "StoreError"]
+__all__ = ["BookCache", "BookRecord", "CacheLimits", "CacheStats", "ClipKey", "Library", "Notice", "Position",
+           "StoreError", "StoreProblem"]
 
 if TYPE_CHECKING:
     from reader_app.store.book_cache import BookCache
     from reader_app.store.clip_key import ClipKey
-    from reader_app.store.errors import StoreError
+    from reader_app.store.errors import StoreError, StoreProblem
     from reader_app.store.library import Library
-    from reader_app.store.records import BookRecord, CacheLimits, CacheStats, Position
+    from reader_app.store.records import BookRecord, CacheLimits, CacheStats, Notice, Position
 
 
 def __getattr__(name: str) -> Any:

@@ -17,7 +17,8 @@ import threading
 import time
 import uuid
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
 
@@ -138,6 +139,16 @@ class BookCache:
                      f"it is repaired when the book is next opened (or now: `reader-app cache BOOK --repair`)")
         if self._on_damage is not None:
             self._on_damage()
+
+    @contextmanager
+    def _damage_noted(self, where: str) -> Iterator[None]:
+        """A write that met a damaged page raises as it would, and the file is repaired when next opened."""
+        try:
+            yield
+        except StoreError as exc:
+            if exc.reason is StoreProblem.DAMAGED:
+                self._saw_damage(where)
+            raise
 
     def _structure_sound(self) -> bool:
         """SQLite's quick check of the whole file (reads it all: only after a clip failed its checksum)."""
@@ -312,7 +323,7 @@ class BookCache:
         now = time.time()
         row = (key.digest, key.text, key.voice_id, key.model_id, codec_name, clip.sample_rate, len(clip.samples),
                clip.duration_s, len(data), zlib.crc32(data), now, now, data)
-        with self._conns.write(f"store audio for {self._title()!r}") as db:
+        with self._damage_noted("writing audio"), self._conns.write(f"store audio for {self._title()!r}") as db:
             old = db.conn.execute("SELECT size_bytes FROM clips WHERE digest = ?", (key.digest,)).fetchone()
             db.conn.execute(
                 """INSERT INTO clips (digest, text, voice_id, model_id, codec, sample_rate, n_samples, duration_s,
@@ -493,7 +504,7 @@ class BookCache:
         from reader_app.store.maintenance import probe
 
         with translated(f"check {self.path.name}", self.path):
-            probe(self._conns.conn)
+            probe(self._conns.conn, CACHE_STEPS)
 
     def integrity_check(self) -> list[str]:
         from reader_app.store.maintenance import integrity_problems
@@ -524,6 +535,6 @@ class BookCache:
 
 def _fields_agree(rate: int, n_samples: int, duration_s: float | None) -> bool:
     """A clip's sample count and duration are stored apart: a flipped byte in either shows as disagreement."""
-    if not rate or rate <= 0 or n_samples is None or n_samples < 0:
+    if not isinstance(rate, int) or rate <= 0 or not isinstance(n_samples, int) or n_samples < 0:
         return False
-    return duration_s is None or abs(duration_s - n_samples / rate) < 1e-3
+    return duration_s is None or (isinstance(duration_s, int | float) and abs(duration_s - n_samples / rate) < 1e-3)

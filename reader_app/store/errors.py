@@ -16,6 +16,10 @@ from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 
+# What reading a damaged file can raise: SQLite's errors, and UnicodeDecodeError when sqlite3 decodes damaged
+# text (a schema, an error message quoting it) that is not UTF-8.
+READ_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError, UnicodeDecodeError)
+
 
 class StoreProblem(StrEnum):
     DISK_FULL = "disk full"
@@ -90,14 +94,16 @@ def is_disk_full(exc: BaseException, path: Path) -> bool:
 
 def classify(exc: BaseException, path: Path) -> StoreProblem:
     """What kind of failure a sqlite3/OS error is, for `path` (the database file it concerns)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return StoreProblem.DAMAGED
     if is_disk_full(exc, path):
         return StoreProblem.DISK_FULL
     name = getattr(exc, "sqlite_errorname", "") or ""
     text = str(exc)
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in text:
         return StoreProblem.LOCKED
-    if name in _DAMAGE_NAMES or "malformed" in text or "not a database" in text:
-        return StoreProblem.DAMAGED
+    if name in _DAMAGE_NAMES or "malformed" in text or "not a database" in text or "Could not decode to UTF-8" in text:
+        return StoreProblem.DAMAGED  # the last: a text column holding bytes no writer of ours stored
     if "FOREIGN KEY constraint failed" in text:  # positions and settings hang off a library entry
         return StoreProblem.NOT_IN_LIBRARY
     if name.startswith("SQLITE_READONLY") or "readonly database" in text:
@@ -142,6 +148,6 @@ def translated(action: str, path: Path) -> Iterator[None]:
         yield
     except StoreError:
         raise
-    except (sqlite3.Error, OSError) as exc:
+    except (sqlite3.Error, OSError, UnicodeDecodeError) as exc:
         reason = classify(exc, path)
         raise StoreError(describe(exc, action, path, reason), reason) from exc

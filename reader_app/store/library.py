@@ -37,7 +37,13 @@ from reader_app.store.damage import SIDE_FILES, set_aside
 from reader_app.store.db import ThreadConnections
 from reader_app.store.errors import StoreError, StoreProblem, classify, describe, folder_is_read_only, translated
 from reader_app.store.identity import content_identity
-from reader_app.store.library_rebuild import RebuildReport, adopt_caches, read_cache_meta, salvage_library
+from reader_app.store.library_rebuild import (
+    RebuildReport,
+    adopt_caches,
+    book_row_past_damage,
+    read_cache_meta,
+    salvage_library,
+)
 from reader_app.store.maintenance import backup_to, connect_read_only, probe, read_cache_identity
 from reader_app.store.migrations import migrate, schema_version
 from reader_app.store.records import (
@@ -55,9 +61,8 @@ _CACHE_SUFFIX = ".db"
 _TOTAL_CHECK_FRACTION = 0.02  # re-check the total limit after writing this share of it
 # Writes the app makes on its own (not asked for): on a full disk or a read-only folder they are dropped with
 # one notice instead of failing playback; the next one is tried again.
-_DROPPABLE = (StoreProblem.DISK_FULL, StoreProblem.READ_ONLY)
-_NO_COVER = ("id, title, authors, path, format, NULL AS cover, cover_media_type, language, tts_language, "
-             "sentence_count, parser_version, added_at, opened_at")
+_DROPPABLE = (StoreProblem.DISK_FULL, StoreProblem.READ_ONLY, StoreProblem.DAMAGED)
+_REBUILD_KEY = "library.needs_rebuild"  # set when a read found damage the opening probe did not
 
 
 class Library:
@@ -94,6 +99,12 @@ class Library:
             if exc.reason is not StoreProblem.DAMAGED:
                 raise
             return self._rebuild_damaged()
+        marker = self._rebuild_marker()
+        if marker.exists() or _needs_rebuild(conns):  # a read found damage last time (covers, say): rebuild now
+            conns.close()
+            rebuilt = self._rebuild_damaged()
+            marker.unlink(missing_ok=True)
+            return rebuilt
         if was_empty:
             report = RebuildReport()
             adopt_caches(conns, self.books_dir, report)
@@ -109,7 +120,7 @@ class Library:
             was_empty = schema_version(conns.db) == 0
             migrate(conns, LIBRARY_STEPS, "library")
             with translated(f"read {self.path.name}", self.path):
-                probe(conns.conn)
+                probe(conns.conn, LIBRARY_STEPS)
         except BaseException:
             conns.close()
             raise
@@ -144,12 +155,12 @@ class Library:
                     copied = True
                 finally:
                     source.close()
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, UnicodeDecodeError) as exc:
                 log.warning("could not read %s: %s", self.path, exc)
         migrate(conns, LIBRARY_STEPS, "library")
         try:
             with translated(f"read {self.path.name}", self.path):
-                probe(conns.conn)
+                probe(conns.conn, LIBRARY_STEPS)
         except StoreError:
             copied = False
         if not copied:
@@ -182,13 +193,31 @@ class Library:
 
     @contextmanager
     def _droppable(self, what: str) -> Iterator[None]:
-        """For writes the app makes on its own: a full disk or read-only folder drops them with one notice."""
+        """For writes the app makes on its own: a full disk, a read-only folder or damage the opening probe did
+        not find drops them with one notice (damage: the library is rebuilt when the app next starts)."""
         try:
             yield
         except StoreError as exc:
             if exc.reason not in _DROPPABLE:
                 raise
+            if exc.reason is StoreProblem.DAMAGED:
+                self._rebuild_next_time()
             self._notice(exc.reason, f"{what} not saved: {exc}")
+
+    def _rebuild_next_time(self) -> None:
+        """Damage found after opening: rebuild at the next start (now, other threads hold connections)."""
+        try:
+            with self._conns.write("note the damage") as db:
+                db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, 'true')", [_REBUILD_KEY])
+        except StoreError as exc:
+            log.warning("%s", exc)
+            try:
+                self._rebuild_marker().touch()
+            except OSError as error:
+                log.warning("could not note that %s needs rebuilding: %s", self.path.name, error)
+
+    def _rebuild_marker(self) -> Path:
+        return self.path.with_name(self.path.name + ".rebuild")
 
     # --- books ----------------------------------------------------------------------------------------------
 
@@ -274,31 +303,29 @@ class Library:
 
     def get_book(self, book_id: str) -> BookRecord | None:
         book_id = self.book_id_for(book_id)
-        rows = self._book_rows("SELECT * FROM books WHERE id = ?", [book_id])
+        rows = self._book_rows("WHERE id = ?", [book_id])
         return rows[0] if rows else None
 
     def list_books(self) -> list[BookRecord]:
         """Most recently opened first; never-opened books last, newest added first."""
-        return self._book_rows("SELECT * FROM books ORDER BY opened_at IS NULL, opened_at DESC, added_at DESC", [])
+        return sorted(self._book_rows("", []), key=_recency)
 
-    def _book_rows(self, sql: str, params: list[Any]) -> list[BookRecord]:
+    def _book_rows(self, where: str, params: list[Any]) -> list[BookRecord]:
         try:
             with translated("read the library", self.path):
-                return [_book_record(r) for r in self._conns.db.query(sql, params)]
+                return [_book_record(r) for r in self._conns.db.query(f"SELECT * FROM books {where}", params)]
         except StoreError as exc:
             if exc.reason is not StoreProblem.DAMAGED:
                 raise
-        # The probe at opening reads every table but not the covers (their pages are most of the file): read
-        # the rows one by one, and those whose cover is damaged without it.
-        self._notice(StoreProblem.DAMAGED, f"Some book covers in {self.path.name} are damaged: shown without them")
+        # The probe at opening reads every table but not the covers (most of the file), and the columns stored
+        # after a cover (added and opened times) lie in its overflow pages: read such rows without them.
+        self._notice(StoreProblem.DAMAGED, f"Some book entries in {self.path.name} are damaged (covers, opened "
+                     "times): shown without them; the library is rebuilt when the app next starts")
+        self._rebuild_next_time()
         records: list[BookRecord] = []
         with translated("read the library", self.path):
-            for (rowid,) in self._conns.conn.execute(sql.replace("SELECT *", "SELECT rowid", 1), params).fetchall():
-                try:
-                    rows = list(self._conns.db.query("SELECT * FROM books WHERE rowid = ?", [rowid]))
-                except sqlite3.DatabaseError:
-                    rows = list(self._conns.db.query(f"SELECT {_NO_COVER} FROM books WHERE rowid = ?", [rowid]))
-                records.extend(_book_record(r) for r in rows)
+            for (rowid,) in self._conns.conn.execute(f"SELECT rowid FROM books {where}", params).fetchall():
+                records.extend(_book_record(row) for row in [book_row_past_damage(self._conns.conn, rowid)] if row)
         return records
 
     def remove_book(self, book_id: str, delete_audio: bool = True) -> None:
@@ -317,8 +344,8 @@ class Library:
             db.execute("UPDATE books SET opened_at = ? WHERE id = ?", [time.time(), book_id])
 
     def last_opened(self) -> BookRecord | None:
-        rows = self._book_rows("SELECT * FROM books WHERE opened_at IS NOT NULL ORDER BY opened_at DESC LIMIT 1", [])
-        return rows[0] if rows else None
+        books = self.list_books()
+        return books[0] if books and books[0].opened_at is not None else None
 
     # --- reading position -----------------------------------------------------------------------------------
 
@@ -394,7 +421,7 @@ class Library:
                     conn.close()
                 if found is not None:
                     return books_dir / f"{found}{_CACHE_SUFFIX}"
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, UnicodeDecodeError) as exc:
                 log.info("could not read %s: %s", db_path, exc)
         return books_dir / f"{book.fingerprint}{_CACHE_SUFFIX}"
 
@@ -436,6 +463,12 @@ class Library:
         try:
             cache = wired()
         except StoreError as exc:
+            if exc.reason is StoreProblem.OTHER_BOOK and not self.read_only:
+                # Another book's cache (copied there, or a damaged book id) where this one's should be.
+                aside = set_aside(path)
+                self._notice(StoreProblem.DAMAGED, f"{path.name} held the cache of another book: set aside as "
+                             f"{aside.name}; a new cache takes its place")
+                return wired()
             if exc.reason is not StoreProblem.DAMAGED or self.read_only:
                 raise
             self._repair(path, book_id)
@@ -459,7 +492,9 @@ class Library:
         from reader_app.store.repair import repair_cache
 
         report = repair_cache(path, book_id)
-        self._notice(StoreProblem.DAMAGED, f"The audio cache was damaged and has been repaired: {report.summary()}")
+        record = self.get_book(book_id)
+        title = repr(record.title) if record is not None else path.name
+        self._notice(StoreProblem.DAMAGED, f"The audio cache of {title} was damaged: {report.summary(named=False)}")
         with self._droppable("The repair of the audio cache"), self._conns.write("record the repair") as db:
             db.execute("DELETE FROM settings WHERE key = ?", [_repair_key(book_id)])
 
@@ -479,6 +514,9 @@ class Library:
             with BookCache(path, on_notice=self._notice) as cache:
                 return cache.stats()
         except StoreError as exc:
+            if exc.reason in (StoreProblem.NEWER_VERSION, StoreProblem.OTHER_BOOK, StoreProblem.LOCKED):
+                self._notice(exc.reason, str(exc))  # the library view lists the book all the same
+                return CacheStats()
             if exc.reason is not StoreProblem.DAMAGED:
                 raise
         from reader_app.store.repair import schema_readable
@@ -552,7 +590,7 @@ class Library:
             try:
                 for book_id in self.cached_book_ids():
                     try:
-                        cache = BookCache(self.cache_path_of(book_id))
+                        cache = BookCache(self.cache_path_of(book_id), on_notice=self._notice)
                     except StoreError as exc:  # a damaged or foreign file must not block the others
                         log.warning("%s", exc)
                         continue
@@ -635,6 +673,15 @@ class Library:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _needs_rebuild(conns: ThreadConnections) -> bool:
+    with translated("read the library", conns.path):
+        return conns.conn.execute("SELECT 1 FROM settings WHERE key = ?", (_REBUILD_KEY,)).fetchone() is not None
+
+
+def _recency(record: BookRecord) -> tuple[bool, float, float]:
+    return record.opened_at is None, -(record.opened_at or 0.0), -record.added_at
 
 
 def _repair_key(book_id: str) -> str:

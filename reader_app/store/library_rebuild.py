@@ -13,8 +13,10 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reader_app.store.db import ThreadConnections
+from reader_app.store.errors import READ_ERRORS
 from reader_app.store.identity import content_identity_of
 from reader_app.store.maintenance import connect_for_salvage, scan_rows
 
@@ -45,7 +47,7 @@ def salvage_library(conns: ThreadConnections, damaged: Path, report: RebuildRepo
     try:
         source = connect_for_salvage(damaged)
         source.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, UnicodeDecodeError) as exc:
         log.info("nothing to salvage from %s: %s", damaged.name, exc)
         return
     try:
@@ -54,7 +56,7 @@ def salvage_library(conns: ThreadConnections, damaged: Path, report: RebuildRepo
                 wanted = [r[1] for r in db.conn.execute(f"PRAGMA table_info({table})")]
                 try:
                     present = [r[1] for r in source.execute(f"PRAGMA table_info({table})")]
-                except sqlite3.DatabaseError:
+                except READ_ERRORS:
                     continue
                 columns = tuple(c for c in wanted if c in present)
                 if not columns:
@@ -62,7 +64,10 @@ def salvage_library(conns: ThreadConnections, damaged: Path, report: RebuildRepo
                 sql = (f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) "
                        f"VALUES ({', '.join('?' * len(columns))})")
                 count = 0
-                for _rowid, row in scan_rows(source, table, columns):
+                for rowid, row in scan_rows(source, table, columns):
+                    if row is None and table == "books":
+                        partial = book_row_past_damage(source, rowid)  # e.g. its cover's pages are damaged
+                        row = tuple(partial.get(c) for c in columns) if partial else None
                     if row is None:
                         continue
                     try:
@@ -74,6 +79,7 @@ def salvage_library(conns: ThreadConnections, damaged: Path, report: RebuildRepo
                 elif table == "positions":
                     report.positions_salvaged = count
             db.conn.execute("INSERT OR IGNORE INTO book_files (fingerprint, book_id) SELECT id, id FROM books")
+            db.conn.execute("DELETE FROM settings WHERE key = 'library.needs_rebuild'")
     finally:
         source.close()
 
@@ -119,7 +125,7 @@ def read_cache_meta(path: Path) -> dict[str, str] | None:
     """A cache file's meta table (read-only, past damaged pages), or None when it cannot be read."""
     try:
         conn = connect_for_salvage(path)
-    except sqlite3.Error:
+    except (sqlite3.Error, UnicodeDecodeError):
         return None
     try:
         meta = {row[0]: row[1] for _r, row in scan_rows(conn, "meta", ("key", "value")) if row is not None}
@@ -128,7 +134,7 @@ def read_cache_meta(path: Path) -> dict[str, str] | None:
                 pairs = conn.execute("SELECT id, text FROM sentences ORDER BY ord").fetchall()
                 if pairs:
                     meta["content_id"] = content_identity_of(pairs)
-            except sqlite3.DatabaseError:
+            except READ_ERRORS:
                 pass
         if "authors" in meta:
             try:
@@ -136,7 +142,26 @@ def read_cache_meta(path: Path) -> dict[str, str] | None:
             except ValueError:
                 meta["authors"] = "[]"
         return meta
-    except sqlite3.Error:
+    except (sqlite3.Error, UnicodeDecodeError):
         return None
     finally:
         conn.close()
+
+
+def book_row_past_damage(conn: sqlite3.Connection, rowid: int) -> dict[str, Any] | None:
+    """A books row read whole, else the columns stored before its cover (its cover and the columns after it,
+    which share the cover's overflow pages, left at their defaults); None when not even those read."""
+    try:
+        cursor = conn.execute("SELECT * FROM books WHERE rowid = ?", (rowid,))
+        row = cursor.fetchone()
+        return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
+    except READ_ERRORS:
+        pass
+    try:
+        row = conn.execute("SELECT id, title, authors, path, format FROM books WHERE rowid = ?", (rowid,)).fetchone()
+    except READ_ERRORS:
+        return None
+    if row is None:
+        return None
+    return {"id": row[0], "title": row[1], "authors": row[2], "path": row[3], "format": row[4], "cover": None,
+            "added_at": 0.0, "opened_at": None, "tts_language": "auto", "sentence_count": 0, "parser_version": 0}

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+import sqlite_utils
 
 from reader_app.store.codec import KNOWN_CODECS
 from reader_app.store.db import ThreadConnections
-from reader_app.store.errors import StoreError, StoreProblem, folder_is_read_only, translated
-from reader_app.store.migrations import schema_version
+from reader_app.store.errors import READ_ERRORS, StoreError, StoreProblem, folder_is_read_only, translated
+from reader_app.store.migrations import Step, schema_version
+from reader_app.store.schema import CACHE_STEPS
 
 _MAX_LISTED = 20  # a badly damaged file would otherwise print one line per clip
 CLIP_COLUMNS = ("digest", "text", "voice_id", "model_id", "codec", "sample_rate", "n_samples", "duration_s",
@@ -23,9 +27,14 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def probe(conn: sqlite3.Connection) -> None:
-    """Walk every table and index once, reading the first column of each row but no blob overflow pages:
-    a damaged b-tree page raises sqlite3.DatabaseError. Milliseconds for a book's cache."""
+def probe(conn: sqlite3.Connection, steps: Sequence[Step] = ()) -> None:
+    """Walk every table and index once, reading the first column of each row but no blob overflow pages: a
+    damaged b-tree page raises sqlite3.DatabaseError, and so does an index missing entries its table has (for
+    indexes on columns stored before any blob, so the table scan stays cheap), and a schema that is not the one
+    `steps` build (damaged schema text). Milliseconds for a book's cache."""
+    problems = schema_problems(conn, steps) if steps else []
+    if problems:
+        raise sqlite3.DatabaseError(f"{problems[0]} (database disk image is malformed)")
     objects = conn.execute("SELECT type, name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index') "
                            "AND name NOT LIKE 'sqlite_stat%'").fetchall()
     for kind, name, table in objects:
@@ -33,11 +42,54 @@ def probe(conn: sqlite3.Connection) -> None:
             first = conn.execute(f"PRAGMA table_info({_quote(name)})").fetchone()
             column = _quote(first[1]) if first else "rowid"
             conn.execute(f"SELECT count(*), sum(length({column})) FROM {_quote(name)} NOT INDEXED").fetchone()
-        else:
-            info = conn.execute(f"PRAGMA index_info({_quote(name)})").fetchone()
-            if info is None or info[2] is None:
-                continue  # an index on an expression: none here
-            conn.execute(f"SELECT count({_quote(info[2])}) FROM {_quote(table)} INDEXED BY {_quote(name)}").fetchone()
+            continue
+        info = conn.execute(f"PRAGMA index_info({_quote(name)})").fetchone()
+        if info is None or info[2] is None:
+            continue  # an index on an expression: none here
+        column = _quote(info[2])
+        in_index = conn.execute(f"SELECT count({column}) FROM {_quote(table)} INDEXED BY {_quote(name)}").fetchone()[0]
+        if _before_any_blob(conn, table, info[2]):
+            in_table = conn.execute(f"SELECT count({column}) FROM {_quote(table)} NOT INDEXED").fetchone()[0]
+            if in_table != in_index:
+                raise sqlite3.DatabaseError(f"index {name} has {in_index} entries, table {table} {in_table} "
+                                            "(database disk image is malformed)")
+
+
+def schema_problems(conn: sqlite3.Connection, steps: Sequence[Step]) -> list[str]:
+    """How the tables and indexes differ from what the migration steps create (names and columns)."""
+    expected_tables, expected_indexes = _expected_schema(tuple(steps))
+    problems = []
+    names = {row[0]: row[1] for row in conn.execute("SELECT name, type FROM sqlite_master")}
+    for table, columns in expected_tables.items():
+        if names.get(table) != "table":
+            problems.append(f"table {table} is missing")
+            continue
+        found = tuple(r[1] for r in conn.execute(f"PRAGMA table_info({_quote(table)})"))
+        if found != columns:
+            problems.append(f"table {table} has columns {', '.join(found)}; expected {', '.join(columns)}")
+    for index in sorted(expected_indexes - {n for n, kind in names.items() if kind == "index"}):
+        problems.append(f"index {index} is missing")
+    return problems
+
+
+@functools.cache
+def _expected_schema(steps: tuple[Step, ...]) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+    db = sqlite_utils.Database(memory=True)
+    for step in steps:
+        step(db)
+    tables = {t.name: tuple(c.name for c in t.columns) for t in db.tables}
+    indexes = frozenset(r[0] for r in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'"))
+    db.close()
+    return tables, indexes
+
+
+def _before_any_blob(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    for _cid, name, kind, *_rest in conn.execute(f"PRAGMA table_info({_quote(table)})"):
+        if name == column:
+            return True
+        if str(kind).upper() in ("BLOB", ""):
+            return False
+    return False
 
 
 def scan_rows(conn: sqlite3.Connection, table: str, columns: tuple[str, ...]
@@ -51,7 +103,7 @@ def scan_rows(conn: sqlite3.Connection, table: str, columns: tuple[str, ...]
         if conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
                         (table,)).fetchone()[0] == 0:
             return
-    except sqlite3.DatabaseError:
+    except READ_ERRORS:
         return  # the schema itself is unreadable: nothing can be found
     last = 0
     try:
@@ -59,14 +111,14 @@ def scan_rows(conn: sqlite3.Connection, table: str, columns: tuple[str, ...]
             last = row[0]
             yield row[0], tuple(row[1:])
         return
-    except sqlite3.DatabaseError as exc:
+    except READ_ERRORS as exc:
         if isinstance(exc, sqlite3.OperationalError) and "no such column" in str(exc):
             raise
     end = _largest_rowid(conn, table, last)
     for rowid in range(last + 1, end + 1):
         try:
             row = conn.execute(f"SELECT {select} FROM {_quote(table)} WHERE rowid = ?", (rowid,)).fetchone()
-        except sqlite3.DatabaseError:
+        except READ_ERRORS:
             yield rowid, None
             continue
         if row is not None:
@@ -78,14 +130,14 @@ def _largest_rowid(conn: sqlite3.Connection, table: str, last: int) -> int:
         found = conn.execute(f"SELECT max(rowid) FROM {_quote(table)}").fetchone()[0]
         if found is not None:
             return int(found)
-    except sqlite3.DatabaseError:
+    except READ_ERRORS:
         pass
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (table,)):
         try:
             found = conn.execute(f"SELECT max(rowid) FROM {_quote(table)} INDEXED BY {_quote(name)}").fetchone()[0]
             if found is not None:
                 return int(found)
-        except sqlite3.DatabaseError:
+        except READ_ERRORS:
             continue
     return last + _ROWID_PROBE_SPAN
 
@@ -94,7 +146,7 @@ def readable_digests(conn: sqlite3.Connection) -> set[str]:
     """Every digest the clip table still yields, read past damaged pages (the index may be the damaged part)."""
     try:
         return {r[0] for r in conn.execute("SELECT digest FROM clips NOT INDEXED")}
-    except sqlite3.DatabaseError:
+    except READ_ERRORS:
         return {row[0] for _rowid, row in scan_rows(conn, "clips", ("digest",)) if row is not None}
 
 
@@ -111,11 +163,12 @@ def integrity_problems(conns: ThreadConnections, expected_version: int) -> list[
         try:
             for row in conn.execute("PRAGMA foreign_key_check"):
                 problems.append(f"dangling reference in {row[0]} (row {row[1]}) to {row[2]}")
-        except sqlite3.DatabaseError as exc:
+        except READ_ERRORS as exc:
             problems.append(f"foreign keys could not be checked: {exc}")
         version = schema_version(conns.db)
         if version != expected_version:
             problems.append(f"schema version {version}, expected {expected_version}")
+        problems.extend(schema_problems(conn, CACHE_STEPS[:expected_version]))
         meta = _readable_meta(conn)
         if "book_id" not in meta:
             problems.append("no book id recorded")
@@ -143,7 +196,7 @@ def _tree_names(conn: sqlite3.Connection) -> dict[int, str]:
     try:
         return {int(page): f"{kind} {name}" for kind, name, page in
                 conn.execute("SELECT type, name, rootpage FROM sqlite_master WHERE rootpage > 0")}
-    except sqlite3.DatabaseError:
+    except READ_ERRORS:
         return {}
 
 
@@ -158,7 +211,7 @@ def _name_trees(line: str, names: dict[int, str]) -> str:
 
 def clip_problem(codec: str, rate: int, n: int, duration_s: float | None, size: int, crc: int,
                   data: bytes | None) -> str | None:
-    if codec not in KNOWN_CODECS:
+    if not isinstance(codec, str) or codec not in KNOWN_CODECS:
         return f"unknown codec {codec!r}"
     if not isinstance(data, bytes) or len(data) != size:
         return f"stored {len(data) if isinstance(data, bytes) else 0} bytes, recorded {size}"
@@ -166,8 +219,8 @@ def clip_problem(codec: str, rate: int, n: int, duration_s: float | None, size: 
         return "checksum mismatch"
     if not isinstance(rate, int) or rate <= 0 or not isinstance(n, int) or n < 0:
         return f"bad sample rate {rate} or sample count {n}"
-    if duration_s is not None and abs(duration_s - n / rate) >= 1e-3:
-        return f"{n} samples at {rate} Hz recorded as {duration_s} s"
+    if duration_s is not None and (not isinstance(duration_s, int | float) or abs(duration_s - n / rate) >= 1e-3):
+        return f"{n} samples at {rate} Hz recorded as {duration_s!r} s"
     return None
 
 

@@ -12,13 +12,15 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reader_app.store.book_cache import BookCache
 from reader_app.store.damage import SIDE_FILES, set_aside
 from reader_app.store.errors import StoreError, StoreProblem, translated
-from reader_app.store.maintenance import CLIP_COLUMNS, clip_problem, connect_for_salvage, scan_rows
+from reader_app.store.maintenance import CLIP_COLUMNS, clip_problem, connect_for_salvage, scan_rows, schema_problems
+from reader_app.store.schema import CACHE_STEPS
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +38,11 @@ class RepairReport:
     set_aside: Path | None = None  # where the damaged original went
     lost_acknowledged: int = 0  # clip writes lost with a removed -wal, now acknowledged
 
-    def summary(self) -> str:
-        """One line for the user."""
+    def summary(self, *, named: bool = True) -> str:
+        """One line for the user (named: starting with the file's name)."""
+        name = f"{self.path.name}: " if named else ""
         if self.set_aside is not None and not self.rebuilt and self.kept == 0:
-            return (f"{self.path.name} could not be read at all: set aside as {self.set_aside.name}, "
+            return (f"{name}could not be read at all: set aside as {self.set_aside.name}, "
                     "a new empty cache takes its place (its audio will be generated again)")
         parts = [f"kept {self.kept} clip(s)"]
         if self.dropped:
@@ -53,7 +56,7 @@ class RepairReport:
             parts.append(f"{self.lost_acknowledged} lost clip write(s) acknowledged")
         if not (self.dropped or self.reindexed or self.rebuilt or self.lost_acknowledged):
             parts.append("no damage found")
-        return f"{self.path.name}: " + ", ".join(parts)
+        return name + ", ".join(parts)
 
 
 def repair_cache(path: Path, book_id: str | None = None) -> RepairReport:
@@ -73,13 +76,13 @@ def repair_cache(path: Path, book_id: str | None = None) -> RepairReport:
     with cache:
         conn = cache._conns.conn
         try:
-            sound = _sqlite_sound(conn)
+            sound = _sqlite_sound(conn) and not schema_problems(conn, CACHE_STEPS)
             if not sound:
                 with translated(f"rebuild the indexes of {path.name}", path):
                     conn.execute("REINDEX")
                 report.reindexed = True
-                sound = _sqlite_sound(conn)
-        except (sqlite3.DatabaseError, StoreError) as exc:
+                sound = _sqlite_sound(conn) and not schema_problems(conn, CACHE_STEPS)
+        except (sqlite3.DatabaseError, UnicodeDecodeError, StoreError) as exc:
             log.warning("%s cannot be mended in place: %s", path.name, exc)
             sound = False
         if sound:
@@ -87,6 +90,8 @@ def repair_cache(path: Path, book_id: str | None = None) -> RepairReport:
             if all(digest is not None for digest, _why in bad):
                 cache._delete([digest for digest, _why in bad if digest is not None], "drop damaged clips")
                 report.dropped = [f"clip {digest}: {why}" for digest, why in bad]
+                with cache._conns.write("drop links to missing clips") as db:  # e.g. a damaged digest
+                    db.execute("DELETE FROM clip_links WHERE digest NOT IN (SELECT digest FROM clips)")
                 report.lost_acknowledged = int(cache.meta("lost_commits") or 0)
                 if report.lost_acknowledged:
                     cache._set_meta({"lost_commits": "0"})
@@ -106,7 +111,7 @@ def schema_readable(path: Path) -> bool:
             return conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'clips'").fetchone()[0] == 1
         finally:
             conn.close()
-    except sqlite3.Error:
+    except (sqlite3.Error, UnicodeDecodeError):
         return False
 
 
@@ -152,10 +157,25 @@ def _rebuild(path: Path, book_id: str | None, report: RepairReport) -> RepairRep
     return report
 
 
+def _rows(source: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> Iterator[tuple[int, tuple | None]]:
+    """scan_rows by the expected column names; by position when the schema's names are damaged but its shape is
+    the same; nothing when even that does not fit."""
+    try:
+        found = tuple(r[1] for r in source.execute(f'PRAGMA table_info("{table}")'))
+    except (sqlite3.DatabaseError, UnicodeDecodeError):
+        return
+    if found != columns and len(found) == len(columns):
+        columns = found  # same place, damaged name: the values are where the expected columns would be
+    elif found != columns:
+        log.warning("%s has columns %s; not copied", table, found)
+        return
+    yield from scan_rows(source, table, columns)
+
+
 def _copy_intact(source: sqlite3.Connection, fresh: BookCache, report: RepairReport) -> None:
-    meta = {row[0]: row[1] for _r, row in scan_rows(source, "meta", ("key", "value")) if row is not None}
-    chapters = list(scan_rows(source, "chapters", ("idx", "title", "first_ord")))
-    sentences = list(scan_rows(source, "sentences", ("id", "ord", "chapter_index", "idx", "paragraph_index", "text")))
+    meta = {row[0]: row[1] for _r, row in _rows(source, "meta", ("key", "value")) if row is not None}
+    chapters = list(_rows(source, "chapters", ("idx", "title", "first_ord")))
+    sentences = list(_rows(source, "sentences", ("id", "ord", "chapter_index", "idx", "paragraph_index", "text")))
     whole = all(row is not None for _r, row in chapters + sentences)
     keep_meta = {k: v for k, v in meta.items() if k not in _NOT_COPIED_META and k != "book_id"}
     if whole and "sentences_signature" in meta:
@@ -176,7 +196,7 @@ def _copy_intact(source: sqlite3.Connection, fresh: BookCache, report: RepairRep
             db.conn.executemany(insert, batch)
         batch.clear()
 
-    for rowid, row in scan_rows(source, "clips", CLIP_COLUMNS):
+    for rowid, row in _rows(source, "clips", CLIP_COLUMNS):
         if row is None:
             report.dropped.append(f"clip at row {rowid}: unreadable (its database page is damaged)")
             continue
@@ -192,7 +212,7 @@ def _copy_intact(source: sqlite3.Connection, fresh: BookCache, report: RepairRep
             flush()
     if batch:
         flush()
-    links = [row for _r, row in scan_rows(source, "clip_links", ("sentence_id", "digest"))
+    links = [row for _r, row in _rows(source, "clip_links", ("sentence_id", "digest"))
              if row is not None and row[1] in kept]
     with fresh._conns.write("copy sentence links") as db:
         db.conn.executemany("INSERT OR IGNORE INTO clip_links (sentence_id, digest) VALUES (?, ?)", links)
