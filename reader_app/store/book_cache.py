@@ -255,6 +255,8 @@ class BookCache:
         except StoreError as exc:
             if exc.reason is not StoreProblem.DAMAGED:
                 raise
+            if self._conns.renew_if_stale():
+                return self.get_clip(key)
             self._saw_damage(f"clip {digest}")
             return None
         if row is None:
@@ -267,6 +269,8 @@ class BookCache:
                 raise ValueError(f"sample rate {rate}, {n_samples} samples and {duration_s} s disagree")
             clip = codec.decode(codec_name, data, rate, n_samples)
         except Exception as exc:  # noqa: BLE001 - a damaged clip is a missing clip: the caller regenerates it
+            if self._conns.renew_if_stale():  # read through a -wal replaced meanwhile: read it again
+                return self.get_clip(key)
             if self._structure_sound():  # only its bytes are bad: dropping the row is safe
                 log.warning("dropping damaged clip %s in %s: %s", digest, self.path.name, exc)
                 self._try_delete(digest)
@@ -294,6 +298,8 @@ class BookCache:
         except StoreError as exc:
             if exc.reason is not StoreProblem.DAMAGED:
                 raise
+            if self._conns.renew_if_stale():
+                return self.cached_digests(digests)
             self._saw_damage("the clip index")
             from reader_app.store.maintenance import readable_digests
 

@@ -20,6 +20,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
@@ -58,7 +59,7 @@ class ThreadConnections:
         self._writable_memory = memory
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._all: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        self._all: list[_Held] = []
         self._closed = False
         self._new_db_pragmas = new_db_pragmas
         self._on_notice = on_notice or (lambda _reason, message: log.warning("%s", message))
@@ -102,16 +103,26 @@ class ThreadConnections:
             self.created = True
         else:
             self._check_wal()
-            conn = self._connect(self.mode)
+            try:
+                conn = self._connect(self.mode)
+            except StoreError as exc:
+                # The log may have gone between the check and this open: save it, then open again.
+                if exc.reason is not StoreProblem.DAMAGED or not self._check_wal():
+                    raise
+                conn = self._connect(self.mode)
         with self._lock:
             # Threads come and go (pools): close what finished threads left behind, or file handles pile up.
-            dead = [c for t, c in self._all if not t.is_alive()]
-            self._all = [(t, c) for t, c in self._all if t.is_alive()]
-            self._all.append((threading.current_thread(), conn))
-            if self._wal_identity is None and self.mode is OpenMode.READ_WRITE:
-                self._wal_identity = self._wal_stat()
+            dead = [h.conn for h in self._all if not h.thread.is_alive()]
+            self._all = [h for h in self._all if h.thread.is_alive()]
+            wal = self._wal_stat() if self.mode is OpenMode.READ_WRITE else None
+            self._all.append(_Held(threading.current_thread(), conn, wal))
+            if self._wal_identity is None:
+                self._wal_identity = wal
+            on_another_log = wal is not None and wal != self._wal_identity
         for old in dead:
             _close_quietly(old)
+        if on_another_log:  # the log went while this one opened: save it through a connection that has it
+            self._check_wal()
         return sqlite_utils.Database(conn)
 
     def _first_connection(self) -> sqlite3.Connection:
@@ -173,39 +184,54 @@ class ThreadConnections:
             return None
         return st.st_dev, st.st_ino
 
-    def _check_wal(self) -> None:
-        """Before a write or a new connection: is the -wal file our open connections use still the one on disk?"""
+    def _check_wal(self) -> bool:
+        """Before a write or a new connection: is the -wal file our open connections use still the one on disk?
+        If not, fold it into the main file through a connection opened on it and reopen every connection
+        (True). Cheap: one stat."""
         if self.mode is not OpenMode.READ_WRITE:
-            return
+            return False
         with self._lock:
             current = self._wal_stat()
-            if self._wal_identity is None or not self._all:
-                if self._all:
-                    self._wal_identity = current  # created by SQLite on first use: the one our connections hold
-                return
+            if not self._all:
+                self._wal_identity = None
+                return False
+            if self._wal_identity is None:
+                self._wal_identity = current  # created by SQLite on first use: the one our connections hold
+                return False
             if current == self._wal_identity:
-                return
-            mine = getattr(self._local, "db", None)
-            keeper = mine.conn if mine is not None else self._all[0][1]
-            try:
-                # The removed log is still open through `keeper`: fold it into the main file and empty it.
-                keeper.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-                saved = True
-            except sqlite3.Error as exc:
-                log.warning("could not save the removed write-ahead log of %s: %s", self.path.name, exc)
-                saved = False
+                return False
+            removed = self._wal_identity
+            me = threading.current_thread()
+            keepers = sorted((h for h in self._all if h.wal in (None, removed)), key=lambda h: h.thread is not me)
+            saved = False
+            for held in keepers:
+                try:
+                    # The removed log is still open through this connection: fold it into the main file, empty it.
+                    held.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                    saved = True
+                    break
+                except sqlite3.Error as exc:
+                    log.warning("could not save the removed write-ahead log of %s: %s", self.path.name, exc)
             self._wal_identity = None
             self._generation += 1  # every thread reopens, so all of them use the log on disk from now on
         what = "what it held was saved into the cache file" if saved else "what it held may be lost"
-        self._on_notice(StoreProblem.LOST_WRITES if not saved else StoreProblem.DAMAGED,
+        self._on_notice(StoreProblem.DAMAGED if saved else StoreProblem.LOST_WRITES,
                         f"{self.path.name}-wal was removed while the app had it open; {what}")
-        if mine is not None and self._local.generation != self._generation:
-            self._forget(mine.conn)
-            self._local.db = None
+        return True
+
+    def renew_if_stale(self) -> bool:
+        """After a read that looked damaged: was it only this thread's connection reading a -wal that was replaced
+        meanwhile? Then it is reopened (True) and the read is worth one more try."""
+        self._check_wal()
+        db = getattr(self._local, "db", None)
+        if db is None or self._local.generation == self._generation:
+            return False
+        self._forget(db.conn)
+        return True
 
     def _forget(self, conn: sqlite3.Connection) -> None:
         with self._lock:
-            self._all = [(t, c) for t, c in self._all if c is not conn]
+            self._all = [h for h in self._all if h.conn is not conn]
             if not self._all:
                 self._wal_identity = None  # the last close may delete the log: a new one is no sign of trouble
         _close_quietly(conn)
@@ -229,7 +255,7 @@ class ThreadConnections:
                 yield db
                 conn.execute("COMMIT")
                 if self._wal_identity is None and self.mode is OpenMode.READ_WRITE:
-                    with self._lock:
+                    with self._lock:  # a new file's log exists from its first commit
                         self._wal_identity = self._wal_identity or self._wal_stat()
             except BaseException:
                 if conn.in_transaction:
@@ -255,7 +281,7 @@ class ThreadConnections:
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            conns, self._all = [c for _t, c in self._all], []
+            conns, self._all = [h.conn for h in self._all], []
         for conn in conns:
             _close_quietly(conn)
 
@@ -266,6 +292,15 @@ class ThreadConnections:
     @property
     def closed(self) -> bool:
         return self._closed
+
+
+@dataclass
+class _Held:
+    """An open connection: its thread, and the -wal file (device, inode) it was opened on."""
+
+    thread: threading.Thread
+    conn: sqlite3.Connection
+    wal: tuple[int, int] | None
 
 
 def _target(path: Path, mode: OpenMode, memory_uri: str) -> tuple[str, bool]:

@@ -128,3 +128,66 @@ def test_no_report_after_a_plain_crash_or_a_clean_close(tmp_path):
         lib.open_book_cache(BOOK).close()
         assert lib.take_notices() == []
     assert not Path(f"{cache_path(data_dir)}-wal").exists()  # closed cleanly: folded in and removed
+
+
+def busy_run_with_the_wal_removed(data_dir: Path, book) -> None:
+    """A writer stores 60 clips (the -wal removed after the 21st), two readers read, new threads keep opening
+    connections; then the cache is reopened and checked."""
+    keys = [ClipKey.build(f"s{i}", "v", "m") for i in range(60)]
+    lengths = {k.digest: 2400 + 37 * i for i, k in enumerate(keys)}
+    errors: list[BaseException] = []
+    done = threading.Event()
+    with Library(data_dir) as lib:
+        cache = lib.open_book_cache(book)
+
+        def guarded(fn):
+            def run():
+                try:
+                    fn()
+                except BaseException as exc:  # noqa: BLE001 - reported by the test
+                    errors.append(exc)
+            return run
+
+        @guarded
+        def writer():
+            try:
+                for i, k in enumerate(keys):
+                    cache.put_clip(k, noise_clip(lengths[k.digest] / 24_000, seed=i))
+                    if i == 20:
+                        Path(f"{cache.path}-wal").unlink()
+            finally:
+                done.set()
+
+        @guarded
+        def reader():
+            while not done.is_set():
+                k = keys[len(errors) % 20]
+                clip = cache.get_clip(k)
+                assert clip is None or len(clip.samples) == lengths[k.digest]
+                cache.cached_digests(keys[:20])
+
+        @guarded
+        def newcomers():
+            while not done.is_set():
+                t = threading.Thread(target=guarded(lambda: cache.get_clip(keys[0])))
+                t.start()
+                t.join()
+
+        threads = [threading.Thread(target=f) for f in (writer, reader, reader, newcomers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert not errors, errors
+        assert not cache.damaged
+        cache.close()
+    with Library(data_dir) as lib, lib.open_book_cache(book) as cache:
+        assert all(len(cache.get_clip(k).samples) == lengths[k.digest] for k in keys)
+        assert cache.integrity_check() == []
+
+
+def test_wal_removed_under_busy_threads(tmp_path, book):
+    """No error, no damage reported, nothing lost. (Run 90 times while developing; before connections were
+    reopened on the new log, one run in four had a reader see "disk I/O error" and call the cache damaged.)"""
+    for trial in range(4):
+        busy_run_with_the_wal_removed(tmp_path / f"data{trial}", book)
