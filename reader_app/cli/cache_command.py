@@ -100,12 +100,16 @@ def _locate(args: argparse.Namespace) -> tuple[Path, str | None, int | None, str
 
     path: Path = args.book
     if path.suffix == ".db":
+        book_id: str | None
         try:
             book_id, _version = read_cache_identity(path)  # refuse to touch a database that is not a book cache
         except StoreError as exc:
             if exc.reason is not StoreProblem.DAMAGED or not (args.check or getattr(args, "repair", False)):
                 raise
-            book_id = None  # damaged beyond telling whose it is: --check reports it, --repair sets it aside
+            # Damaged beyond telling whose it is: --check reports it, --repair sets it aside; a cache in the
+            # library's books folder is named by its book id.
+            stem = path.stem
+            book_id = stem if len(stem) == 64 and all(c in "0123456789abcdef" for c in stem) else None
         return path, book_id, None, path.name
     from reader_app.books import (  # parsing is the books layer's job
         BookError,

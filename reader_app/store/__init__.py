@@ -1,5 +1,6 @@
-"""Persistence: the library database (books, positions, settings, voice index) and one cache file per book
-(sentences and compressed audio clips keyed by ClipKey.digest). SQLite through sqlite-utils; Qt-free.
+"""Persistence: the library database (books, positions, settings) and one cache file per book (sentences and
+compressed audio clips keyed by ClipKey.digest). SQLite through sqlite-utils; Qt-free. Damaged files are set
+aside or repaired, never fatal; what the user should hear about is a Notice (Library.take_notices()).
 
 Names are imported on first use (PEP 562), so `import reader_app.cli.cache_command` for `reader-app --help` stays cheap.
 """

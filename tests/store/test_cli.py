@@ -184,3 +184,7 @@ def test_unopenable_cache_is_reported_and_repair_starts_it_anew(cli, capsys):
     assert "set aside as" in out and "check:         OK" in out
     assert path.with_name(path.name + ".damaged").exists()
     assert cli(str(path), "--check") == 0
+    with open(path, "r+b") as f:  # and by the file's name alone: its book id is its name
+        f.write(b"\x00" * 4096)
+    assert cli(str(path), "--check") == 1
+    assert cli(str(path), "--repair") == 0
