@@ -97,10 +97,12 @@ class BookCache:
         """Give a new file its instance id (and book id) in the main file; notice commits lost with a -wal."""
         instance = self.meta("instance")
         if instance is None:
-            values = {"instance": uuid.uuid4().hex, "commits": "0"}
-            if book_id is not None:
-                values["book_id"] = book_id
-            self._set_meta(values)
+            with self._conns.write(f"write {self.path.name}") as db:  # once, if two processes create it together
+                if db.conn.execute("SELECT 1 FROM meta WHERE key = 'instance'").fetchone() is None:
+                    values = {"instance": uuid.uuid4().hex, "commits": "0"}
+                    if book_id is not None:
+                        values["book_id"] = book_id
+                    db.table("meta").upsert_all([{"key": k, "value": v} for k, v in values.items()], pk="key")
             self.checkpoint()  # into the main file now: a -wal lost later cannot take the file's identity with it
             return
         if book_id is not None:

@@ -110,6 +110,8 @@ def classify(exc: BaseException, path: Path) -> StoreProblem:
         return StoreProblem.READ_ONLY
     if isinstance(exc, OSError) and exc.errno in _READ_ONLY_ERRNOS:
         return StoreProblem.READ_ONLY
+    if isinstance(exc, FileNotFoundError):
+        return StoreProblem.MISSING
     if name.startswith("SQLITE_CANTOPEN") or "unable to open database file" in text:
         if path.is_dir():
             return StoreProblem.DAMAGED  # a folder where the database file should be

@@ -130,6 +130,8 @@ class Library:
         try:
             aside = set_aside(self.path)
         except StoreError as exc:
+            if exc.reason is StoreProblem.MISSING:  # another copy of the app set it aside first and rebuilds it
+                return self._connect()[0]
             if exc.reason is not StoreProblem.READ_ONLY:
                 raise
             return self._open_in_memory()
@@ -157,12 +159,15 @@ class Library:
                     source.close()
             except (sqlite3.Error, UnicodeDecodeError) as exc:
                 log.warning("could not read %s: %s", self.path, exc)
-        migrate(conns, LIBRARY_STEPS, "library")
         try:
+            migrate(conns, LIBRARY_STEPS, "library")
             with translated(f"read {self.path.name}", self.path):
                 probe(conns.conn, LIBRARY_STEPS)
-        except StoreError:
-            copied = False
+        except StoreError as exc:
+            if exc.reason is StoreProblem.NEWER_VERSION:
+                conns.close()
+                raise
+            copied = False  # damaged: what can be read is salvaged below
         if not copied:
             conns.close()
             conns = ThreadConnections(self.path, on_notice=self._notice, memory=True)

@@ -32,6 +32,17 @@ def probe(conn: sqlite3.Connection, steps: Sequence[Step] = ()) -> None:
     damaged b-tree page raises sqlite3.DatabaseError, and so does an index missing entries its table has (for
     indexes on columns stored before any blob, so the table scan stays cheap), and a schema that is not the one
     `steps` build (damaged schema text). Milliseconds for a book's cache."""
+    began = not conn.in_transaction
+    if began:
+        conn.execute("BEGIN")  # one snapshot: another process's commit between two counts is not damage
+    try:
+        _probe(conn, steps)
+    finally:
+        if began and conn.in_transaction:
+            conn.execute("COMMIT")
+
+
+def _probe(conn: sqlite3.Connection, steps: Sequence[Step]) -> None:
     problems = schema_problems(conn, steps) if steps else []
     if problems:
         raise sqlite3.DatabaseError(f"{problems[0]} (database disk image is malformed)")

@@ -132,3 +132,20 @@ def test_two_writer_processes_on_one_fresh_cache(tmp_path):
                 got = cache.get_clip(crash_child.key(n))
                 assert got is not None and len(got.samples) == crash_child.length(n)
         assert lib.take_notices() == []
+
+
+def test_probing_a_cache_another_process_writes_is_not_damage(tmp_path):
+    """The opening probe counts each table and its indexes: in one snapshot, so a commit between two counts (a
+    pregeneration writing while the window opens the book) is not taken for a damaged index."""
+    from reader_app.store import BookCache
+    from tests.support import crash_child
+    from tests.support.crash_child import Child
+
+    data_dir = tmp_path / "data"
+    child = Child(data_dir, "crash")
+    child.wait_for_clips(3)
+    with BookCache(Library.cache_path_for(crash_child.BOOK.fingerprint, data_dir)) as cache:
+        for _ in range(150):
+            cache.probe()
+        assert cache.notices == []
+    child.kill()
