@@ -45,3 +45,9 @@ def voices_dir() -> Path:
     path = data_dir() / "voices"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def claims_dir() -> Path:
+    """Lock files through which workers on one book share out its clips (narration/claims.py); not created here:
+    the caller copes with a folder it cannot create."""
+    return Path(platformdirs.user_cache_dir(APP_NAME, APP_AUTHOR)) / "claims"

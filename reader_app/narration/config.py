@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from reader_app.store.clip_key import ClipKey
@@ -17,6 +18,10 @@ if TYPE_CHECKING:  # annotations only: the command line imports this module for 
 
 class ClipCache(Protocol):
     """What the narrator needs from the book's store (reader_app.store.BookCache)."""
+
+    @property
+    def path(self) -> Path:
+        """The cache file: workers on the same file share out its clips (narration/claims.py)."""
 
     def get_clip(self, key: ClipKey) -> AudioClip | None: ...
     def put_clip(self, key: ClipKey, clip: AudioClip) -> None: ...

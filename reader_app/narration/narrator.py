@@ -26,10 +26,11 @@ import numpy as np
 
 from reader_app.audio.clip import AudioClip
 from reader_app.audio.output import AudioOutput
-from reader_app.audio.player import Player, PlayerListener
-from reader_app.audio.stretch import clamp_speed
+from reader_app.audio.player import Player, PlayerListener, checked_volume
+from reader_app.audio.stretch import checked_speed
 from reader_app.books.model import Book
 from reader_app.narration import retry, synthesis
+from reader_app.narration.claims import ClipClaims, claims_for
 from reader_app.narration.config import ClipCache, EngineProvider, NarrationConfig, NarrationListener, NarrationState
 from reader_app.narration.plan import NarrationPlan, PlayerItem
 from reader_app.narration.scheduler import Scheduler
@@ -41,14 +42,21 @@ log = logging.getLogger(__name__)
 
 NO_MODEL_MESSAGE = ("No voice model is configured, so sentences not in the cache are skipped. Choose one in "
                     "Settings > Voice models… (command line: --model DIR or READER_APP_MODEL).")
+_ELSEWHERE_POLL_S = 0.2  # how often clips another worker is making are looked for in the store
+_MEMORY_CLIPS = 64  # clips kept in memory when the store cannot keep them (about 30 MB of 5 s sentences)
 LOAD_ADVICE = "Sentences not in the cache are skipped; choose another model folder in Settings > Voice models…"
 
 
 class Narrator(PlayerListener[PlayerItem]):
     def __init__(self, book: Book, cache: ClipCache, config: NarrationConfig, output: AudioOutput,
                  engine_provider: EngineProvider | None, listener: NarrationListener | None = None,
-                 start_index: int = 0, reopen_output: Callable[[], AudioOutput] | None = None) -> None:
+                 start_index: int = 0, reopen_output: Callable[[], AudioOutput] | None = None,
+                 claims: ClipClaims | None = None) -> None:
+        """claims: who makes which clip of this book (default: shared with every worker on the same cache).
+        A config with a speed or volume out of range is refused (ValueError) before any thread starts."""
+        _check(config)
         self.cache = cache
+        self.claims = claims if claims is not None else claims_for(cache.path)
         self.config = config
         self.listener = listener if listener is not None else NarrationListener()
         self.engine_provider = engine_provider
@@ -67,7 +75,9 @@ class Narrator(PlayerListener[PlayerItem]):
         self._cursor = self._next_feed = self._clamp(start_index)  # being heard / next to hand to the player
         self._state = NarrationState.STOPPED
         self._in_flight: set[str] = set()  # digests being synthesized
+        self._elsewhere: dict[str, ClipKey] = {}  # digests another worker is synthesizing (claims)
         self._memory: dict[str, AudioClip] = {}  # clips the store could not keep (disk full): still playable
+        self._store_failing = False  # the last put failed: said once, until a put succeeds again
         self._engine_error: str | None = None
         self._closed = False
         # Not daemons: at interpreter exit a batch in flight finishes instead of torch being torn down under it
@@ -107,7 +117,9 @@ class Narrator(PlayerListener[PlayerItem]):
             self._seek_locked(self._clamp(index))
 
     def set_config(self, config: NarrationConfig) -> None:
-        """A voice, model or setting change: new clip keys; playback restarts at the current sentence."""
+        """A voice, model or setting change: new clip keys; playback restarts at the current sentence. A config
+        with a speed or volume out of range is refused (ValueError) and the old one kept."""
+        _check(config)
         plan = NarrationPlan(self.sentences, config, self.cache.cached_digests)  # hashing and a query: unlocked
         with self._cond:
             plan.learn_from(self._plan)
@@ -119,9 +131,10 @@ class Narrator(PlayerListener[PlayerItem]):
         self.player.set_volume(config.volume)
 
     def set_speed(self, speed: float) -> None:
-        """Playback speed, 0.5x to 3x, pitch kept. The sentence being heard finishes at the old speed; what is
-        queued after it is re-stretched at once. Sentence events and positions stay in source time."""
-        speed = clamp_speed(speed)
+        """Playback speed, 0.5x to 3x, pitch kept (anything else: ValueError, and nothing changes). The sentence
+        being heard finishes at the old speed; what is queued after it is re-stretched at once. Sentence events
+        and positions stay in source time."""
+        speed = checked_speed(speed)
         with self._cond:
             self.config = dataclasses.replace(self.config, speed=speed)
             live = self._live_index
@@ -132,8 +145,8 @@ class Narrator(PlayerListener[PlayerItem]):
             self._cond.notify_all()
 
     def set_volume(self, volume: float) -> None:
-        """0 (silent) to 2; applies to the very next audio block."""
-        self.player.set_volume(volume)
+        """0 (silent) to 2 (anything else: ValueError, and nothing changes); applies to the very next block."""
+        self.player.set_volume(checked_volume(volume))
         with self._cond:
             self.config = dataclasses.replace(self.config, volume=self.player.volume)
 
@@ -176,23 +189,80 @@ class Narrator(PlayerListener[PlayerItem]):
         while True:
             with self._cond:
                 batch = self._pick_batch()
-                while not batch and not self._closed:
+                while not batch and not self._closed and not self._elsewhere:
                     self._cond.wait()
                     batch = self._pick_batch()
                 if self._closed:
                     return
+                if not batch:  # only clips other workers are making: look for them again shortly
+                    self._cond.wait(_ELSEWHERE_POLL_S)
                 plan = self._plan  # the batch is synthesized and stored for the plan it was picked from
                 digests = {plan.items[index].digest for index in batch}
                 self._in_flight |= digests
+                elsewhere = dict(self._elsewhere) if not batch else {}
+            if not batch:
+                self._look_elsewhere(elsewhere)
+                continue
+            claimed: list[str] = []
             try:
-                self._generate(plan, batch)
+                batch, claimed = self._claim(plan, batch)
+                if batch:
+                    self._generate(plan, batch)
             finally:
+                self.claims.release(claimed)
                 with self._cond:
                     self._in_flight -= digests
                     self._cond.notify_all()
 
+    def _claim(self, plan: NarrationPlan, batch: list[int]) -> tuple[list[int], list[str]]:
+        """The part of `batch` this narrator makes, and the digests it claimed for it: what another worker stored
+        meanwhile is taken from the store, and what another worker is making is left to it."""
+        keys = {plan.items[index].digest: plan.key(index) for index in batch}
+        # Claim first, then ask the store: a worker stores a clip before it releases its claim, so a clip made
+        # just before our claim is found here, never made twice.
+        claimed, busy = self.claims.claim(keys)
+        if busy:
+            with self._cond:
+                self._elsewhere.update((digest, keys[digest]) for digest in busy)
+        stored = self._stored([keys[digest] for digest in claimed])
+        if stored:
+            self._found(stored)
+        mine = set(claimed) - stored
+        return [index for index in batch if plan.items[index].digest in mine], claimed
+
+    def _look_elsewhere(self, elsewhere: dict[str, ClipKey]) -> None:
+        """Clips other workers were making: stored by now, or given up (then this narrator makes them)."""
+        stored = self._stored(list(elsewhere.values()))
+        if stored:
+            self._found(stored)
+        given_up = [digest for digest in elsewhere if digest not in stored and not self.claims.held_elsewhere(digest)]
+        with self._cond:
+            for digest in given_up:
+                self._elsewhere.pop(digest, None)  # picked again, and the store asked once more first
+            self._cond.notify_all()
+
+    def _stored(self, keys: list[ClipKey]) -> set[str]:
+        with self._cond:
+            if self._closed:
+                return set()  # the book's cache may be closed already
+        try:
+            return self.cache.cached_digests(keys)
+        except StoreError as exc:
+            log.info("could not ask the cache what it holds: %s", exc)
+            return set()
+
+    def _found(self, digests: set[str]) -> None:
+        """Clips another worker stored: ready to play (their length is learnt when they are decoded)."""
+        with self._cond:
+            sharing = [index for digest in digests for index in self._plan.mark_stored(digest)]
+            for digest in digests:
+                self._elsewhere.pop(digest, None)
+            self._cond.notify_all()
+        for index in sharing:
+            self.listener.on_clip_ready(index)
+
     def _pick_batch(self) -> list[int]:
-        return self._plan.next_batch(self.scheduler, self._cursor, self._in_flight)
+        return self._plan.next_batch(self.scheduler, self._cursor, self._in_flight | self._elsewhere.keys())
 
     def _generate(self, plan: NarrationPlan, batch: list[int]) -> None:
         for index in batch:
@@ -264,10 +334,17 @@ class Narrator(PlayerListener[PlayerItem]):
         key = plan.key(index)
         try:
             self.cache.put_clip(key, clip)
-        except (StoreError, RuntimeError, ValueError) as exc:  # disk full, or the encoder refused it
+        except (StoreError, RuntimeError, ValueError) as exc:  # disk full, read-only, or the encoder refused it
             with self._cond:
                 self._memory[key.digest] = clip  # playback goes on from memory
-            self._report_error(f"Could not save audio to the cache: {exc}")
+                while len(self._memory) > _MEMORY_CLIPS:  # the oldest first: most likely heard already
+                    self._memory.pop(next(iter(self._memory)))
+                first, self._store_failing = not self._store_failing, True
+            if first:  # once, not for every sentence that follows
+                self._report_error(f"Could not save audio to the cache: {exc}. Playback goes on from memory.")
+        else:
+            with self._cond:
+                self._store_failing = False
         with self._cond:
             sharing = self._plan.mark_ready(key.digest, clip.duration_s)  # none when the plan changed meanwhile
             self._cond.notify_all()
@@ -344,7 +421,7 @@ class Narrator(PlayerListener[PlayerItem]):
     def _feed(self, plan: NarrationPlan, index: int, epoch: int, feed_gen: int) -> None:
         key = plan.key(index)
         with self._cond:
-            clip = self._memory.get(key.digest)
+            clip = self._memory.pop(key.digest, None)  # heard once, it goes: a seek back generates it again
         if clip is None:
             clip = self._load(key)
         with self._cond:
@@ -410,3 +487,10 @@ class Narrator(PlayerListener[PlayerItem]):
     def _report_error(self, message: str) -> None:
         log.info("%s", message)  # the listener shows it to the user (status line, command line): not twice
         self.listener.on_error(message)
+
+
+def _check(config: NarrationConfig) -> None:
+    """Values the feeding and audio threads would choke on are refused up front (the settings are checked when
+    loaded; this guards every other way in)."""
+    checked_speed(config.speed)
+    checked_volume(config.volume)

@@ -108,6 +108,14 @@ class NarrationPlan:
             self._cached[digest] = seconds
         return list(indices)
 
+    def mark_stored(self, digest: str) -> list[int]:
+        """Another worker stored a clip of this digest (its length is learnt when it is decoded); returns the
+        sentences that share it (none when the digest is not this plan's)."""
+        indices = self._indices.get(digest, [])
+        if indices:
+            self._cached.setdefault(digest, None)
+        return list(indices)
+
     def learn_from(self, older: NarrationPlan) -> None:
         """Take over what an older plan knew of clips both share (the same digest is the same audio): one stored
         while this plan was being built is then not generated twice."""

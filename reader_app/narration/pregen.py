@@ -2,12 +2,21 @@
 
 Resumable by construction: clips already cached are skipped, so a new run after a restart continues where
 the last one stopped. Progress reports done/total sentences and an ETA from the measured rate.
+
+Shared work: other workers may be generating the same book at the same time (a second run, the narrator of
+`play` or of the window). Before each batch the store is asked again what it holds, and each clip is claimed
+(narration/claims.py) before it is synthesized; a clip claimed elsewhere is left to its claimer and looked for
+in the store later, so no clip is generated twice.
+
+A store that refuses a clip (disk full, read-only, damaged) ends the run: `error` says why, in one line, and
+what was stored stays (a later run continues from there).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TextIO
@@ -15,9 +24,13 @@ from typing import TextIO
 from reader_app.audio.clip import AudioClip
 from reader_app.books.model import Book
 from reader_app.narration import synthesis
+from reader_app.narration.claims import ClipClaims, claims_for
 from reader_app.narration.config import ClipCache, EngineProvider, NarrationConfig
 from reader_app.store.clip_key import ClipKey
+from reader_app.store.errors import StoreError
 from reader_app.tts.engine import SpeechEngine, SynthesisRequest
+
+_ELSEWHERE_POLL_S = 0.2  # how often clips another worker is making are looked for in the store
 
 
 @dataclass
@@ -29,6 +42,7 @@ class PregenProgress:
     audio_s: float
     elapsed_s: float
     cancelled: bool = False
+    error: str | None = None  # why the run stopped early (the store refused a clip: disk full, read-only...)
 
     @property
     def eta_s(self) -> float | None:
@@ -38,64 +52,112 @@ class PregenProgress:
         return self.elapsed_s / self.generated * remaining
 
 
+class _Stop(Exception):
+    """The store refused to keep a clip or to answer: the run ends with this message."""
+
+
 class Pregenerator:
     def __init__(self, book: Book, cache: ClipCache, config: NarrationConfig, engine_provider: EngineProvider,
-                 cancel: threading.Event | None = None) -> None:
+                 cancel: threading.Event | None = None, claims: ClipClaims | None = None) -> None:
+        """claims: who makes which clip of this book (default: shared with every worker on the same cache)."""
         self.book = book
         self.cache = cache
         self.config = config
         self.engine_provider = engine_provider
         self.cancel = cancel or threading.Event()
+        self.claims = claims if claims is not None else claims_for(cache.path)
+        self._engine: SpeechEngine | None = None
 
-    def run(self, chapters: Iterable[int], progress: Callable[[PregenProgress], None] | None = None
-            ) -> PregenProgress:
+    def keys(self, chapters: Iterable[int]) -> list[ClipKey]:
+        """The clip keys of these chapters, each distinct text once, in reading order."""
         config = self.config
         voice_id = config.voice.voice_id  # once: it may hash a voice's files
-        todo: dict[str, tuple[ClipKey, str]] = {}  # digest -> (key, text): each distinct text once
+        todo: dict[str, ClipKey] = {}
         for chapter_index in chapters:
             for sentence in self.book.chapters[chapter_index].sentences:
                 key = ClipKey.build(sentence.text, voice_id, config.model_id, config.language,
                                     config.engine_settings)
-                todo.setdefault(key.digest, (key, sentence.text))
-        cached = self.cache.cached_digests([key for key, _ in todo.values()])
-        pending = [(key, text) for digest, (key, text) in todo.items() if digest not in cached]
-        state = PregenProgress(len(cached), len(todo), 0, 0, 0.0, 0.0)
+                todo.setdefault(key.digest, key)
+        return list(todo.values())
+
+    def run(self, chapters: Iterable[int], progress: Callable[[PregenProgress], None] | None = None
+            ) -> PregenProgress:
+        keys = self.keys(chapters)
         started = time.monotonic()
-        if progress:
-            progress(state)
-        if pending:
-            self._generate(self.engine_provider(), pending, state, started, progress)
+        state = PregenProgress(0, len(keys), 0, 0, 0.0, 0.0)
+        try:
+            cached = self.cache.cached_digests(keys)
+            state.done = len(cached)
+            if progress:
+                progress(state)
+            self._generate(deque(key for key in keys if key.digest not in cached), state, started, progress)
+        except _Stop as stop:
+            state.error = str(stop)
         state.cancelled = self.cancel.is_set() and state.done + state.failed < state.total
         state.elapsed_s = time.monotonic() - started
         return state
 
-    def _generate(self, engine: SpeechEngine, pending: list[tuple[ClipKey, str]], state: PregenProgress,
-                  started: float, progress: Callable[[PregenProgress], None] | None) -> None:
-        config = self.config
-        for first in range(0, len(pending), max(1, config.batch_size)):
-            if self.cancel.is_set():
-                break
-            chunk = pending[first:first + config.batch_size]
-            keys = [key for key, _ in chunk]
-            requests = [SynthesisRequest(text, config.voice, config.language) for _, text in chunk]
-            done: list[tuple[ClipKey, AudioClip | None]]
+    def _generate(self, pending: deque[ClipKey], state: PregenProgress, started: float,
+                  progress: Callable[[PregenProgress], None] | None) -> None:
+        elsewhere: list[ClipKey] = []  # claimed by another worker: looked for in the store later
+        size = max(1, self.config.batch_size)
+        while (pending or elsewhere) and not self.cancel.is_set():
+            if not pending:
+                self.cancel.wait(_ELSEWHERE_POLL_S)
+                pending.extend(elsewhere)  # each is checked again below: stored meanwhile, or free to make
+                elsewhere.clear()
+            chunk = [pending.popleft() for _ in range(min(size, len(pending)))]
+            # Claim first, then ask the store (another worker may have stored some since the run began): a
+            # worker stores a clip before it releases its claim, so none is made twice.
+            digests, busy = self.claims.claim(key.digest for key in chunk)
+            elsewhere.extend(key for key in chunk if key.digest in busy)
             try:
-                done = list(zip(keys, synthesis.synthesize(engine, requests, self.cancel), strict=True))
-            except synthesis.Cancelled:
-                break
-            except Exception:  # noqa: BLE001 - model code may raise anything on a bad sentence: each is tried alone
-                done = [(key, self._one(engine, request)) for key, request in zip(keys, requests, strict=True)]
-            for key, clip in done:
-                if clip is None:
-                    state.failed += 0 if self.cancel.is_set() else 1  # cancelled is not failed
-                    continue
-                self.cache.put_clip(key, clip)
-                state.done += 1
-                state.generated += 1
-                state.audio_s += clip.duration_s
+                stored = self._cached([key for key in chunk if key.digest in digests])
+                state.done += len(stored)
+                mine = [key for key in chunk if key.digest in digests and key.digest not in stored]
+                if mine:
+                    self._make(mine, state)
+            finally:
+                self.claims.release(digests)
             state.elapsed_s = time.monotonic() - started
-            if progress:
+            if progress and (mine or stored):
                 progress(state)
+
+    def _make(self, keys: list[ClipKey], state: PregenProgress) -> None:
+        config = self.config
+        if self._engine is None:  # on first need: nothing to load when others made it all
+            try:
+                self._engine = self.engine_provider()
+            except Exception as exc:  # noqa: BLE001 - model loading may raise anything: one line, the run ends
+                reason = str(exc).rstrip(".")
+                raise _Stop(f"The voice model could not be loaded: {reason}. Check the model folder "
+                            "(Settings > Voice models…, or --model DIR).") from exc
+        engine = self._engine
+        requests = [SynthesisRequest(key.text, config.voice, config.language) for key in keys]
+        done: list[tuple[ClipKey, AudioClip | None]]
+        try:
+            done = list(zip(keys, synthesis.synthesize(engine, requests, self.cancel), strict=True))
+        except synthesis.Cancelled:
+            return
+        except Exception:  # noqa: BLE001 - model code may raise anything on a bad sentence: each is tried alone
+            done = [(key, self._one(engine, request)) for key, request in zip(keys, requests, strict=True)]
+        for key, clip in done:
+            if clip is None:
+                state.failed += 0 if self.cancel.is_set() else 1  # cancelled is not failed
+                continue
+            try:
+                self.cache.put_clip(key, clip)
+            except StoreError as exc:  # disk full, read-only, damaged: nothing more can be kept
+                raise _Stop(str(exc)) from exc
+            state.done += 1
+            state.generated += 1
+            state.audio_s += clip.duration_s
+
+    def _cached(self, keys: list[ClipKey]) -> set[str]:
+        try:
+            return self.cache.cached_digests(keys)
+        except StoreError as exc:
+            raise _Stop(str(exc)) from exc
 
     def _one(self, engine: SpeechEngine, request: SynthesisRequest) -> AudioClip | None:
         try:
@@ -118,6 +180,11 @@ class ProgressBar:
         speed = f" {p.audio_s / p.elapsed_s:.2f}x real time" if p.elapsed_s > 0 and p.audio_s else ""
         self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {p.done}/{p.total} sentences"
                           f"{speed}{eta}   ")
+        self.stream.flush()
+
+    def stopped(self, p: PregenProgress) -> None:
+        """The run ended early (p.error says why; the caller prints it): end the bar's line, nothing more."""
+        self.stream.write("\n")
         self.stream.flush()
 
     def finish(self, p: PregenProgress) -> None:

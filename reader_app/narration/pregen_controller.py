@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 class PregenController(QObject):
     progress = Signal(int, int, float)  # done sentences, total sentences, eta_s (< 0 while unknown)
     finished = Signal(int, int, bool)  # generated, failed, cancelled
-    error = Signal(str)  # the job stopped: no model, or the model failed to load
+    error = Signal(str)  # the job stopped: no model, the model failed to load, the store refused a clip
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -72,4 +72,6 @@ class PregenController(QObject):
             self.error.emit(f"Offline generation stopped: {exc}")
             self.finished.emit(0, 0, cancel.is_set())
             return
+        if result.error is not None:  # stopped early (disk full, read-only, a model that did not load)
+            self.error.emit(f"Offline generation stopped: {result.error}")
         self.finished.emit(result.generated, result.failed, result.cancelled)

@@ -47,10 +47,11 @@ class Scheduler:
         for item in plan[cursor:]:
             if ahead_s >= self.lookahead_s:
                 break
+            if item.digest in skipped:
+                continue  # never heard, so it takes no room: a run of skipped sentences must not stall the window
             known = duration_of(item.digest)
             ahead_s += known if known is not None else estimate_seconds(item.text)
-            if (item.digest in chosen or item.digest in in_flight or item.digest in skipped
-                    or is_ready(item.digest)):
+            if item.digest in chosen or item.digest in in_flight or is_ready(item.digest):
                 continue
             batch.append(item.index)
             chosen.add(item.digest)

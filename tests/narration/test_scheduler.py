@@ -54,3 +54,12 @@ def test_duplicates_are_scheduled_once_and_skipped_are_left_out():
 
 def test_estimate_counts_cjk_slower():
     assert estimate_seconds("你好世界你好世界你好") > estimate_seconds("hello worl")
+
+
+def test_skipped_sentences_take_no_room_in_the_window():
+    # Left out, they will never be heard: a run of them must not cover the window and stall generation.
+    items = plan([f"{i}" + "z" * 149 for i in range(10)])  # ~10 s each
+    skipped = {item.digest for item in items[:5]}
+    batch = Scheduler(lookahead_s=25, batch_size=8).next_batch(
+        items, 0, lambda d: False, set(), skipped, lambda d: None)
+    assert batch == [5, 6, 7]

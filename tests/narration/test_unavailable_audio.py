@@ -82,3 +82,14 @@ def test_a_seek_after_an_engine_failure_tries_the_engine_again(book, make_narrat
     narrator.engine_provider = lambda: ToneEngine()
     narrator.seek(0)  # a fresh request deserves a fresh try of the engine
     assert wait_until(lambda: narrator.is_ready(0), 5)
+
+
+def test_without_a_model_a_long_uncached_book_is_skipped_to_its_end(make_narrator):
+    # Far more sentences than the look-ahead window holds: the window must not fill up with skipped ones.
+    long_book = make_book(n_chapters=3, per_chapter=30)
+    rec = Recorder()
+    narrator, _, out = make_narrator(long_book, None, rec, lookahead_s=5)
+    total = long_book.sentence_count()
+    assert play_to_end(narrator, out), f"hung in {narrator.state}: {len(rec.skipped)} of {total} skipped"
+    assert sorted(rec.skipped) == list(range(total)) and rec.started == []
+    assert len(rec.errors) == 1

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from reader_app.audio.clip import AudioClip
 from reader_app.audio.output import ManualOutput
 from reader_app.books.model import Book
 from reader_app.narration.config import (
+    ClipCache,
     EngineProvider,
     NarrationConfig,
     NarrationListener,
@@ -21,7 +23,7 @@ from reader_app.narration.config import (
     wait_until,
 )
 from reader_app.narration.narrator import Narrator
-from reader_app.store import BookCache
+from reader_app.store import BookCache, ClipKey, StoreError
 from reader_app.tts.engine import SpeechEngine, VoiceSpec
 
 SR = 24_000
@@ -61,16 +63,23 @@ def config(**kw: Any) -> NarrationConfig:
 
 def make(book: Book, tmp_path: Path, engine: SpeechEngine | None, recorder: NarrationListener, *,
          output: ManualOutput | None = None, start_index: int = 0, provider: EngineProvider | None = None,
+         wrap_cache: Callable[[BookCache], ClipCache] | None = None,
          **kw: Any) -> tuple[Narrator, BookCache, ManualOutput]:
     """A narrator over the book's cache in tmp_path (a second one on the same path finds the first one's clips),
     on a virtual clock unless `output` is given; `provider` instead of `engine` (e.g. one that fails to load);
-    kw are NarrationConfig fields."""
+    `wrap_cache` puts something between the narrator and its cache (e.g. a disk that fills up); kw are
+    NarrationConfig fields."""
     cache = BookCache(tmp_path / "book.db")
     cache.sync_sentences(book)
     out = output if output is not None else ManualOutput(SR, 480)
     if provider is None and engine is not None:
         provider = _provider(engine)
-    narrator = Narrator(book, cache, config(**kw), out, provider, recorder, start_index=start_index)
+    seen: ClipCache = cache if wrap_cache is None else wrap_cache(cache)
+    try:
+        narrator = Narrator(book, seen, config(**kw), out, provider, recorder, start_index=start_index)
+    except BaseException:
+        cache.close()
+        raise
     return narrator, cache, out
 
 
@@ -108,3 +117,34 @@ def play_to_end(narrator: Narrator, out: ManualOutput, timeout_s: float = 10.0) 
         if narrator.state is NarrationState.FINISHED:
             return True
     return False
+
+
+class FullDiskCache:
+    """A book cache whose disk fills up after `room` more clips: put_clip then fails as the store does on a full
+    disk (StoreError), until free() is called. Everything else goes to the real cache."""
+
+    def __init__(self, cache: BookCache, room: int) -> None:
+        self.cache = cache
+        self.room = room
+        self.refused = 0
+
+    @property
+    def path(self) -> Path:
+        return self.cache.path
+
+    def free(self) -> None:
+        self.room = 1 << 30
+
+    def put_clip(self, key: ClipKey, clip: AudioClip) -> None:
+        if self.room <= 0:
+            self.refused += 1
+            raise StoreError(f"Disk full: could not store audio for {self.cache.path.name!r} "
+                             "(free some space or lower the audio cache limit)")
+        self.room -= 1
+        self.cache.put_clip(key, clip)
+
+    def get_clip(self, key: ClipKey) -> AudioClip | None:
+        return self.cache.get_clip(key)
+
+    def cached_digests(self, keys: Sequence[ClipKey]) -> set[str]:
+        return self.cache.cached_digests(keys)
