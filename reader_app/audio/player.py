@@ -9,6 +9,7 @@ the player moves to a fallback output (a null output by default) and keeps its q
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -23,6 +24,16 @@ from reader_app.audio.stretch import clamp_speed, time_stretch
 
 # What the caller queues each piece of audio as; the player hands it back unchanged in its reports.
 ItemId = TypeVar("ItemId")
+
+MIN_VOLUME, MAX_VOLUME = 0.0, 2.0
+
+
+def checked_volume(volume: float) -> float:
+    """The volume if it is from 0 to 2, else ValueError (NaN would fill the output with noise)."""
+    value = float(volume)
+    if not (math.isfinite(value) and MIN_VOLUME <= value <= MAX_VOLUME):
+        raise ValueError(f"volume must be a number from {MIN_VOLUME:g} to {MAX_VOLUME:g} (got {volume})")
+    return value
 
 
 class PlayerListener(Generic[ItemId]):
@@ -174,8 +185,10 @@ class Player(Generic[ItemId]):
         self.output.stop()
 
     def set_volume(self, volume: float) -> None:
+        """0 (silent) to 2; a volume outside that, or not a finite number, is refused (ValueError)."""
+        value = checked_volume(volume)
         with self._lock:
-            self._volume = min(max(volume, 0.0), 2.0)
+            self._volume = value
 
     @property
     def volume(self) -> float:

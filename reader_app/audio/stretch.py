@@ -7,6 +7,8 @@ vocoder. Output length is exactly len / speed, so offsets map back to source tim
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 MIN_SPEED, MAX_SPEED = 0.5, 3.0
@@ -15,7 +17,20 @@ _HOP = _WINDOW // 2
 
 
 def clamp_speed(speed: float) -> float:
-    return min(max(float(speed), MIN_SPEED), MAX_SPEED)
+    """Into 0.5-3x; a speed that is not a finite number is refused (ValueError): it would fill the output with
+    NaN or stop the thread that stretches."""
+    speed = float(speed)
+    if not math.isfinite(speed):
+        raise ValueError(f"speed must be a number from {MIN_SPEED:g} to {MAX_SPEED:g} (got {speed})")
+    return min(max(speed, MIN_SPEED), MAX_SPEED)
+
+
+def checked_speed(speed: float) -> float:
+    """The speed if it is from 0.5 to 3, else ValueError (what a caller shows the user)."""
+    value = float(speed)
+    if not (math.isfinite(value) and MIN_SPEED <= value <= MAX_SPEED):
+        raise ValueError(f"speed must be a number from {MIN_SPEED:g} to {MAX_SPEED:g} (got {speed})")
+    return value
 
 
 def time_stretch(samples: np.ndarray, speed: float) -> np.ndarray:
