@@ -34,4 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_bench(args: argparse.Namespace) -> int:
     from reader_app.devtools.bench.engine import run_bench as run
 
+    if args.model is not None:
+        from reader_app.models.catalog import inspect_model
+
+        inspect_model(args.model)  # a clear EngineError for a folder that is not a checkpoint, before any import
     return run(args)

@@ -16,6 +16,8 @@ from reader_app.cli import (
     bench_command,
     cache_command,
     checkpoint_command,
+    errors,
+    export_command,
     gui_command,
     parse_command,
     play_command,
@@ -26,14 +28,16 @@ from reader_app.cli import (
 
 # Every subcommand, in `--help` order. Each module's register(subparsers) adds its parser and sets
 # `handler=`, a function of the parsed arguments returning the exit code.
-COMMANDS = (gui_command, parse_command, play_command, voices_command, speak_command, cache_command,
-            bench_command, screenshot_command, checkpoint_command)
+COMMANDS = (gui_command, parse_command, play_command, export_command, voices_command, speak_command,
+            cache_command, bench_command, screenshot_command, checkpoint_command)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="reader-app", description="Audiobook reader with Qwen3-TTS narration.")
+    parser = errors.ArgumentParser(prog="reader-app", description="Audiobook reader with Qwen3-TTS narration.")
     parser.add_argument("--version", action="version", version=f"reader-app {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument(errors.DEBUG_FLAG, action="store_true",
+                        help=f"show the traceback of an error (also {errors.DEBUG_ENV}=1); anywhere on the line")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command.register(subparsers)
@@ -41,12 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv, debug = errors.take_debug_flag(list(sys.argv[1:] if argv is None else argv))
+    errors.set_debug(debug)
     if argv and Path(argv[0]).suffix.lower() in (".epub", ".txt"):
         argv.insert(0, "gui")  # `reader-app book.epub` opens it in the window
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+    logging.basicConfig(level=logging.DEBUG if args.verbose or debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     handler = getattr(args, "handler", None)
     if handler is None:
@@ -58,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the one place every command's failure becomes one line
+        if debug:
+            raise
+        return errors.report(exc)
 
 
 if __name__ == "__main__":

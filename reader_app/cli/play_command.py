@@ -11,6 +11,7 @@ max_gap_ms (the longest silence beyond the configured pauses, measured by the pl
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import threading
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from reader_app import gc_policy
 from reader_app.audio.output_kind import OutputKind
+from reader_app.cli.errors import say
 from reader_app.narration.config import NarrationListener, NarrationState
 from reader_app.tts.engine import EngineKind
 
@@ -32,8 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       help="where to start (numbered from 1; default 1:1)")
     play.add_argument("--output", choices=[OutputKind.DEFAULT, OutputKind.NULL], default=OutputKind.DEFAULT,
                       help="the sound card (default) or a silent output that consumes audio in real time")
-    play.add_argument("--sentences", type=int, default=0, help="stop after this many sentences (0: to the end)")
-    play.add_argument("--speed", type=float, default=None, help="0.5 to 3 (default: settings)")
+    play.add_argument("--sentences", type=_count, default=0, help="stop after this many sentences (0: to the end)")
+    play.add_argument("--speed", type=_speed, default=None, help="0.5 to 3 (default: settings)")
     play.add_argument("--json", action="store_true", help="report timings per sentence as JSON")
     play.set_defaults(handler=run_play)
 
@@ -42,6 +44,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     model_options(pregen)
     pregen.add_argument("--chapters", default="", metavar="A-B", help="chapter range, numbered from 1 (default: all)")
     pregen.set_defaults(handler=run_pregen)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"wants a whole number, 0 or more (got {text!r})")
+    return value
+
+
+def _speed(text: str) -> float:
+    from reader_app.audio.stretch import checked_speed  # numpy: only when the option is given
+
+    try:
+        return checked_speed(float(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def model_options(parser: argparse.ArgumentParser) -> None:
@@ -105,21 +126,25 @@ class BookContext:
                          if k not in ("threads", "device", "dtype", "max_batch")}
         self.book = load_book(args.book)
         gc_policy.freeze_long_lived()  # no full GC pass over the book while the audio callback needs the GIL
-        self.library = Library()
-        self.library.add_book(self.book)
-        self.cache = self.library.open_book_cache(self.book)
-        self.cache.sync_sentences(self.book)
-        self.model_path = model_path_or_none(self.settings)
-        self.model = None
-        if self.model_path is not None:
-            from reader_app.models.catalog import inspect_model
+        with contextlib.ExitStack() as undo:  # what was opened is closed again if anything below fails
+            self.library = Library()
+            undo.callback(self.library.close)
+            self.library.add_book(self.book)
+            self.cache = self.library.open_book_cache(self.book)
+            undo.callback(self.cache.close)
+            self.cache.sync_sentences(self.book)
+            self.model_path = model_path_or_none(self.settings)
+            self.model = None
+            if self.model_path is not None:
+                from reader_app.models.catalog import inspect_model
 
-            self.model = inspect_model(self.model_path)
-        # The voice's name as the user knows it (the narrator of an export), else the spec describes it.
-        self.voice_name: str = args.voice or self.library.book_setting(self.book.fingerprint, "voice_name",
-                                                                        self.settings.voice) or ""
-        self.config = book_narration_config(self.settings, self.library, self.book, self.model, args.voice,
-                                            engine_settings=audio_options)
+                self.model = inspect_model(self.model_path)
+            # The voice's name as the user knows it (the narrator of an export), else the spec describes it.
+            self.voice_name: str = args.voice or self.library.book_setting(self.book.fingerprint, "voice_name",
+                                                                            self.settings.voice) or ""
+            self.config = book_narration_config(self.settings, self.library, self.book, self.model, args.voice,
+                                                engine_settings=audio_options)
+            undo.pop_all()  # opened: close() closes them
 
     def engine_provider(self):
         if self.model_path is None:
@@ -136,13 +161,14 @@ class BookContext:
 
 
 def open_context(args: argparse.Namespace) -> BookContext | None:
-    from reader_app.books import BookError
-    from reader_app.tts.engine import EngineError
+    """The book, its cache and the model, or None after saying in one line why not (a missing or unreadable
+    book, a damaged or read-only store, an unusable model folder)."""
+    from reader_app.cli.errors import report, user_error_types
 
     try:
         return BookContext(args)
-    except (BookError, EngineError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except user_error_types() as exc:
+        report(exc)
         return None
 
 
@@ -227,7 +253,7 @@ class _PlayReport(NarrationListener):
             new = message not in self._said
             self._said.add(message)
         if new:
-            print(f"warning: {message}", file=sys.stderr, flush=True)
+            say(f"warning: {message}")
 
     def _check_done(self) -> None:
         with self._lock:
@@ -248,7 +274,7 @@ def run_play(args: argparse.Namespace) -> int:
     try:
         start = sentence_index(book, args.start)
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say(f"error: {exc}")
         context.close()
         return 2
     total = book.sentence_count()
@@ -261,9 +287,13 @@ def run_play(args: argparse.Namespace) -> int:
             print(f"[{s.chapter_index + 1}:{s.index + 1}] {s.text}", flush=True)
 
     report = _PlayReport(start, stop, echo)
-    output = open_output(args.output)
-    narrator = Narrator(book, context.cache, context.config, output, context.engine_provider(), report,
-                        start_index=start, reopen_output=lambda: open_output(args.output))
+    try:
+        output = open_output(args.output)
+        narrator = Narrator(book, context.cache, context.config, output, context.engine_provider(), report,
+                            start_index=start, reopen_output=lambda: open_output(args.output))
+    except BaseException:  # e.g. a speed or volume out of range in the settings: said by main, in one line
+        context.close()
+        raise
     try:
         report.t0 = time.monotonic()  # first_audio_ms counts from here: the play request
         narrator.play(start)
@@ -318,16 +348,20 @@ def run_pregen(args: argparse.Namespace) -> int:
         return 1
     try:
         if context.model_path is None:
-            print("error: pregen needs a model: pass --model DIR or set READER_APP_MODEL", file=sys.stderr)
+            say("error: pregen needs a model: pass --model DIR or set READER_APP_MODEL")
             return 1
         chapters = chapter_range(context.book, args.chapters)
         pregen = Pregenerator(context.book, context.cache, context.config, context.engine_provider())
         bar = ProgressBar(sys.stderr)
         result = pregen.run(chapters, progress=bar.update)
+        if result.error is not None:  # the store refused a clip (disk full...): what was stored stays
+            bar.stopped(result)
+            say(f"error: {result.error}")
+            return 1
         bar.finish(result)
         return 0 if result.failed == 0 else 1
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say(f"error: {exc}")
         return 2
     except KeyboardInterrupt:
         print("\nStopped; what was generated is kept, and a new run continues from there.", file=sys.stderr)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from reader_app.cli.errors import require_file
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("screenshot", help="render the main screens to PNG files (offscreen)")
@@ -18,4 +20,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_screenshot(args: argparse.Namespace) -> int:
     from reader_app.ui.screenshot import run_screenshot as run
 
+    if args.book is not None:
+        require_file(args.book)
     return run(args)
