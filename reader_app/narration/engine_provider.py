@@ -1,23 +1,65 @@
 """Loads the speech engine once, on first need, on whichever (worker) thread asks first.
 
 The GUI thread never calls get(): model loading imports torch and qwen_tts, which takes seconds.
+
+One engine per model folder and options in the process (EngineRegistry): the narrator's provider, the window's
+pregeneration and the voice studio ask the same registry, so a model is loaded once and shared, and two loads
+never run at once (they hold qwen_import.model_lock(): transformers' loading is not thread-safe). The registry
+keeps an engine only while someone holds it (weak references), so a model nobody uses any more is freed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
+import os
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 from reader_app import gc_policy
 from reader_app.tts.engine import EngineKind, SpeechEngine
 from reader_app.tts.fast.config import FastSettings  # torch-free
+from reader_app.tts.qwen_import import model_lock
 
 log = logging.getLogger(__name__)
 
 EngineFactory = Callable[[], SpeechEngine]
+
+
+class EngineRegistry:
+    """Loaded engines by key (engine kind, model folder, options), built one at a time."""
+
+    def __init__(self) -> None:
+        self._engines: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
+        self._lock = threading.Lock()  # the table only: held for lookups, never while a model loads
+
+    def get(self, key: str, factory: EngineFactory) -> SpeechEngine:
+        """The engine for `key`, built by `factory` if nobody holds one. Concurrent callers with the same key
+        wait for one build and share it; builds of different keys run one after the other. A failed build is
+        not remembered (the next call tries again)."""
+        engine = self._lookup(key)
+        if engine is not None:
+            return engine
+        with model_lock():
+            engine = self._lookup(key)  # built by another thread while this one waited
+            if engine is None:
+                engine = factory()
+                with self._lock:
+                    try:
+                        self._engines[key] = engine
+                    except TypeError:  # cannot be weakly referenced (a test double): not shared
+                        pass
+        return engine
+
+    def _lookup(self, key: str) -> SpeechEngine | None:
+        with self._lock:
+            return self._engines.get(key)
+
+
+ENGINES = EngineRegistry()
 
 
 class EngineProvider:
@@ -45,6 +87,20 @@ class EngineProvider:
         return self._engine is not None
 
 
+def engine_key(engine: str, model_path: str, device: str, dtype: str, threads: int | None,
+               options: dict[str, Any]) -> str:
+    """What makes two loaded engines the same: the engine, the folder (resolved), placement and options."""
+    return json.dumps([str(engine), os.path.realpath(model_path), device, dtype, threads, options],
+                      sort_keys=True, default=repr)
+
+
+def shared_engine(engine: str, model_path: str, device: str = "auto", dtype: str = "auto",
+                  threads: int | None = None, **options: Any) -> SpeechEngine:
+    """The engine for this folder and these options, loaded now if nobody in the process holds it (the voice
+    studio's way in; the narrator uses qwen_engine_provider). engine: fast or stock (EngineKind)."""
+    return qwen_engine_provider(model_path, device, dtype, threads, engine=engine, **options).get()
+
+
 def qwen_engine_provider(model_path: str, device: str = "auto", dtype: str = "auto",
                          threads: int | None = None, engine: str = EngineKind.FAST,
                          **options: Any) -> EngineProvider:
@@ -58,7 +114,7 @@ def qwen_engine_provider(model_path: str, device: str = "auto", dtype: str = "au
 
         return load_engine(model_path, device=device, dtype=dtype, threads=threads, **options)
 
-    def factory() -> SpeechEngine:
+    def build() -> SpeechEngine:
         if engine == EngineKind.STOCK:
             return stock()
         unknown = sorted(set(options) - _FAST_OPTIONS)
@@ -74,7 +130,8 @@ def qwen_engine_provider(model_path: str, device: str = "auto", dtype: str = "au
                         model_path, type(exc).__name__, exc)
             return stock()
 
-    return EngineProvider(factory)
+    key = engine_key(engine, model_path, device, dtype, threads, options)
+    return EngineProvider(lambda: ENGINES.get(key, build))
 
 
 # Options the fast engine takes as keyword arguments (device, dtype and threads are the provider's own).

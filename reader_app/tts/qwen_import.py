@@ -1,9 +1,17 @@
-"""Importing qwen_tts robustly: tolerate a missing or broken torchaudio, and keep import-time noise down.
+"""Importing qwen_tts robustly: tolerate a missing or broken torchaudio, keep import-time noise down, and never
+from two threads at once.
 
 `import qwen_tts` imports torchaudio (for the 25 Hz tokenizer's kaldi fbank only; the released 12 Hz models
 never call it). pip often brings a torchaudio build that does not match the installed torch (CUDA-linked,
 `OSError: libc10_cuda.so`), so when - and only when - the real import fails we register a small stand-in
 package before importing qwen_tts. Calling into the stand-in raises a clear error instead of crashing at import.
+
+Threads: transformers resolves its names lazily on first use (`transformers.AutoModel` imports a module then),
+and loading a model patches process-wide state (the meta device used while weights are read); neither is
+thread-safe, and `redirect_stdout` below swaps the process's sys.stdout. Two threads loading at once (the
+narrator and the voice studio) failed with "Could not import module 'AutoModel'", "Cannot copy out of meta
+tensor", or left stdout redirected for good. So the import, and every model construction (model_lock(), taken
+by narration/engine_provider.py), hold one process-wide lock.
 """
 
 from __future__ import annotations
@@ -15,8 +23,11 @@ import io
 import logging
 import os
 import sys
+import threading
 import types
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 STANDIN_ATTR = "__reader_app_standin__"
 
@@ -125,19 +136,40 @@ def _import_sox_quietly() -> None:
             pass
 
 
+_MODEL_LOCK = threading.RLock()  # reentrant: a model's construction imports qwen_tts under it
+
+# transformers names looked up after the import (qwen_tts's loaders, the fast engine's codec state): resolved
+# once under the lock, so later lookups are plain attribute reads, never a lazy import racing another thread.
+_TRANSFORMERS_NAMES = ("AutoConfig", "AutoModel", "AutoProcessor", "AutoFeatureExtractor", "DynamicCache")
+
+
+def model_lock() -> threading.RLock:
+    """Held around importing qwen_tts and constructing any model from it: one at a time in the process."""
+    return _MODEL_LOCK
+
+
 def import_qwen_tts() -> types.ModuleType:
     """Return the qwen_tts module, importing it (and its heavy dependencies) on first use."""
     module = sys.modules.get("qwen_tts")
     if module is not None and hasattr(module, "Qwen3TTSModel"):
         return module
-    # transformers first: it inspects torchaudio's spec while importing, before any stand-in exists.
-    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
-    importlib.import_module("transformers")
-    _ensure_torchaudio()
-    sox_logger = logging.getLogger("sox")
-    if _SOX_FILTER not in sox_logger.filters:
-        sox_logger.addFilter(_SOX_FILTER)
-    _import_sox_quietly()
-    # qwen_tts prints a flash-attn banner (25 Hz tokenizer) straight to stdout on import.
-    with contextlib.redirect_stdout(io.StringIO()):
-        return importlib.import_module("qwen_tts")
+    with _MODEL_LOCK:
+        module = sys.modules.get("qwen_tts")  # another thread may have finished the import while we waited
+        if module is not None and hasattr(module, "Qwen3TTSModel"):
+            return module
+        # transformers first: it inspects torchaudio's spec while importing, before any stand-in exists.
+        os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+        transformers = importlib.import_module("transformers")
+        for name in _TRANSFORMERS_NAMES:
+            try:
+                getattr(transformers, name)
+            except Exception:  # noqa: BLE001 - a name this transformers lacks: whoever needs it says so then
+                log.debug("transformers.%s not resolved at import", name)
+        _ensure_torchaudio()
+        sox_logger = logging.getLogger("sox")
+        if _SOX_FILTER not in sox_logger.filters:
+            sox_logger.addFilter(_SOX_FILTER)
+        _import_sox_quietly()
+        # qwen_tts prints a flash-attn banner (25 Hz tokenizer) straight to stdout on import.
+        with contextlib.redirect_stdout(io.StringIO()):
+            return importlib.import_module("qwen_tts")

@@ -72,11 +72,13 @@ class VoiceStudioDialog(QDialog):
 
     # -- setup ------------------------------------------------------------------------------------------
     def _load_engine(self, folder: str):
-        from reader_app.tts.stock.engine import load_engine
+        from reader_app.narration.engine_provider import shared_engine  # one load at a time, shared by folder
+        from reader_app.tts.engine import EngineKind
 
         s = self.services.settings
         options = self.services.engine_options
-        return load_engine(folder, device=s.device, dtype=s.dtype, threads=s.cpu_threads or None, **options)
+        return shared_engine(EngineKind.STOCK, folder, device=s.device, dtype=s.dtype,
+                             threads=s.cpu_threads or None, **options)
 
     def _models(self) -> dict[ModelKind, list[tuple[str, str]]]:
         """Model folders by kind: the configured model, installed ones, and those chosen here before."""
