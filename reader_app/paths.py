@@ -51,3 +51,26 @@ def claims_dir() -> Path:
     """Lock files through which workers on one book share out its clips (narration/claims.py); not created here:
     the caller copes with a folder it cannot create."""
     return Path(platformdirs.user_cache_dir(APP_NAME, APP_AUTHOR)) / "claims"
+
+
+_FS_BYTES = "fsbytes:"  # a stored path that is not UTF-8: its bytes in hex (a real path never starts so)
+
+
+def path_to_text(path: str | os.PathLike[str]) -> str:
+    """A path as text a database can keep: as it is, or, for a file name that is not UTF-8 (its bytes reach
+    Python as lone surrogates, which SQLite refuses), its bytes in hex behind a prefix. path_from_text undoes it."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _FS_BYTES + os.fsencode(text).hex()
+    return text
+
+
+def path_from_text(text: str) -> Path:
+    if text.startswith(_FS_BYTES):
+        try:
+            return Path(os.fsdecode(bytes.fromhex(text[len(_FS_BYTES):])))
+        except ValueError:
+            pass  # not ours after all: a name that happens to start so
+    return Path(text)

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
 
+from reader_app import paths
 from reader_app.audio.clip import AudioClip
 from reader_app.books.model import Book
 from reader_app.store import codec, eviction
@@ -199,7 +200,7 @@ class BookCache:
         # What a rebuilt library needs to list this book again (library.db damaged): kept current on every open.
         meta = {"title": book.title, "authors": json.dumps(book.metadata.authors), "format": book.format,
                 "parser_version": str(book.parser_version), "tts_language": book.tts_language,
-                "path": str(Path(book.path).absolute()), "language": book.metadata.language or "",
+                "path": paths.path_to_text(Path(book.path).absolute()), "language": book.metadata.language or "",
                 "sentence_count": str(len(sentences)), "content_id": content_identity(book),
                 "file_fingerprint": book.fingerprint}
         if self.meta("sentences_signature") == signature:

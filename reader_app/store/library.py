@@ -237,7 +237,7 @@ class Library:
         if book_id is None:
             book_id = self._match_cached_content(content_id)
         row = {"title": meta.title, "authors": json.dumps(list(meta.authors)),
-               "path": str(Path(book.path).resolve()), "format": book.format, "cover": meta.cover_image,
+               "path": paths.path_to_text(Path(book.path).resolve()), "format": book.format, "cover": meta.cover_image,
                "cover_media_type": meta.cover_media_type, "language": meta.language,
                "tts_language": book.tts_language, "sentence_count": book.sentence_count(),
                "parser_version": book.parser_version, "content_id": content_id}
@@ -757,7 +757,8 @@ def _unsaved_record(book_id: str, row: dict[str, Any]) -> BookRecord:
 
 def _book_record(row: dict[str, Any]) -> BookRecord:
     return BookRecord(
-        id=row["id"], title=row["title"], authors=tuple(_json_or(row["authors"] or "[]", [])), path=Path(row["path"]),
+        id=row["id"], title=row["title"], authors=tuple(_json_or(row["authors"] or "[]", [])),
+        path=paths.path_from_text(row["path"]),
         format=row["format"] or "", language=row.get("language"), tts_language=row.get("tts_language") or "auto",
         cover=row.get("cover"), cover_media_type=row.get("cover_media_type"),
         sentence_count=row.get("sentence_count") or 0, parser_version=row.get("parser_version") or 0,
