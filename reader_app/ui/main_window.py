@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self.sync_appearance()
         self.refresh_model_notice()
         self.library_view.refresh()
+        self.show_store_notices()
 
     @property
     def book(self) -> Book | None:
@@ -212,8 +213,15 @@ class MainWindow(QMainWindow):
         self.playback.show_sentence(opened.start)
         self.reading_view.voice.populate(opened.model_info, opened.voice_name, opened.voices)
         self.transport.set_enabled(book.sentence_count() > 0)
-        self.transport.set_status(f"{book.sentence_count()} sentences in {len(book.chapters)} chapters")
+        self.playback.say(f"{book.sentence_count()} sentences in {len(book.chapters)} chapters")
+        self.show_store_notices()  # e.g. its damaged cache was set aside and rebuilt
         self.stack.setCurrentWidget(self.reading_page)
+
+    def show_store_notices(self) -> None:
+        """What the store had to do (a damaged file set aside, a read-only folder): in the status line, once."""
+        notices = self.services.library.take_notices()
+        if notices:
+            self.playback.show_problem(" · ".join(notice.message for notice in notices))
 
     @Slot(str)
     def _book_failed(self, message: str) -> None:

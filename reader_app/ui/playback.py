@@ -21,6 +21,8 @@ from reader_app.ui.transport_bar import TransportBar
 
 PLAYING_STATES = ("playing", "buffering")  # the play button shows Pause
 STATE_LABELS = {"buffering": "Generating speech…", "finished": "End of book", "paused": "Paused", "playing": "Playing"}
+PROBLEM_HOLD_MS = 10_000  # a problem stays in the status line this long before routine state labels replace it
+PROBLEM_JOINER = " · "
 
 
 class PlaybackController(QObject):
@@ -45,6 +47,11 @@ class PlaybackController(QObject):
         self.sleep_timer.setSingleShot(True)
         self.sleep_timer.timeout.connect(self.sleep_now)
         self._sleep_at_chapter: int | None = None  # pause when this chapter ends
+        self._problem: str | None = None  # shown in the status line, not to be hidden by "Playing" at once
+        self._problem_timer = QTimer(self)
+        self._problem_timer.setSingleShot(True)
+        self._problem_timer.timeout.connect(self._problem_expired)
+        self._state = ""
         settings = services.settings
         transport.set_speed(settings.speed)
         transport.set_volume(settings.volume)
@@ -68,7 +75,7 @@ class PlaybackController(QObject):
         c.stateChanged.connect(self._state_changed)
         c.errorOccurred.connect(self._narration_error)
         c.noticeOccurred.connect(t.set_status)
-        c.sentenceSkipped.connect(lambda index, message: t.set_status(f"Skipped sentence {index + 1}: {message}"))
+        c.sentenceSkipped.connect(self._sentence_skipped)
 
     @property
     def narrator(self) -> Narrator | None:
@@ -76,8 +83,27 @@ class PlaybackController(QObject):
 
     def apply_audio_settings(self, narrator: Narrator) -> None:
         settings = self.services.settings
-        narrator.set_volume(settings.volume)
-        narrator.set_speed(settings.speed)
+        try:
+            narrator.set_volume(settings.volume)
+            narrator.set_speed(settings.speed)
+        except ValueError as exc:  # a value out of range: the narrator keeps its own, and says why
+            self.show_problem(str(exc))
+
+    def say(self, text: str) -> None:
+        """Routine news for the status line, unless a problem is being shown."""
+        if self._problem is None:
+            self.transport.set_status(text)
+
+    def show_problem(self, message: str) -> None:
+        """Something the user should read (a full disk, no model, a refused value): it stays in the status line
+        for a while, whatever the narrator's state does meanwhile; one that comes while another is shown joins
+        it (the two most recent), so neither hides the other."""
+        shown = [] if self._problem is None else self._problem.split(PROBLEM_JOINER)
+        if message not in shown:
+            shown = [*shown, message][-2:]
+        self._problem = PROBLEM_JOINER.join(shown)
+        self.transport.set_status(self._problem)
+        self._problem_timer.start(PROBLEM_HOLD_MS)
 
     def shutdown(self) -> None:
         self.ready_timer.stop()
@@ -177,19 +203,29 @@ class PlaybackController(QObject):
 
     @Slot(float)
     def set_speed(self, speed: float) -> None:
-        self.services.settings.speed = speed
+        try:
+            if self.narrator is not None:
+                self.narrator.set_speed(speed)  # checked first: a refused value is neither used nor saved
+            self.services.settings.speed = speed
+        except ValueError as exc:
+            self.transport.set_speed(self.services.settings.speed)
+            self.show_problem(str(exc))
+            return
         self.services.save()
         self.transport.set_speed(speed)
-        if self.narrator is not None:
-            self.narrator.set_speed(speed)
 
     @Slot(float)
     def set_volume(self, volume: float) -> None:
-        self.services.settings.volume = volume
+        try:
+            if self.narrator is not None:
+                self.narrator.set_volume(volume)
+            self.services.settings.volume = volume
+        except ValueError as exc:
+            self.transport.set_volume(self.services.settings.volume)
+            self.show_problem(str(exc))
+            return
         self.services.save()
         self.transport.set_volume(volume)
-        if self.narrator is not None:
-            self.narrator.set_volume(volume)
 
     @Slot(int)
     def set_sleep_timer(self, minutes: int) -> None:
@@ -223,13 +259,27 @@ class PlaybackController(QObject):
 
     @Slot(str)
     def _state_changed(self, state: str) -> None:
+        self._state = state
         self.transport.set_playing(state in PLAYING_STATES)
-        self.transport.set_status(STATE_LABELS.get(state, ""))
+        if self._problem is None:
+            self.transport.set_status(STATE_LABELS.get(state, ""))
+
+    @Slot()
+    def _problem_expired(self) -> None:
+        problem, self._problem = self._problem, None
+        if self.transport.status_label.text() == problem:  # nothing else was said since: back to the state
+            self.transport.set_status(STATE_LABELS.get(self._state, ""))
 
     @Slot(str)
     def _narration_error(self, message: str) -> None:
-        self.transport.set_status(message)
+        self.show_problem(message)
         self._on_narration_error()
+
+    @Slot(int, str)
+    def _sentence_skipped(self, index: int, message: str) -> None:
+        if self._problem is not None and message in self._problem:
+            return  # skipped for the reason just shown (no model, a model that did not load): said once
+        self.show_problem(f"Skipped sentence {index + 1}: {message}")
 
     @Slot()
     def update_ready(self) -> None:

@@ -107,7 +107,11 @@ def test_model_manager_verifies_a_folder_and_reports_offline(qtbot, tmp_path, ti
 
 
 @pytest.mark.perf
-def test_event_loop_keeps_ticking_while_a_big_book_parses_and_a_model_loads(qtbot, tmp_path, tiny_custom_voice):
+def test_event_loop_keeps_ticking_while_a_big_book_parses_and_a_model_loads(qtbot, tmp_path, tiny_custom_voice,
+                                                                             monkeypatch):
+    from reader_app.narration import engine_provider
+
+    monkeypatch.setattr(engine_provider, "ENGINES", engine_provider.EngineRegistry())  # a real load, not a shared one
     paragraph = ("The old clock in the hall struck nine, and somewhere beyond the garden a dog barked twice. "
                  "Nobody moved; the tea had long gone cold. ") * 6
     big = tmp_path / "big.txt"
