@@ -4,9 +4,12 @@ clips: none is generated twice, and each sees what the other stored."""
 from __future__ import annotations
 
 import json
+import random
+import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +17,7 @@ import pytest
 from reader_app.narration.claims import ClipClaims, claims_for
 from reader_app.narration.config import wait_until
 from reader_app.narration.pregen import Pregenerator
-from reader_app.store import BookCache
+from reader_app.store import BookCache, Library
 from tests.support import pregen_child
 from tests.support.books import make_book
 from tests.support.engines import ToneEngine
@@ -114,3 +117,36 @@ def test_claims_within_one_process_are_exclusive_per_digest():
     assert claims.claim(["b", "c"]) == (["c"], ["b"])
     claims.release(["b"])
     assert claims.try_claim("b")
+
+
+def test_sigkill_during_pregeneration_leaves_an_intact_cache_and_no_stale_claim(tmp_path):
+    rng = random.Random(17)
+    data = tmp_path / "data"
+    book = pregen_child.BOOK
+    for _ in range(10):
+        child = subprocess.Popen([sys.executable, pregen_child.__file__, str(data)], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, text=True)
+        try:
+            assert child.stdout.readline().strip() == "READY"
+            child.stdin.write("go\n")
+            child.stdin.flush()
+            time.sleep(rng.uniform(0.02, 0.4))
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait(10)
+    library = Library(data)
+    cache = library.open_book_cache(book)
+    try:
+        assert cache.integrity_check() == []
+        keys = Pregenerator(book, cache, config(), lambda: ToneEngine()).keys(range(len(book.chapters)))
+        claims = claims_for(cache.path)
+        assert all(claims.try_claim(key.digest) for key in keys)  # the OS dropped every claim of the dead
+        claims.release(key.digest for key in keys)
+        stored = [key for key in keys if cache.has_clip(key)]
+        assert all(cache.get_clip(key) is not None for key in stored)  # whole clips only
+        engine = ToneEngine()
+        result = Pregenerator(book, cache, config(batch_size=2), lambda: engine).run(range(len(book.chapters)))
+        assert result.done == result.total and result.generated == len(keys) - len(stored)
+    finally:
+        cache.close()
+        library.close()
