@@ -36,6 +36,7 @@ class PregenBar(QFrame):
         self.setObjectName("pregenBar")
         self.runner = PregenController(self)
         self.running = False
+        self._error = ""  # why the run stopped early (a full disk...): kept visible when it finishes
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 10, 4)
         self.label = QLabel("", self)
@@ -51,7 +52,7 @@ class PregenBar(QFrame):
         self.close_button.clicked.connect(self.hide)
         self.runner.progress.connect(self._progress)
         self.runner.finished.connect(self._finished)
-        self.runner.error.connect(self._error)
+        self.runner.error.connect(self._show_error)
         self.hide()
 
     def start(self, what: str, book: Book, cache: ClipCache, config: NarrationConfig,
@@ -59,6 +60,7 @@ class PregenBar(QFrame):
         if self.running:
             return False
         self.running = True
+        self._error = ""
         self.label.setText(f"Generating {what}")
         self.bar.setRange(0, 0)  # busy until the first report
         self.eta.setText("loading the model…")
@@ -86,12 +88,15 @@ class PregenBar(QFrame):
         self.running = False
         if self.bar.maximum() == 0:
             self.bar.setRange(0, 1)
-        word = "Cancelled" if cancelled else "Finished"
-        self.eta.setText(f"{word}: {generated} generated" + (f", {failed} failed" if failed else ""))
+        word = "Cancelled" if cancelled else "Stopped" if self._error else "Finished"
+        text = f"{word}: {generated} generated" + (f", {failed} failed" if failed else "")
+        self.eta.setText(f"{text}. {self._error}" if self._error else text)
+        self.eta.setToolTip(self.eta.text())
         self.cancel_button.hide()
         self.close_button.show()
 
     @Slot(str)
-    def _error(self, message: str) -> None:
+    def _show_error(self, message: str) -> None:
+        self._error = message
         self.eta.setText(message)
         self.eta.setToolTip(message)

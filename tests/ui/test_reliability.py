@@ -106,3 +106,22 @@ def test_a_damaged_book_cache_opens_and_the_window_says_what_the_store_did(qtbot
     status = reopened.transport.status_label.text()
     assert "damaged" in status.lower(), status
     reopened.close()
+
+
+def test_the_generation_bar_stops_at_a_full_disk_and_keeps_saying_why(qtbot, library, tmp_path):
+    from reader_app.books import load_book
+    from reader_app.ui.pregen_panel import PregenBar
+    from tests.support.narration import FullDiskCache, config
+
+    book = load_book(sample_book_path())
+    cache = BookCache(tmp_path / "book.db")
+    bar = PregenBar()
+    qtbot.addWidget(bar)
+    try:
+        assert bar.start("chapter 1", book, FullDiskCache(cache, room=2), config(batch_size=2), lambda: ToneEngine(),
+                         range(1, 2))
+        qtbot.waitUntil(lambda: not bar.running, timeout=10_000)
+        assert bar.eta.text().startswith("Stopped: 2 generated") and "Disk full" in bar.eta.text()
+    finally:
+        bar.runner.wait(5)
+        cache.close()
