@@ -11,7 +11,7 @@ from reader_app.books import BookError, load_book
 from reader_app.books.svg_text import svg_paragraphs
 from reader_app.books.xmlsafe import parse_markup
 from tests.support.epub import Doc, EpubSpec, build_epub
-from tests.support.perf import time_limit
+from tests.support.perf import PARSE_BOUND_S, time_limit
 
 PRE_PAGINATED = '<meta property="rendition:layout">pre-paginated</meta>'
 SVG_NS = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
@@ -184,7 +184,7 @@ def test_too_much_drawn_text_is_refused_quickly(tmp_path):
     start = time.process_time()
     with pytest.raises(BookError, match="too much drawn text"):
         fixed_layout_book(tmp_path, [page] * 10)
-    assert time.process_time() - start < time_limit(2.0)
+    assert time.process_time() - start < time_limit(PARSE_BOUND_S)
 
 
 def test_hostile_coordinates_never_raise():

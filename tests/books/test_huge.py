@@ -19,7 +19,7 @@ from reader_app.books.limits import (
 )
 from tests.support.epub import Doc, EpubSpec, build_epub
 from tests.support.parse_probe import needs_proc, probe_parse
-from tests.support.perf import time_limit
+from tests.support.perf import PARSE_BOUND_S, time_limit
 
 MEMORY_LIMIT_MB = 500
 
@@ -31,12 +31,12 @@ def _timed_load(path: Path):
     except BookError as exc:
         result = exc
     elapsed = time.process_time() - start
-    assert elapsed < time_limit(2.0), f"{path.name} took {elapsed:.2f} s of CPU"
+    assert elapsed < time_limit(PARSE_BOUND_S), f"{path.name} took {elapsed:.2f} s of CPU"
     return result
 
 
 def _within_bounds(result: dict) -> None:
-    assert result["seconds"] < time_limit(2.0), result
+    assert result["seconds"] < time_limit(PARSE_BOUND_S), result
     assert result["peak_mb"] - result["base_mb"] < MEMORY_LIMIT_MB, result
 
 
