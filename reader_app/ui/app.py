@@ -33,11 +33,11 @@ def create_window(services: AppServices, book: Path | None = None) -> MainWindow
     path = book_to_open(services.library, book)
     if path is not None:
         window.open_book(path)
-    notice = services.settings.load_notice  # a settings file that could not be used: say so once, and last
+    notice = services.settings.load_notice  # a settings file that could not be used: a problem the user reads
     if notice:
-        window.transport.set_status(notice)
-        if path is not None:  # after the book's own status, which would replace it
-            window.loader.loaded.connect(lambda _: window.transport.set_status(notice),
+        window.playback.show_problem(notice)
+        if path is not None:  # held again once the book is in, so its routine status cannot cover it
+            window.loader.loaded.connect(lambda _: window.playback.show_problem(notice),
                                          Qt.ConnectionType.SingleShotConnection)
     return window
 
