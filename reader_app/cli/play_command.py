@@ -24,6 +24,7 @@ from reader_app.audio.output_kind import OutputKind
 from reader_app.cli.errors import say
 from reader_app.narration.config import NarrationListener, NarrationState
 from reader_app.tts.engine import EngineKind
+from reader_app.tts.fast.config import audio_affecting
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -122,8 +123,7 @@ class BookContext:
         self.engine = args.engine
         self.options = engine_options(args.engine_option)
         # Options that change the audio are part of each clip's cache key (as in the app).
-        audio_options = {k: v for k, v in self.options.items()
-                         if k not in ("threads", "device", "dtype", "max_batch")}
+        audio_options = audio_affecting(self.options)
         self.book = load_book(args.book)
         gc_policy.freeze_long_lived()  # no full GC pass over the book while the audio callback needs the GIL
         with contextlib.ExitStack() as undo:  # what was opened is closed again if anything below fails
