@@ -120,7 +120,7 @@ class PlaybackController(QObject):
         book = opened.book
         view = self.reading_view
         chapter = view.chapter_of(index)
-        if self.text_view.auto_scroll or view.shown_chapter() in (None, chapter):
+        if view.follows_voice() or view.shown_chapter() in (None, chapter):
             view.show_sentence(index)
         else:
             self.text_view.highlight(index)  # the reader is browsing elsewhere: leave the page alone

@@ -24,6 +24,7 @@ from reader_app.books.model import Chapter
 
 class SentenceTextView(QTextBrowser):
     sentenceClicked = Signal(int)  # index in reading order
+    scrolledByHand = Signal()  # the reader moved the page (wheel, keys, scroll bar), not the voice
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -35,9 +36,12 @@ class SentenceTextView(QTextBrowser):
         self._ends: list[int] = []
         self._indices: list[int] = []  # reading-order index of each sentence shown
         self._highlighted: int | None = None
-        self.auto_scroll = True
+        self.auto_scroll = True  # the setting: the page follows the voice
+        self.following = True  # False while the reader looks elsewhere (a find match, a scroll by hand)
         self.highlight_color = QColor("#ffe8a3")
         self._found: tuple[int, int] | None = None  # the current find match (document positions)
+        # actionTriggered comes only from the reader's own scrolling, never from setValue (our scrolls).
+        self.verticalScrollBar().actionTriggered.connect(lambda _action: self.scrolledByHand.emit())
 
     def show_chapter(self, chapter: Chapter, first_index: int, point_size: int = 15) -> None:
         """first_index: reading-order index of the chapter's first sentence."""
@@ -85,7 +89,7 @@ class SentenceTextView(QTextBrowser):
         self._highlighted = index
         self._update_selections()
         if index is not None and self._indices and self._indices[0] <= index <= self._indices[-1]:
-            if self.auto_scroll if scroll is None else scroll:
+            if (self.auto_scroll and self.following) if scroll is None else scroll:
                 self.ensure_visible(index - self._indices[0])
 
     def set_highlight_color(self, color: QColor) -> None:
@@ -135,6 +139,18 @@ class SentenceTextView(QTextBrowser):
         if start_rect.top() < viewport.height() * 0.15 or end_rect.bottom() > viewport.height() * 0.75:
             bar = self.verticalScrollBar()
             bar.setValue(bar.value() + start_rect.top() - int(viewport.height() * 0.3))
+
+    def sentence_in_view(self, index: int) -> bool:
+        """Whether sentence `index` is on this page and at least partly inside the visible area."""
+        if not self._indices or not self._indices[0] <= index <= self._indices[-1]:
+            return False
+        slot = index - self._indices[0]
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self._starts[slot])
+        top = self.cursorRect(cursor).top()
+        cursor.setPosition(self._ends[slot])
+        bottom = self.cursorRect(cursor).bottom()
+        return bottom >= 0 and top <= self.viewport().height()
 
     def highlighted_sentence(self) -> int | None:
         # Not `highlighted`: QTextBrowser has a signal of that name (a link under the mouse).

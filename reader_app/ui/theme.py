@@ -90,6 +90,8 @@ def style_sheet(theme: Theme) -> str:
     QPushButton#playButton {{ background: {t.accent}; color: #ffffff; border: none; border-radius: 18px;
                               font-weight: 600; padding: 6px 16px; }}
     QPushButton#playButton:disabled {{ background: {t.border}; color: {t.muted}; }}
+    QPushButton#backToVoice {{ background: {t.accent}; color: #ffffff; border: none; border-radius: 14px;
+                               font-weight: 600; padding: 6px 14px; }}
     QProgressBar {{ border: 1px solid {t.border}; border-radius: 4px; background: {t.base}; text-align: center;
                     color: {t.text}; max-height: 14px; }}
     QProgressBar::chunk {{ background: {t.accent}; border-radius: 3px; }}
