@@ -87,3 +87,20 @@ def read_json_file(path: str | Path, *, expect: type | tuple[type, ...] = dict,
     except UnicodeDecodeError:
         raise JsonFileError(f"{what} is not UTF-8 text") from None
     return parse_json(text, expect=expect, max_depth=max_depth, what=what)
+
+
+def write_json_file(path: str | Path, value: Any) -> None:
+    """Write value as JSON atomically: a temporary file beside it, flushed to disk, then renamed over it, so a
+    crash or a full disk leaves the old file or the new one, never half of one. OSError when it cannot."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as stream:
+            json.dump(value, stream, indent=2, sort_keys=True)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
