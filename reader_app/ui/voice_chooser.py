@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from reader_app.tts.engine import EngineError
+from reader_app.tts.engine import EngineError, VoiceKind
 from reader_app.voices.library import VoiceEntry, list_voices
 
 if TYPE_CHECKING:  # annotation only: the catalog is imported where models are inspected
@@ -41,11 +41,20 @@ class VoiceChooser(QComboBox):
         self.blockSignals(True)
         self.clear()
         speakers = list(model_info.speakers) if model_info is not None else []
-        for speaker in speakers:
-            self.addItem(speaker.capitalize(), speaker)
         voices = saved_voices() if voices is None else voices
         if model_info is not None:  # only the voices this model can speak
             voices = [v for v in voices if v.kind == model_info.voice_kind]
+        # The bundled presets are the model's own speakers once more (with a description): list each speaker
+        # once, described by its preset; a preset with a style instruction of its own stays a voice.
+        plain = {v.speaker: v for v in voices if v.kind == VoiceKind.PRESET and v.speaker in speakers
+                 and not v.instruct}
+        voices = [v for v in voices if v not in plain.values()]
+        for speaker in speakers:
+            self.addItem(speaker.replace("_", " ").title(), speaker)
+            preset = plain.get(speaker)
+            if preset is not None:
+                tip = " · ".join(part for part in (preset.description, preset.language) if part)
+                self.setItemData(self.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         if voices and speakers:
             self.insertSeparator(self.count())
         for voice in voices:
@@ -54,8 +63,9 @@ class VoiceChooser(QComboBox):
         if self.count() == 0:
             self.addItem("Default voice", "")
         wanted = self.findData(current) if current else -1
-        if wanted < 0 and current:
-            wanted = self.findData(current.lower())
+        if wanted < 0 and current:  # a speaker saved by its preset's name ("Uncle Fu") or capitalised
+            by_preset = {v.name.lower(): v.speaker for v in plain.values()}
+            wanted = self.findData(by_preset.get(current.lower(), current.lower()))
         self.setCurrentIndex(max(wanted, 0))
         self.blockSignals(False)
 

@@ -73,3 +73,25 @@ def test_scrolling_by_hand_while_playing_stops_following_until_back_to_the_voice
     qtbot.mouseClick(view.back_to_voice, Qt.MouseButton.LeftButton)
     assert text.sentence_in_view(text.highlighted_sentence()) and not view.back_to_voice.isVisible()
     window.close()
+
+
+def _combo_texts(combo) -> list[str]:
+    return [combo.itemText(i) for i in range(combo.count()) if combo.itemData(i) is not None]
+
+
+def test_the_voice_chooser_lists_each_speaker_once(qtbot, shared_services, tmp_path):
+    window = open_window(qtbot, shared_services)
+    combo = window.reading_view.voice
+    speakers = window.opened.model_info.speakers
+    texts = _combo_texts(combo)
+    named = [t.removesuffix(" (preset)").replace(" ", "_").lower() for t in texts]
+    assert all(named.count(speaker) == 1 for speaker in speakers), texts
+    assert len(set(named)) == len(named), texts
+    assert "Uncle Fu" in texts  # a readable name, not "Uncle_fu"
+    vivian = combo.findData("vivian")
+    assert "female" in combo.itemData(vivian, Qt.ItemDataRole.ToolTipRole)  # the bundled preset's description
+    combo.showPopup()
+    window.grab().save(str(tmp_path / "voices.png"))
+    combo.view().window().grab().save(str(tmp_path / "voices-popup.png"))
+    combo.hidePopup()
+    window.close()
