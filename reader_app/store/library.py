@@ -32,6 +32,7 @@ from reader_app import paths
 from reader_app.books.model import Book
 from reader_app.store import eviction
 from reader_app.store.book_cache import BookCache
+from reader_app.store.bookmarks import Bookmarks
 from reader_app.store.commit_log import ledger_path
 from reader_app.store.damage import SIDE_FILES, set_aside
 from reader_app.store.db import ThreadConnections
@@ -85,6 +86,7 @@ class Library:
             if reason is not StoreProblem.READ_ONLY:
                 raise StoreError(describe(exc, "create the library folder", self.books_dir, reason), reason) from exc
         self._conns = self._open()
+        self.bookmarks = Bookmarks(self._conns, self.book_id_for, self._droppable)  # and recent positions
 
     # --- opening ----------------------------------------------------------------------------------------
 
@@ -336,7 +338,7 @@ class Library:
     def remove_book(self, book_id: str, delete_audio: bool = True) -> None:
         book_id = self.book_id_for(book_id)
         with self._conns.write("remove the book from the library") as db:
-            for table in ("positions", "book_settings", "book_files"):
+            for table in ("positions", "book_settings", "bookmarks", "history", "book_files"):
                 db.execute(f"DELETE FROM {table} WHERE book_id = ?", [book_id])
             db.execute("DELETE FROM books WHERE id = ?", [book_id])
         self._files = {f: b for f, b in self._files.items() if b != book_id}

@@ -23,7 +23,7 @@ from reader_app.store.maintenance import connect_for_salvage, scan_rows
 log = logging.getLogger(__name__)
 
 # Tables in the order their foreign keys need (books first).
-_SALVAGED_TABLES = ("books", "book_files", "positions", "book_settings", "settings")
+_SALVAGED_TABLES = ("books", "book_files", "positions", "book_settings", "bookmarks", "history", "settings")
 
 
 @dataclass

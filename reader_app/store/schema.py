@@ -53,7 +53,22 @@ def _library_v4(db: sqlite_utils.Database) -> None:
     db.execute("INSERT OR IGNORE INTO book_files (fingerprint, book_id) SELECT id, id FROM books")
 
 
-LIBRARY_STEPS = (_library_v1, _library_v2, _library_v3, _library_v4)
+def _library_v5(db: sqlite_utils.Database) -> None:
+    """Bookmarks (a sentence and a note) and a history of recent positions the reader jumped away from.
+
+    Both keep the sentence's stable id beside its index, so a re-parse that shifts indices still finds it."""
+    db.table("bookmarks").create({"id": int, "book_id": str, "sentence_index": int, "sentence_id": str,
+                                  "note": str, "created_at": float}, pk="id",
+                                 foreign_keys=[("book_id", "books", "id")],
+                                 not_null={"book_id", "sentence_index", "created_at"})
+    db.table("bookmarks").create_index(["book_id", "sentence_index"])
+    db.table("history").create({"id": int, "book_id": str, "sentence_index": int, "sentence_id": str,
+                                "at": float}, pk="id", foreign_keys=[("book_id", "books", "id")],
+                               not_null={"book_id", "sentence_index", "at"})
+    db.table("history").create_index(["book_id", "at"])
+
+
+LIBRARY_STEPS = (_library_v1, _library_v2, _library_v3, _library_v4, _library_v5)
 
 # --- books/<fingerprint>.db ----------------------------------------------------------------------------------
 
