@@ -7,7 +7,9 @@ import re
 
 from charset_normalizer import from_bytes
 
+from . import language
 from .errors import BookError
+from .latin_pages import ascii_words, best_latin_page, is_latin_page
 
 _BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -23,6 +25,7 @@ _CJK_FALLBACKS = (
     ("gb18030", re.compile("[\u4e00-\u9fff]")),
 )
 _GARBAGE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_DECLARED_LANGUAGE = re.compile(rb"^Language:[ \t]*([A-Za-z][A-Za-z() -]{0,40})", re.MULTILINE)  # Gutenberg
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -65,6 +68,9 @@ def _detect(data: bytes) -> str:
             sample = sample[: newline + 1]
     best = from_bytes(sample).best()
     if best is not None:
+        if is_latin_page(best.encoding):
+            # Between Latin pages charset-normalizer often ties: judge by the words each one spells.
+            return best_latin_page(sample, best.encoding, _language_hint(sample))
         return best.encoding
     # Too little text for the detector (it happens with short CJK files): accept a CJK encoding that
     # decodes strictly into that language's own script.
@@ -77,6 +83,17 @@ def _detect(data: bytes) -> str:
         if letters and len(script.findall(text)) >= 0.6 * len(letters):
             return encoding
     raise BookError("This file is not a text book: its character encoding could not be recognised.")
+
+
+def _language_hint(sample: bytes) -> str | None:
+    """The book's language before its code page is known: a Gutenberg header says it, else the words
+    spelled in ASCII alone (the same in every Latin page) tell it."""
+    declared = _DECLARED_LANGUAGE.search(sample[:60_000])
+    if declared:
+        tag = language.normalize_tag(declared.group(1).decode("ascii").strip())
+        if tag:
+            return language.primary_subtag(tag)
+    return language.primary_subtag(language.detect(ascii_words(sample)))
 
 
 def _reject_garbage(text: str) -> None:

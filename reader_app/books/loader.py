@@ -23,7 +23,7 @@ from .txt import parse_txt
 
 # Bump whenever a change to parsing can change chapters, sentence texts or ids: stored positions and
 # cached audio keyed by sentence id must then be re-mapped (the store compares Book.parser_version).
-PARSER_VERSION = 2  # 2: SVG text of fixed-layout pages, repaired character references, capped titles
+PARSER_VERSION = 3  # 2: SVG text of fixed-layout pages, repaired character references, capped titles; 3: issue 19
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
