@@ -31,6 +31,7 @@ import platformdirs
 
 from reader_app.audio.output_kind import OutputKind
 from reader_app.jsonfile import JsonFileError, read_json_file
+from reader_app.narration.config import SPEED_MAX, SPEED_MIN
 from reader_app.paths import APP_AUTHOR, APP_NAME
 from reader_app.tts.engine import ModelKind
 
@@ -115,7 +116,7 @@ class Settings:
     pause_chapter_s: float = setting(1.5, "Pause after a chapter", "Narration", minimum=0, maximum=10,
                                      step=0.1, suffix=" s", reloads=Reload.NARRATOR)
     volume: float = setting(1.0, minimum=0, maximum=1)  # the transport's slider
-    speed: float = setting(1.0, minimum=0.5, maximum=3)  # what the time stretch does (audio/stretch.py)
+    speed: float = setting(1.0, minimum=SPEED_MIN, maximum=SPEED_MAX)  # the one range: narration/config.py
     # -- appearance --------------------------------------------------------------------------------------
     font_size: int = setting(15, "Text size", "Reading", minimum=8, maximum=40, suffix=" pt")
     theme: ThemeName = setting(ThemeName.LIGHT, "Theme", "Reading", choices=tuple(ThemeName))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,32 @@ from reader_app.tts.engine import SpeechEngine, VoiceSpec
 
 if TYPE_CHECKING:  # annotations only: the command line imports this module for `--help`, without numpy
     from reader_app.audio.clip import AudioClip
+
+
+# The one playback speed range: the command line's --speed, the narrator, the settings file and the window's
+# speed control all take it from here (the time stretch in audio/stretch.py can do at least this much).
+SPEED_MIN = 0.5
+SPEED_MAX = 3.0
+SPEED_STEP = 0.25  # between the window's choices
+SPEED_RANGE_TEXT = f"must be between {SPEED_MIN} and {SPEED_MAX}"
+
+
+def check_speed(speed: float) -> float:
+    """The speed as a float if it is a finite number in SPEED_MIN..SPEED_MAX, else ValueError ('speed must be
+    between 0.5 and 3.0 (got 5)'): never clamped, so a typo is said instead of played at another speed."""
+    try:
+        value = float(speed)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not (math.isfinite(value) and SPEED_MIN <= value <= SPEED_MAX):
+        raise ValueError(f"speed {SPEED_RANGE_TEXT} (got {speed})")
+    return value
+
+
+def speed_choices() -> tuple[float, ...]:
+    """The window's speed choices: SPEED_MIN to SPEED_MAX in steps of SPEED_STEP (1.0 among them)."""
+    count = round((SPEED_MAX - SPEED_MIN) / SPEED_STEP)
+    return tuple(round(SPEED_MIN + i * SPEED_STEP, 4) for i in range(count + 1))
 
 
 class ClipCache(Protocol):
@@ -41,7 +68,7 @@ class NarrationConfig:
     pause_chapter_s: float = 1.5
     feed_ahead_s: float = 2.0  # decoded audio handed to the player ahead of the ear
     max_attempts: int = 2  # tries of a failing sentence on its own before it is skipped
-    speed: float = 1.0  # 0.5 to 3, pitch kept (time stretch); clips and cache stay at normal speed
+    speed: float = 1.0  # SPEED_MIN to SPEED_MAX, pitch kept (time stretch); clips and cache stay at normal speed
     volume: float = 1.0
 
 

@@ -27,11 +27,17 @@ import numpy as np
 from reader_app.audio.clip import AudioClip
 from reader_app.audio.output import AudioOutput
 from reader_app.audio.player import Player, PlayerListener, checked_volume
-from reader_app.audio.stretch import checked_speed
 from reader_app.books.model import Book
 from reader_app.narration import retry, synthesis
 from reader_app.narration.claims import ClipClaims, claims_for
-from reader_app.narration.config import ClipCache, EngineProvider, NarrationConfig, NarrationListener, NarrationState
+from reader_app.narration.config import (
+    ClipCache,
+    EngineProvider,
+    NarrationConfig,
+    NarrationListener,
+    NarrationState,
+    check_speed,
+)
 from reader_app.narration.plan import NarrationPlan, PlayerItem
 from reader_app.narration.scheduler import Scheduler
 from reader_app.store.clip_key import ClipKey
@@ -131,10 +137,10 @@ class Narrator(PlayerListener[PlayerItem]):
         self.player.set_volume(config.volume)
 
     def set_speed(self, speed: float) -> None:
-        """Playback speed, 0.5x to 3x, pitch kept (anything else: ValueError, and nothing changes). The sentence
-        being heard finishes at the old speed; what is queued after it is re-stretched at once. Sentence events
-        and positions stay in source time."""
-        speed = checked_speed(speed)
+        """Playback speed, SPEED_MIN to SPEED_MAX (config.py), pitch kept (anything else: ValueError, and nothing
+        changes). The sentence being heard finishes at the old speed; what is queued after it is re-stretched at
+        once. Sentence events and positions stay in source time."""
+        speed = check_speed(speed)
         with self._cond:
             self.config = dataclasses.replace(self.config, speed=speed)
             live = self._live_index
@@ -492,5 +498,5 @@ class Narrator(PlayerListener[PlayerItem]):
 def _check(config: NarrationConfig) -> None:
     """Values the feeding and audio threads would choke on are refused up front (the settings are checked when
     loaded; this guards every other way in)."""
-    checked_speed(config.speed)
+    check_speed(config.speed)
     checked_volume(config.volume)
