@@ -11,16 +11,17 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
     QSlider,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from reader_app.narration.config import speed_choices
+from reader_app.ui.elided_label import ElidedLabel
 from reader_app.ui.icons import media_icon
 
-SPEEDS = (0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
+SPEEDS = speed_choices()  # the one range (narration/config.py): what --speed and the settings accept
 SLEEP_CHOICES = (("Sleep: off", 0), ("Sleep in 15 min", 15), ("Sleep in 30 min", 30), ("Sleep in 45 min", 45),
                  ("Sleep in 60 min", 60), ("Sleep at end of chapter", -1))
 
@@ -35,6 +36,8 @@ class TransportBar(QFrame):
     speedChanged = Signal(float)
     volumeChanged = Signal(float)  # 0..1
     sleepChosen = Signal(int)  # minutes; 0 off; -1 end of chapter
+    back30 = Signal()  # 30 s back / forward on the listening timeline (ui/listening_time.py)
+    forward30 = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,10 +54,10 @@ class TransportBar(QFrame):
 
     def _position_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        self.position_label = QLabel("", self)
+        # A long chapter title loses its middle, so the sentence count at the end stays readable.
+        self.position_label = ElidedLabel("", self, Qt.TextElideMode.ElideMiddle)
         self.position_label.setObjectName("muted")
         self.position_label.setMinimumWidth(220)
-        self.position_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setToolTip("Position within the chapter")
         self.slider.setPageStep(5)
@@ -65,6 +68,9 @@ class TransportBar(QFrame):
         self.ready.setToolTip("Audio ready ahead of what you hear")
         row.addWidget(self.position_label, 2)
         row.addWidget(self.slider, 5)
+        self.time_label = QLabel("", self)  # elapsed / total in the chapter, left in the book
+        self.time_label.setObjectName("muted")
+        row.addWidget(self.time_label)
         row.addWidget(self.ready)
         self.slider.sliderReleased.connect(lambda: self.positionChosen.emit(self.slider.value()))
         self.slider.actionTriggered.connect(self._slider_action)
@@ -72,10 +78,8 @@ class TransportBar(QFrame):
 
     def _controls_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        self.status_label = QLabel("", self)
+        self.status_label = ElidedLabel("", self)  # ends in "…" when cut; the whole text is in its tooltip
         self.status_label.setObjectName("muted")
-        # Long messages must not widen the window; the full text is in the tooltip.
-        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row.addWidget(self.status_label, 1)
         self.prev_chapter = self._tool("previous_chapter", "Previous chapter (Ctrl+Left)", self.previousChapter)
         self.prev_sentence = self._tool("previous_sentence", "Previous sentence (Left)", self.previousSentence)
@@ -87,8 +91,12 @@ class TransportBar(QFrame):
         self.play_button.clicked.connect(self.playToggled)
         self.next_sentence = self._tool("next_sentence", "Next sentence (Right)", self.nextSentence)
         self.next_chapter = self._tool("next_chapter", "Next chapter (Ctrl+Right)", self.nextChapter)
-        for widget in (self.prev_chapter, self.prev_sentence, self.play_button, self.next_sentence,
-                       self.next_chapter):
+        self.back_30 = self._tool("", "Back 30 seconds (Shift+Left)", self.back30)
+        self.back_30.setText("−30 s")
+        self.forward_30 = self._tool("", "Forward 30 seconds (Shift+Right)", self.forward30)
+        self.forward_30.setText("+30 s")
+        for widget in (self.prev_chapter, self.back_30, self.prev_sentence, self.play_button, self.next_sentence,
+                       self.forward_30, self.next_chapter):
             row.addWidget(widget)
         right = QHBoxLayout()
         right.setSpacing(8)
@@ -132,7 +140,7 @@ class TransportBar(QFrame):
     # -- what the window sets ----------------------------------------------------------------------------
     def set_enabled(self, enabled: bool) -> None:
         for widget in (self.prev_chapter, self.prev_sentence, self.play_button, self.next_sentence,
-                       self.next_chapter, self.slider):
+                       self.next_chapter, self.slider, self.back_30, self.forward_30):
             widget.setEnabled(enabled)
 
     def set_icon_color(self, color: str) -> None:
@@ -158,6 +166,10 @@ class TransportBar(QFrame):
             self.slider.setRange(0, max(count - 1, 0))
             self.slider.setValue(within)
             self.slider.blockSignals(False)
+
+    def set_times(self, text: str, tooltip: str = "") -> None:
+        self.time_label.setText(text)
+        self.time_label.setToolTip(tooltip)
 
     def set_ready(self, seconds: float, lookahead_s: float) -> None:
         self.ready.setRange(0, max(int(lookahead_s), 1))
