@@ -55,6 +55,7 @@ class LibraryView(QWidget):
     openRequested = Signal(Path)  # a book from the library
     openFileRequested = Signal()  # "Open a book…"
     removeRequested = Signal(str)  # book id
+    queueRequested = Signal(str)  # book id: add it to the generation queue (ui/generation_queue.py)
 
     def __init__(self, library, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,6 +97,12 @@ class LibraryView(QWidget):
         self.grid.itemSelectionChanged.connect(
             lambda: self.remove_button.setEnabled(bool(self.grid.selectedItems())))
         self.grid.customContextMenuRequested.connect(self._context_menu)
+
+    def add_section(self, widget: QWidget) -> None:
+        """A section below the books (the generation queue)."""
+        layout = self.layout()
+        assert layout is not None  # set in __init__
+        layout.addWidget(widget)
 
     def refresh(self) -> None:
         self.grid.clear()
@@ -146,5 +153,6 @@ class LibraryView(QWidget):
             return
         menu = QMenu(self)
         menu.addAction("Open", lambda: self._open_item(item))
+        menu.addAction("Add to generation queue", lambda: self.queueRequested.emit(item.data(BOOK_ROLE).id))
         menu.addAction("Remove from library…", lambda: self._confirm_remove(item))
         menu.exec(self.grid.mapToGlobal(point))

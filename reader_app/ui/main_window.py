@@ -29,11 +29,13 @@ from reader_app.tts.engine import EngineError
 from reader_app.ui.book_loader import BookLoader
 from reader_app.ui.book_session import OpenedBook, prepare_book
 from reader_app.ui.dialogs import DialogLauncher
+from reader_app.ui.generation_queue import GenerationQueueController
 from reader_app.ui.library_view import LibraryView
 from reader_app.ui.menus import build_menus
 from reader_app.ui.model_notice import ModelNotice
 from reader_app.ui.playback import PlaybackController
 from reader_app.ui.pregen_panel import PregenBar
+from reader_app.ui.queue_panel import QueuePanel
 from reader_app.ui.reading_view import ReadingView
 from reader_app.ui.services import AppServices
 from reader_app.ui.text_view import SentenceTextView
@@ -66,11 +68,16 @@ class MainWindow(QMainWindow):
         self.dialogs = DialogLauncher(self, services, self.controller, self.reading_view, self.transport,
                                       self.pregen, lambda: self.opened, self.sync_appearance, self.model_changed)
         self.actions_ = build_menus(self, self.playback, self.dialogs)
+        self.generation_queue = GenerationQueueController(services, self.controller, self)
+        self.queue_panel = QueuePanel(self.generation_queue, self.library_view)
+        self.library_view.add_section(self.queue_panel)
         self._connect()
         self.sync_appearance()
         self.refresh_model_notice()
         self.library_view.refresh()
         self.show_store_notices()
+        if self.generation_queue.queue.notice:
+            self.playback.show_problem(self.generation_queue.queue.notice)
 
     @property
     def book(self) -> Book | None:
@@ -118,6 +125,9 @@ class MainWindow(QMainWindow):
         self.library_view.openRequested.connect(self.open_book)
         self.library_view.openFileRequested.connect(self.choose_book)
         self.library_view.removeRequested.connect(self.remove_book)
+        self.library_view.queueRequested.connect(self.generation_queue.add_book)
+        self.generation_queue.runEnded.connect(
+            lambda _id: self.library_view.refresh() if self.stack.currentWidget() is self.library_view else None)
         self.loader.loaded.connect(self._book_loaded)
         self.loader.failed.connect(self._book_failed)
 
@@ -215,6 +225,8 @@ class MainWindow(QMainWindow):
         self.transport.set_enabled(book.sentence_count() > 0)
         self.playback.say(f"{book.sentence_count()} sentences in {len(book.chapters)} chapters")
         self.show_store_notices()  # e.g. its damaged cache was set aside and rebuilt
+        if opened.voice_problem:  # the book's voice does not fit the model: the chooser shows the one used
+            self.playback.show_problem(opened.voice_problem)
         self.stack.setCurrentWidget(self.reading_page)
 
     def show_store_notices(self) -> None:
@@ -242,6 +254,7 @@ class MainWindow(QMainWindow):
             self._close_book()
             self.transport.set_enabled(False)
             self.setWindowTitle("Reader")
+        self.generation_queue.remove_book(book_id)
         self.services.library.remove_book(book_id)
         self.library_view.refresh()
         self.stack.setCurrentWidget(self.library_view)
@@ -283,6 +296,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.playback.shutdown()
+        self.generation_queue.shutdown()
         self._close_book()
         self.loader.shutdown()
         super().closeEvent(event)
