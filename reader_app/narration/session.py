@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from reader_app.books.model import Book
@@ -16,27 +17,55 @@ from reader_app.narration.config import NarrationConfig
 from reader_app.settings import Settings
 from reader_app.store.library import Library
 from reader_app.tts.engine import EngineError, ModelKind, VoiceKind, VoiceSpec
-from reader_app.voices.library import DEFAULT_DESIGN_DESCRIPTION, find_voice
+from reader_app.voices.compat import check_voice_for_model
+from reader_app.voices.library import DEFAULT_DESIGN_DESCRIPTION, VoiceNotFoundError, find_voice
 
 log = logging.getLogger(__name__)
 
 
 def resolve_voice(model: ModelInfo, name: str = "") -> VoiceSpec:
     """The voice to narrate with: a preset speaker for CustomVoice models, the default narrator description for
-    VoiceDesign models, a saved voice for Base models. model: reader_app.models.catalog.ModelInfo."""
+    VoiceDesign models, a saved voice for Base models. A saved voice of another kind than the model speaks is
+    refused (VoiceModelMismatch), an unknown name too (VoiceNotFoundError): both are EngineErrors."""
     if name:
         saved = find_voice(name)
         if saved is not None:
+            check_voice_for_model(saved.kind, model.kind, name)
             return saved
     if model.kind == ModelKind.CUSTOM_VOICE:
         speakers = list(model.speakers)
         if name and name.lower() not in speakers:
-            raise EngineError(f"Unknown voice {name!r}: this model's preset speakers are {', '.join(speakers)}.")
+            raise VoiceNotFoundError(f"Unknown voice {name!r}: this model's preset speakers are "
+                                     f"{', '.join(speakers)}.")
         return VoiceSpec(kind=VoiceKind.PRESET, speaker=name.lower() if name else speakers[0])
+    if name:
+        raise VoiceNotFoundError(f"There is no voice called {name!r}.")
     if model.kind == ModelKind.VOICE_DESIGN:
         return VoiceSpec(kind=VoiceKind.DESIGN, description=DEFAULT_DESIGN_DESCRIPTION)
     raise EngineError("This is a Base (voice cloning) model: clone a voice first "
                       "(reader-app voices clone ...), then choose it.")
+
+
+@dataclass(frozen=True)
+class VoiceChoice:
+    """The voice narration uses for a book: the one asked for, or the model's default and why not."""
+
+    voice: VoiceSpec
+    name: str  # the name as the voice chooser lists it ("" for the model's default description)
+    problem: str | None = None  # why the voice asked for is not used (a wrong kind, an unknown name)
+
+
+def choose_voice(model: ModelInfo, name: str = "") -> VoiceChoice:
+    """resolve_voice(model, name), falling back to the model's default voice with the reason when the name
+    cannot be used. EngineError only when the model has no default (a Base model without a saved voice)."""
+    try:
+        return VoiceChoice(resolve_voice(model, name), name)
+    except EngineError as exc:
+        if not name:
+            raise
+        problem = str(exc)
+    voice = resolve_voice(model, "")
+    return VoiceChoice(voice, voice.speaker or "", problem)
 
 
 def narration_config(settings: Settings, book: Book, model_id: str, voice: VoiceSpec,
@@ -65,11 +94,10 @@ def book_narration_config(settings: Settings, library: Library, book: Book, mode
     if voice_name is None:
         voice_name = library.book_setting(book_id, "voice_name", settings.voice) or ""
     if model is not None:
-        try:
-            voice = resolve_voice(model, voice_name)
-        except EngineError as exc:
-            log.warning("%s", exc)
-            voice = resolve_voice(model, "")
+        choice = choose_voice(model, voice_name)
+        if choice.problem is not None:  # the window and the command line say it (VoiceChoice.problem)
+            log.info("%s", choice.problem)
+        voice = choice.voice
         library.set_book_setting(book_id, "model_id", model.model_id)
         library.set_book_setting(book_id, "voice", dataclasses.asdict(voice))
         library.set_book_setting(book_id, "engine_settings", dict(engine_settings or {}))

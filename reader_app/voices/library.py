@@ -57,6 +57,10 @@ SAMPLE_SENTENCES = {
 }
 
 
+class VoiceNotFoundError(EngineError):
+    """No saved or bundled voice has the name asked for (the command line's not-found exit code)."""
+
+
 @dataclass(frozen=True)
 class VoiceEntry:
     name: str
@@ -153,7 +157,7 @@ def delete_voice(name: str) -> bool:
     """Remove a user voice; built-in voices cannot be deleted (EngineError). False if there is none."""
     entry = get_voice(name)
     if entry is None:
-        return False
+        return False  # the caller says it (VoiceNotFoundError on the command line)
     if entry.builtin:
         raise EngineError(f"{entry.name} is a built-in voice and cannot be deleted.")
     shutil.rmtree(entry.path)
@@ -319,7 +323,7 @@ def preview(engine, voice: VoiceSpec | VoiceEntry | str, language: str = "auto",
     if isinstance(voice, str):
         entry = get_voice(voice)
         if entry is None:
-            raise EngineError(f"There is no voice called {voice!r}.")
+            raise VoiceNotFoundError(f"There is no voice called {voice!r}.")
         voice = entry
     if isinstance(voice, VoiceEntry):
         if voice.model_kind != getattr(engine, "kind", voice.model_kind):
@@ -334,7 +338,7 @@ def export_voice(name: str, file: str | Path) -> Path:
 
     entry = get_voice(name)
     if entry is None:
-        raise EngineError(f"There is no voice called {name!r}.")
+        raise VoiceNotFoundError(f"There is no voice called {name!r}.")
     return write_archive(entry.path, Path(file).expanduser())
 
 
