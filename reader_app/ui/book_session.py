@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from reader_app.books.model import Book
 from reader_app.narration.controller import NarrationController
 from reader_app.narration.narrator import Narrator
+from reader_app.narration.session import choose_voice
 from reader_app.tts.engine import EngineError
 from reader_app.ui.voice_chooser import saved_voices
 from reader_app.voices.library import VoiceEntry
@@ -29,7 +30,8 @@ class OpenedBook:
     start: int  # the sentence to resume at
     model_info: ModelInfo | None  # None without a usable model
     voices: list[VoiceEntry] = field(default_factory=list)  # saved voices for the chooser
-    voice_name: str = ""
+    voice_name: str = ""  # the voice narrating (the model's default when the book's own does not fit)
+    voice_problem: str | None = None  # why the book's voice is not used (a wrong kind for the model): to show
 
     def close(self) -> None:
         """For a book that was prepared but never shown (the window closed first)."""
@@ -58,4 +60,11 @@ def prepare_book(services: AppServices, listener: NarrationController, book: Boo
     ids = [s.id for s in narrator.sentences]
     start = ids.index(position.sentence_id) if position is not None and position.sentence_id in ids else 0
     voice_name = library.book_setting(record.id, "voice_name", services.settings.voice) or ""
-    return OpenedBook(book, record.id, cache, narrator, start, info, saved_voices(), voice_name)
+    problem = None
+    if info is not None:
+        try:  # the same choice services.narration_config made: a voice the model cannot speak falls back
+            choice = choose_voice(info, voice_name)
+            voice_name, problem = choice.name, choice.problem
+        except EngineError as exc:  # a Base model and no cloned voice: nothing to fall back to
+            problem = str(exc)
+    return OpenedBook(book, record.id, cache, narrator, start, info, saved_voices(), voice_name, problem)
