@@ -80,6 +80,7 @@ class TransportBar(QFrame):
         row = QHBoxLayout()
         self.status_label = ElidedLabel("", self)  # ends in "…" when cut; the whole text is in its tooltip
         self.status_label.setObjectName("muted")
+        self.status_label.setMinimumWidth(200)  # room for the start of a message beside the buttons
         row.addWidget(self.status_label, 1)
         self.prev_chapter = self._tool("previous_chapter", "Previous chapter (Ctrl+Left)", self.previousChapter)
         self.prev_sentence = self._tool("previous_sentence", "Previous sentence (Left)", self.previousSentence)

@@ -3,10 +3,15 @@ chooser, status texts, progress of a book just opened, library cards, local mode
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
+
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
+from reader_app.ui.main_window import MainWindow
 from tests.support.ui import open_window
 
 
@@ -94,4 +99,54 @@ def test_the_voice_chooser_lists_each_speaker_once(qtbot, shared_services, tmp_p
     window.grab().save(str(tmp_path / "voices.png"))
     combo.view().window().grab().save(str(tmp_path / "voices-popup.png"))
     combo.hidePopup()
+    window.close()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+MENU_PATH = re.compile(r"\b([A-Z][a-z]+) > ([A-Z][^()\n,;:\"'`]*)")
+
+
+def _user_texts() -> list[tuple[str, str]]:
+    """(where, text) of every string the user may read: string constants in the app, the README and docs."""
+    texts: list[tuple[str, str]] = []
+    for path in sorted((ROOT / "reader_app").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                texts.append((str(path.relative_to(ROOT)), node.value))
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        texts.append((str(path.relative_to(ROOT)), path.read_text(encoding="utf-8")))
+    return texts
+
+
+def _menus(window) -> dict[str, list[str]]:
+    return {menu.title().replace("&", ""): [a.text().replace("&", "") for a in menu.actions() if a.text()]
+            for menu in (action.menu() for action in window.menuBar().actions()) if menu is not None}
+
+
+def test_every_menu_item_named_in_a_message_exists(qtbot, shared_services):
+    window = MainWindow(shared_services)
+    qtbot.addWidget(window)
+    menus = _menus(window)
+    named = [(where, m.group(1), m.group(2)) for where, text in _user_texts() for m in MENU_PATH.finditer(text)]
+    assert any(where.startswith("reader_app/narration") for where, _, _ in named)  # the scan finds them
+    missing = [f"{where}: {menu} > {rest}" for where, menu, rest in named
+               if not any(rest.startswith(item) for item in menus.get(menu, []))]
+    assert not missing, f"{missing}; the menus are {menus}"
+    window.close()
+
+
+def test_a_long_status_line_ends_in_an_ellipsis_and_its_tooltip_holds_it_all(qtbot, shared_services, tmp_path):
+    window = open_window(qtbot, shared_services)
+    window.resize(900, 700)
+    message = ("Could not save audio to the cache: Disk full (the data folder has 0 bytes free). "
+               "Playback goes on from memory; choose another model folder in Settings > Voice models…")
+    window.playback.show_problem(message)
+    label = window.transport.status_label
+    qtbot.waitUntil(lambda: label.width() > 0)
+    window.grab().save(str(tmp_path / "status-elided.png"))
+    assert label.text() == message and label.toolTip() == message
+    assert label.is_elided() and label.shown_text().endswith("…")
+    assert message.startswith(label.shown_text().removesuffix("…"))
+    window.transport.set_status("Playing")
+    assert label.shown_text() == "Playing" and not label.is_elided()
     window.close()
