@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Slot
 
+from reader_app.narration.config import NarrationState
 from reader_app.narration.controller import NarrationController
 from reader_app.narration.narrator import Narrator
 from reader_app.store import Position
@@ -23,6 +24,12 @@ PLAYING_STATES = ("playing", "buffering")  # the play button shows Pause
 STATE_LABELS = {"buffering": "Generating speech…", "finished": "End of book", "paused": "Paused", "playing": "Playing"}
 PROBLEM_HOLD_MS = 10_000  # a problem stays in the status line this long before routine state labels replace it
 PROBLEM_JOINER = " · "
+
+
+def read_fraction(current: int, count: int, finished: bool = False) -> float:
+    """How much of the book was heard: the sentences before the current one (a book at its first sentence is
+    0% read), all of it once it played to the end."""
+    return 1.0 if finished or count <= 0 else min(max(current, 0), count) / count
 
 
 class PlaybackController(QObject):
@@ -299,4 +306,5 @@ class PlaybackController(QObject):
             offset = current[1] if current else 0.0
         library = self.services.library
         library.save_position(opened.book_id, Position(narrator.sentences[index].id, offset))
-        library.set_book_setting(opened.book_id, "progress", (index + 1) / len(narrator.sentences))
+        library.set_book_setting(opened.book_id, "progress", read_fraction(index, len(narrator.sentences),
+                                                                        narrator.state == NarrationState.FINISHED))

@@ -11,6 +11,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
+from reader_app.ui.library_view import BOOK_ROLE
 from reader_app.ui.main_window import MainWindow
 from tests.support.ui import open_window
 
@@ -149,4 +150,24 @@ def test_a_long_status_line_ends_in_an_ellipsis_and_its_tooltip_holds_it_all(qtb
     assert message.startswith(label.shown_text().removesuffix("…"))
     window.transport.set_status("Playing")
     assert label.shown_text() == "Playing" and not label.is_elided()
+    window.close()
+
+
+def _card_text(window, path: Path) -> str:
+    grid = window.library_view.grid
+    return next(grid.item(i).text() for i in range(grid.count())
+                if Path(grid.item(i).data(BOOK_ROLE).path) == path)
+
+
+def test_a_book_just_opened_is_0_percent_read_and_100_once_heard_to_the_end(qtbot, shared_services, tmp_path):
+    book = tmp_path / "three lines.txt"
+    book.write_text("One short line. Two short lines. Three short lines.\n", encoding="utf-8")
+    window = open_window(qtbot, shared_services, book)
+    window.show_library()
+    assert _card_text(window, book).splitlines()[2].startswith("0% read")
+    window.show_reading()
+    window.playback.play_from(0)
+    qtbot.waitUntil(lambda: window.controller.narrator.state == "finished", timeout=60_000)
+    window.show_library()
+    assert "100% read" in _card_text(window, book)
     window.close()
