@@ -30,6 +30,7 @@ from typing import Any
 import platformdirs
 
 from reader_app.audio.output_kind import OutputKind
+from reader_app.books.options import CodeListings
 from reader_app.jsonfile import JsonFileError, read_json_file
 from reader_app.narration.config import SPEED_MAX, SPEED_MIN
 from reader_app.paths import APP_AUTHOR, APP_NAME
@@ -121,6 +122,13 @@ class Settings:
     font_size: int = setting(15, "Text size", "Reading", minimum=8, maximum=40, suffix=" pt")
     theme: ThemeName = setting(ThemeName.LIGHT, "Theme", "Reading", choices=tuple(ThemeName))
     auto_scroll: bool = setting(True, "Follow the voice (auto-scroll)", "Reading")
+    close_to_tray: bool = setting(False, "Keep playing in the tray when the window is closed", "Reading",
+                                  help="Closing the window hides it in the system tray; Quit ends the app.")
+    code_listings: CodeListings = setting(CodeListings.SUMMARISE, "Code listings", "Reading",
+                                          choices=tuple(CodeListings),
+                                          help="Program code in technical books: read it verbatim, say "
+                                          "\"Code listing, 14 lines.\" instead (summarise), or skip it. "
+                                          "Takes effect when a book is next opened.")
     # -- storage ----------------------------------------------------------------------------------------------
     cache_limit_mb: int = setting(2048, "Audio cache limit", "Storage", minimum=64, maximum=1_000_000, step=256,
                                   suffix=" MB", help="All books together; least recently heard audio goes first.")

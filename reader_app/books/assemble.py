@@ -10,10 +10,11 @@ from .budget import ParseBudget
 from .limits import MAX_CHAPTERS
 from .model import Chapter, Sentence
 from .segment import split_sentences
-from .textnorm import cap_title
+from .textnorm import HEADING_MARK, cap_title
 
 _blake2b = hashlib.blake2b
 _SPEAKABLE = re.compile(r"[^\W_]")  # a letter or digit, in any script
+MAX_HEADING_UNIT_CHARS = 200  # a heading up to this long is one unit; a longer one is segmented as prose
 ID_DIGEST_BYTES = 8  # 16 hex characters: collisions are negligible within one book
 
 
@@ -70,7 +71,11 @@ def build_chapters(raw: list[RawChapter], lang: str | None, budget: ParseBudget 
         for paragraph in chapter.paragraphs:
             if not speakable(paragraph):
                 continue  # "* * *" scene breaks, lone dashes or ellipses: nothing to say
-            texts = split_sentences(paragraph, lang)
+            if paragraph[0] == HEADING_MARK:
+                paragraph = paragraph[1:].strip()
+                texts = [paragraph] if len(paragraph) <= MAX_HEADING_UNIT_CHARS else split_sentences(paragraph, lang)
+            else:
+                texts = split_sentences(paragraph, lang)
             if not texts:
                 continue
             for text in texts:

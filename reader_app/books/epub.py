@@ -20,6 +20,7 @@ from .errors import BookError
 from .furniture import drop_running_heads
 from .html_text import DocText, extract
 from .limits import MAX_PACKAGE_BYTES, MAX_SPINE_ENTRIES, MAX_TITLES_JOINED
+from .options import DEFAULT_OPTIONS, ParseOptions
 from .safezip import SafeZip
 from .textnorm import clean_inline
 from .xmlsafe import defused_bytes
@@ -118,7 +119,8 @@ class _Manifest:
         return posixpath.normpath(posixpath.join(self.opf_dir, item.file_name or ""))
 
 
-def parse_epub(source: bytes | Path, budget: ParseBudget | None = None) -> ParsedEpub:
+def parse_epub(source: bytes | Path, budget: ParseBudget | None = None,
+               options: ParseOptions = DEFAULT_OPTIONS) -> ParsedEpub:
     """``source``: the EPUB's bytes or its path."""
     budget = budget or ParseBudget()
     archive = SafeZip(source)
@@ -136,7 +138,7 @@ def parse_epub(source: bytes | Path, budget: ParseBudget | None = None) -> Parse
         manifest = _Manifest(book, reader.opf_dir)
         spine = _spine_paths(book, manifest, reader.opf_file)
         toc = _toc(book, manifest, archive, budget)
-        texts, problems = _read_documents(archive, spine, toc, budget, _is_fixed_layout(book))
+        texts, problems = _read_documents(archive, spine, toc, budget, _is_fixed_layout(book), options)
         if not texts:
             raise BookError(_no_chapters(spine, problems))
         drop_running_heads([doc for _, doc in texts])
@@ -191,7 +193,7 @@ def _spine_paths(book: epub.EpubBook, manifest: _Manifest, opf_path: str) -> lis
 
 
 def _read_documents(archive: SafeZip, spine: list[str], toc: list[TocEntry], budget: ParseBudget,
-                    fixed_layout: bool) -> tuple[list[tuple[str, DocText]], list[str]]:
+                    fixed_layout: bool, options: ParseOptions) -> tuple[list[tuple[str, DocText]], list[str]]:
     """Each spine document read, measured against the budget and reduced to its text, one at a time (only
     one document's markup and tree are in memory at once). Also what could not be read, and why."""
     fragments: dict[str, set[str]] = {}
@@ -209,7 +211,7 @@ def _read_documents(archive: SafeZip, spine: list[str], toc: list[TocEntry], bud
         if not data.strip():
             continue
         budget.spend_markup(data)
-        doc = extract(data, fragments.get(path, set()), fixed_layout, budget)
+        doc = extract(data, fragments.get(path, set()), fixed_layout, budget, options)
         del data
         if not _is_content(doc):
             continue
@@ -315,8 +317,8 @@ def _chapters(texts: list[tuple[str, DocText]], toc: list[TocEntry]) -> list[Raw
         started_at: int | None = None  # where the last chapter opened in this document
         for position, title in _boundaries(doc, entries):
             if position > previous:
-                if current is None:  # text before the first TOC entry: front matter
-                    current = RawChapter(_doc_title(doc, number))
+                if current is None:  # text before the first TOC entry: front matter, named by what is in it
+                    current = RawChapter(_doc_title(doc, number, position, title))
                     chapters.append(current)
                 current.paragraphs.extend(doc.paragraphs[previous:position])
             if current is not None and started_at == position and not current.paragraphs:
@@ -355,9 +357,11 @@ def _boundaries(doc: DocText, entries: list[TocEntry]) -> list[tuple[int, str]]:
     return [(position, title) for position, _, title in sorted(found)]
 
 
-def _doc_title(doc: DocText, number: int) -> str:
-    for candidate in (doc.first_heading, doc.title):
-        if candidate and len(candidate) <= 120:
+def _doc_title(doc: DocText, number: int, before: int | None = None, next_title: str = "") -> str:
+    """A document's name; for the front matter ``before`` a TOC entry, never that entry's own heading."""
+    heading = doc.first_heading if before is None or doc.first_heading_at < before else None
+    for candidate in (heading, doc.title):
+        if candidate and len(candidate) <= 120 and (before is None or candidate != next_title):
             return candidate
     return f"Chapter {number}"
 

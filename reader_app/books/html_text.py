@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from .budget import ParseBudget
+from .code_listing import is_listing, summary
+from .options import DEFAULT_OPTIONS, CodeListings, ParseOptions
 from .svg_text import svg_paragraphs
-from .textnorm import clean_inline
+from .textnorm import as_heading, clean_inline, unmarked
 from .xmlsafe import parse_markup
 
 _BLOCKS = frozenset(
@@ -51,6 +53,13 @@ _SKIP_CLASS = re.compile(
     re.IGNORECASE,
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# Verse line numbers ("Hofgarten,<span class="lnum">10</span>"): left out when they hold only a number.
+_LINE_NUMBER_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:l-?num|line-?num(?:ber)?s?|line-?no|line-?nr|verse-?num|linenumber)(?:$|[\s_-])", re.IGNORECASE
+)
+_FLOAT_RIGHT = re.compile(r"float\s*:\s*right", re.IGNORECASE)
+_RIGHT_CLASS = re.compile(r"(?:^|\s)(?:right|float-?right|f?right-?num|rnum)(?:$|\s)", re.IGNORECASE)
+_NUMBER_ONLY = re.compile(r"^\s*[\[(]?\s*(?:\d{1,5}|[ivxlc]{1,8})\s*[\])]?\.?\s*$", re.IGNORECASE)
 # The visible text of a note reference link: "1", "[12]", "(3)", "*", "†", "iv".
 _NOTE_MARK = re.compile(r"^\s*[\[(]?\s*(?:\d{1,4}|[ivxlc]{1,6}|[a-z]|[*†‡§¶#]+)\s*[\])]?\s*$", re.IGNORECASE)
 
@@ -60,6 +69,7 @@ class DocText:
     paragraphs: list[str] = field(default_factory=list)
     anchors: dict[str, int] = field(default_factory=dict)  # element id -> index of the paragraph it opens
     first_heading: str | None = None
+    first_heading_at: int = 0  # the index of that heading's paragraph
     title: str | None = None
     text_chars: int = 0
     link_chars: int = 0  # of which inside <a href>
@@ -86,34 +96,37 @@ class DocText:
 
 
 def extract(data: bytes, wanted_ids: frozenset[str] | set[str] = frozenset(), fixed_layout: bool = False,
-            budget: ParseBudget | None = None) -> DocText:
+            budget: ParseBudget | None = None, options: ParseOptions = DEFAULT_OPTIONS) -> DocText:
     """Paragraphs of one content document, and where the ``wanted_ids`` (TOC fragments) fall among them.
     SVG text is read when ``fixed_layout``, or when the document has no other text."""
     root = parse_markup(data)
     if root is None:
         return DocText()
     budget = budget or ParseBudget()
-    doc = _walk(root, wanted_ids, budget if fixed_layout else None)
+    doc = _walk(root, wanted_ids, budget if fixed_layout else None, options)
     if not fixed_layout and doc.svg_count and not doc.paragraphs:
-        doc = _walk(root, wanted_ids, budget)
+        doc = _walk(root, wanted_ids, budget, options)
     return doc
 
 
-def _walk(root: etree._Element, wanted_ids: frozenset[str] | set[str], svg_budget: ParseBudget | None) -> DocText:
+def _walk(root: etree._Element, wanted_ids: frozenset[str] | set[str], svg_budget: ParseBudget | None,
+          options: ParseOptions) -> DocText:
     """One pass over the document; SVG text is read when given a budget for it."""
     doc = DocText(root=_local(root.tag))
     doc.title = _title(root)
     buffer: list[str] = []
     heading_buffer_start = 0
+    heading_depth = 0
     skipped: etree._Element | None = None
     link_depth = 0
+    listings = options.code_listings
 
     def flush() -> None:
         if buffer:
             text = clean_inline("".join(buffer))
             buffer.clear()
             if text:
-                doc.paragraphs.append(text)
+                doc.paragraphs.append(as_heading(text) if heading_depth else text)
 
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
@@ -122,8 +135,11 @@ def _walk(root: etree._Element, wanted_ids: frozenset[str] | set[str], svg_budge
             if wanted_ids:
                 ident = el.get("id") or el.get("name")
                 if ident in wanted_ids and ident not in doc.anchors:
-                    flush()
-                    doc.anchors[ident] = len(doc.paragraphs)
+                    if heading_depth:  # a TOC target inside a heading: the heading starts the chapter, whole
+                        doc.anchors[ident] = heading_buffer_start
+                    else:
+                        flush()
+                        doc.anchors[ident] = len(doc.paragraphs)
             if tag == "svg":
                 doc.svg_count += 1
                 if svg_budget is not None and not _skipped(el, tag):
@@ -136,12 +152,22 @@ def _walk(root: etree._Element, wanted_ids: frozenset[str] | set[str], svg_budge
                 walker.skip_subtree()  # its "end" event still comes, right after, and reads the tail
                 skipped = el
                 continue
+            if tag in ("pre", "code") and listings is not CodeListings.READ and is_listing(el, tag):
+                flush()
+                _add_listing(doc, el, listings, wanted_ids)
+                walker.skip_subtree()
+                skipped = el
+                continue
             if tag in _BLOCKS:
                 flush()
             elif tag == "br":
                 buffer.append(" ")
+            elif heading_depth and buffer and buffer[-1][-1:].isalnum() and _follows_element(el):
+                buffer.append(" ")  # <h1><span>1</span><span>Loomings</span></h1>: "1 Loomings", not "1Loomings"
             if tag in _HEADINGS:
-                heading_buffer_start = len(doc.paragraphs)
+                if not heading_depth:
+                    heading_buffer_start = len(doc.paragraphs)
+                heading_depth += 1
             if tag == "a" and el.get("href"):
                 link_depth += 1
             if el.text:
@@ -155,8 +181,11 @@ def _walk(root: etree._Element, wanted_ids: frozenset[str] | set[str], svg_budge
         else:
             if tag in _BLOCKS:
                 flush()
-            if tag in _HEADINGS and doc.first_heading is None and len(doc.paragraphs) > heading_buffer_start:
-                doc.first_heading = doc.paragraphs[heading_buffer_start]
+            if tag in _HEADINGS:
+                heading_depth = max(0, heading_depth - 1)
+                if doc.first_heading is None and not heading_depth and len(doc.paragraphs) > heading_buffer_start:
+                    doc.first_heading = unmarked(doc.paragraphs[heading_buffer_start])
+                    doc.first_heading_at = heading_buffer_start
             if tag == "a" and el.get("href"):
                 link_depth -= 1
             if el.tail:
@@ -164,6 +193,25 @@ def _walk(root: etree._Element, wanted_ids: frozenset[str] | set[str], svg_budge
                 _count(doc, el.tail, link_depth)
     flush()
     return doc
+
+
+def _add_listing(doc: DocText, el: etree._Element, listings: CodeListings,
+                 wanted_ids: frozenset[str] | set[str]) -> None:
+    if wanted_ids:  # a TOC target inside the listing: the chapter starts where the listing was
+        for child in el.iter():
+            ident = child.get("id") or child.get("name")
+            if ident in wanted_ids and ident not in doc.anchors:
+                doc.anchors[ident] = len(doc.paragraphs)
+    said = summary(el) if listings is CodeListings.SUMMARISE else ""
+    if said:
+        doc.paragraphs.append(said)
+        doc.text_chars += len(said)
+
+
+def _follows_element(el: etree._Element) -> bool:
+    """Right after a sibling element, with no text between them."""
+    previous = el.getprevious()
+    return previous is not None and isinstance(previous.tag, str) and not previous.tail
 
 
 def _add_svg_text(doc: DocText, svg: etree._Element, budget: ParseBudget) -> None:
@@ -205,7 +253,23 @@ def _skipped(el: etree._Element, tag: str) -> bool:
     cls = attrib.get("class")
     if cls and _SKIP_CLASS.search(cls):
         return True
+    if tag not in _BLOCKS and _is_line_number(el, cls, style):
+        return True
     return tag in ("a", "sup") and _is_note_reference(el, tag)
+
+
+def _is_line_number(el: etree._Element, cls: str | None, style: str | None) -> bool:
+    """A verse line number: a number alone in an element classed as one, or floated to the right margin
+    (printed every fifth or tenth line; not four digits: that is more often a year)."""
+    marked = bool(cls and _LINE_NUMBER_CLASS.search(cls))
+    floated = bool(style and _FLOAT_RIGHT.search(style)) or bool(cls and _RIGHT_CLASS.search(cls))
+    if not (marked or floated):
+        return False
+    text = "".join(el.itertext())
+    if not _NUMBER_ONLY.match(text):
+        return False
+    digits = "".join(c for c in text if c.isdigit())
+    return marked or (0 < len(digits) <= 3 and int(digits) % 5 == 0)
 
 
 def _is_note_reference(el: etree._Element, tag: str) -> bool:

@@ -19,6 +19,7 @@ from .epub import parse_epub
 from .errors import BookError, display_name, printable
 from .limits import MAX_FILE_BYTES, MAX_TXT_BYTES
 from .model import Book, BookMetadata
+from .options import DEFAULT_OPTIONS, ParseOptions
 from .txt import parse_txt
 
 # Bump whenever a change to parsing can change chapters, sentence texts or ids: stored positions and
@@ -39,8 +40,9 @@ _log = logging.getLogger(__name__)
 BookPath = str | bytes | os.PathLike[str] | os.PathLike[bytes]
 
 
-def load_book(path: BookPath) -> Book:
+def load_book(path: BookPath, options: ParseOptions = DEFAULT_OPTIONS) -> Book:
     """Parse an EPUB or TXT file into a Book. Raises BookError (one-line message) if it cannot be read.
+    ``options``: what the user chose to have read (code listings).
 
     ``path`` may be bytes or hold bytes that are not UTF-8 (as the OS hands over a file name in another
     encoding, kept as lone surrogates by "surrogateescape"): the file opens all the same, and messages and
@@ -49,7 +51,7 @@ def load_book(path: BookPath) -> Book:
     size, head = _open_head(path)
     kind = _sniff(path, head)
     try:
-        return _parse(path, size, kind)
+        return _parse(path, size, kind, options)
     except BookError:
         raise
     except MemoryError:
@@ -67,11 +69,11 @@ def _as_path(path: BookPath) -> Path:
     return Path(raw).expanduser().absolute()  # the library keeps it: independent of the working directory
 
 
-def _parse(path: Path, size: int, kind: str) -> Book:
+def _parse(path: Path, size: int, kind: str, options: ParseOptions) -> Book:
     budget = ParseBudget()
     if kind == "epub":
         fingerprint = _file_sha256(path)  # the archive is read member by member, never whole
-        parsed = parse_epub(path, budget)
+        parsed = parse_epub(path, budget, options)
         raw, title, authors, meta_lang = parsed.chapters, parsed.title, parsed.authors, parsed.language
         cover, cover_type, year = parsed.cover, parsed.cover_media_type, parsed.year
     else:

@@ -18,6 +18,17 @@ _CJK_ANY = re.compile(f"[{CJK_CHARS}]")
 _SPACE_BEFORE_MARK = re.compile(r" +(?=[,.](?:\s|$))")
 # Transcribers' page markers such as "[Pg 12]" or "[Page 12]" in Gutenberg texts.
 _PAGE_MARK = re.compile(r"\[\s*(?:Pg|Page|p\.)\s*[0-9ivxlcdm]+\s*\]", re.IGNORECASE)
+# Leads a paragraph that is a heading: the format readers set it, assemble keeps such a paragraph one unit
+# ("Chapter 1. The Beginning" split in two was shown under the title again and spoken as two units).
+HEADING_MARK = "\x1e"
+
+
+def as_heading(text: str) -> str:
+    return HEADING_MARK + text if text and not text.startswith(HEADING_MARK) else text
+
+
+def unmarked(text: str) -> str:
+    return text[1:] if text.startswith(HEADING_MARK) else text
 
 
 def clean_inline(text: str) -> str:
