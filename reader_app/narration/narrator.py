@@ -29,6 +29,7 @@ from reader_app.audio.output import AudioOutput
 from reader_app.audio.player import Player, PlayerListener, checked_volume
 from reader_app.books.model import Book
 from reader_app.narration import retry, synthesis
+from reader_app.narration.boundary import ChapterStop
 from reader_app.narration.claims import ClipClaims, claims_for
 from reader_app.narration.config import (
     ClipCache,
@@ -43,6 +44,7 @@ from reader_app.narration.scheduler import Scheduler
 from reader_app.store.clip_key import ClipKey
 from reader_app.store.errors import StoreError
 from reader_app.tts.engine import SpeechEngine, SynthesisRequest
+from reader_app.voices.compat import engine_mismatch
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,7 @@ NO_MODEL_MESSAGE = ("No voice model is configured, so sentences not in the cache
 _ELSEWHERE_POLL_S = 0.2  # how often clips another worker is making are looked for in the store
 _MEMORY_CLIPS = 64  # clips kept in memory when the store cannot keep them (about 30 MB of 5 s sentences)
 LOAD_ADVICE = "Sentences not in the cache are skipped; choose another model folder in Settings > Voice models…"
+CHAPTER_END_NOTICE = "Paused at the end of the chapter."
 
 
 class Narrator(PlayerListener[PlayerItem]):
@@ -85,6 +88,7 @@ class Narrator(PlayerListener[PlayerItem]):
         self._memory: dict[str, AudioClip] = {}  # clips the store could not keep (disk full): still playable
         self._store_failing = False  # the last put failed: said once, until a put succeeds again
         self._engine_error: str | None = None
+        self._chapter_stop = ChapterStop(self.sentences)  # "pause at the end of this chapter", while armed
         self._closed = False
         # Not daemons: at interpreter exit a batch in flight finishes instead of torch being torn down under it
         # (which aborts the process).
@@ -150,6 +154,30 @@ class Narrator(PlayerListener[PlayerItem]):
                 self._feed_gen += 1  # a clip being decoded for the old position must not be queued
             self._cond.notify_all()
 
+    def pause_at_chapter_end(self, on: bool = True) -> None:
+        """Pause once the chapter being heard has played, before the next chapter's first sentence (its
+        heading) starts; it follows a seek to another chapter. on=False: keep playing."""
+        with self._cond:
+            if not on:
+                self._chapter_stop.disarm()
+                self._cond.notify_all()
+                return
+            stop = self._chapter_stop.arm(self._cursor)
+            # What the feeder queued past the boundary (a few seconds ahead of the ear) is taken back.
+            dropped = self.player.drop_unstarted(keep=lambda item: item.index < stop)
+            if dropped:
+                self._next_feed = min(self._next_feed, dropped[0].index)
+                self._feed_gen += 1
+            if self._live_index is not None and self._live_index >= stop:
+                self._live_index = None  # its later chunks are not queued; the whole clip is stored
+            self._cond.notify_all()
+
+    @property
+    def pausing_at_chapter_end(self) -> bool:
+        """Armed and not reached yet (reaching it disarms: the window resets its sleep choice then)."""
+        with self._cond:
+            return self._chapter_stop.armed
+
     def set_volume(self, volume: float) -> None:
         """0 (silent) to 2 (anything else: ValueError, and nothing changes); applies to the very next block."""
         self.player.set_volume(checked_volume(volume))
@@ -185,6 +213,7 @@ class Narrator(PlayerListener[PlayerItem]):
         self._epoch += 1
         self._feed_gen += 1
         self._cursor = self._next_feed = index
+        self._chapter_stop.follow(index)
         self._engine_error = None  # a fresh request deserves a fresh try of the engine
         self._plan.forget_unavailable()
         self.player.clear()
@@ -273,7 +302,7 @@ class Narrator(PlayerListener[PlayerItem]):
     def _generate(self, plan: NarrationPlan, batch: list[int]) -> None:
         for index in batch:
             self.listener.on_requested(index)
-        engine, problem = self._engine()
+        engine, problem = self._engine(plan)
         if engine is None:
             # Nothing can make this audio now: pass over it (cached sentences after it still play); a seek asks
             # the engine again.
@@ -316,7 +345,7 @@ class Narrator(PlayerListener[PlayerItem]):
             with self._cond:
                 if count == 0:
                     if (self._plan is not plan or self._next_feed != index or self._closed
-                            or plan.is_ready(index)):
+                            or plan.is_ready(index) or self._chapter_stop.holds(index)):
                         return  # not the next thing to hear (yet): the feeder plays it from the cache later
                     epoch, self._live_index = self._epoch, index
                 elif epoch != self._epoch or self._live_index != index:
@@ -357,9 +386,10 @@ class Narrator(PlayerListener[PlayerItem]):
         for shared in sharing:
             self.listener.on_clip_ready(shared)
 
-    def _engine(self) -> tuple[SpeechEngine | None, str]:
+    def _engine(self, plan: NarrationPlan) -> tuple[SpeechEngine | None, str]:
         """The engine, or None and why not. A failure is reported once and remembered until the next seek, so
-        a model that cannot load is not loaded again for every sentence."""
+        a model that cannot load is not loaded again for every sentence; a model that cannot speak the plan's
+        voice (a designed voice on a CustomVoice model) is such a failure, not a retry of every sentence."""
         with self._cond:
             if self._engine_error is not None:
                 return None, self._engine_error
@@ -367,10 +397,14 @@ class Narrator(PlayerListener[PlayerItem]):
         if provider is None:
             return None, self._engine_failed(NO_MODEL_MESSAGE)
         try:
-            return provider(), ""
+            engine = provider()
         except Exception as exc:  # noqa: BLE001 - model loading may raise anything: the thread must live on
             reason = str(exc).rstrip(".")
             return None, self._engine_failed(f"The voice model could not be loaded: {reason}. {LOAD_ADVICE}")
+        problem = engine_mismatch(plan.config.voice.kind, engine)
+        if problem is not None:
+            return None, self._engine_failed(f"{problem}. Sentences not in the cache are skipped.")
+        return engine, ""
 
     def _engine_failed(self, message: str) -> str:
         with self._cond:
@@ -404,18 +438,22 @@ class Narrator(PlayerListener[PlayerItem]):
                     return
                 index = self._feedable()
                 finished = index is None and self._played_to_the_end()
-                if index is None and not finished:
+                boundary = index is None and self._at_chapter_stop()
+                if index is None and not finished and not boundary:
                     self._cond.wait(0.05)
                 plan, epoch, feed_gen = self._plan, self._epoch, self._feed_gen
             if finished:
                 self._set_state(NarrationState.FINISHED, when=self._played_to_the_end)
+            if boundary:
+                self._pause_at_chapter_stop()
             if index is not None:
                 self._feed(plan, index, epoch, feed_gen)
 
     def _feedable(self) -> int | None:
         """The next sentence to hand to the player, when it is time and its audio exists."""
         self._next_feed = self._plan.first_playable(self._next_feed)
-        if self._next_feed >= len(self._plan) or self.player.queued_seconds() >= self.config.feed_ahead_s:
+        if (self._next_feed >= len(self._plan) or self.player.queued_seconds() >= self.config.feed_ahead_s
+                or self._chapter_stop.holds(self._next_feed)):
             return None
         return self._next_feed if self._plan.is_ready(self._next_feed) else None
 
@@ -423,6 +461,24 @@ class Narrator(PlayerListener[PlayerItem]):
         # From buffering too: waiting for audio that will never come (every sentence left was skipped) is the end.
         return (self._state in (NarrationState.PLAYING, NarrationState.BUFFERING)
                 and self._plan.first_playable(self._next_feed) >= len(self._plan) and not self.player.queued_ids())
+
+    def _at_chapter_stop(self) -> bool:
+        """Playing, held at the chapter boundary, and everything before it played (its pause included)."""
+        return (self._state in (NarrationState.PLAYING, NarrationState.BUFFERING)
+                and self._chapter_stop.holds(self._plan.first_playable(self._next_feed))
+                and not self.player.queued_ids())
+
+    def _pause_at_chapter_stop(self) -> None:
+        with self._cond:
+            if not self._at_chapter_stop():
+                return  # a seek or a pause came first
+            # Once; the next chapter's heading is what comes next: Play goes on from it, and a new "end of this
+            # chapter" means the end of that chapter.
+            self._cursor = self._clamp(self._next_feed)
+            self._chapter_stop.disarm()
+            self.player.pause()
+        self._set_state(NarrationState.PAUSED)
+        self.listener.on_notice(CHAPTER_END_NOTICE)
 
     def _feed(self, plan: NarrationPlan, index: int, epoch: int, feed_gen: int) -> None:
         key = plan.key(index)
@@ -476,8 +532,10 @@ class Narrator(PlayerListener[PlayerItem]):
         self.listener.on_notice(message)
 
     def starved(self) -> None:
+        # Not at the end of the book, nor at a chapter end it is to pause at: nothing is late there.
         self._set_state(NarrationState.BUFFERING, when=lambda: self._state is NarrationState.PLAYING
-                        and self._plan.first_playable(self._next_feed) < len(self._plan))
+                        and self._plan.first_playable(self._next_feed) < len(self._plan)
+                        and not self._chapter_stop.holds(self._plan.first_playable(self._next_feed)))
 
     # -- reporting ---------------------------------------------------------------------------------------
     def _set_state(self, state: NarrationState, when: Callable[[], bool] | None = None) -> None:

@@ -29,6 +29,7 @@ from reader_app.narration.config import ClipCache, EngineProvider, NarrationConf
 from reader_app.store.clip_key import ClipKey
 from reader_app.store.errors import StoreError
 from reader_app.tts.engine import SpeechEngine, SynthesisRequest
+from reader_app.voices.compat import engine_mismatch
 
 _ELSEWHERE_POLL_S = 0.2  # how often clips another worker is making are looked for in the store
 
@@ -43,6 +44,7 @@ class PregenProgress:
     elapsed_s: float
     cancelled: bool = False
     error: str | None = None  # why the run stopped early (the store refused a clip: disk full, read-only...)
+    failure: str | None = None  # why the first sentence that failed failed (said with the count)
 
     @property
     def eta_s(self) -> float | None:
@@ -132,6 +134,9 @@ class Pregenerator:
                 reason = str(exc).rstrip(".")
                 raise _Stop(f"The voice model could not be loaded: {reason}. Check the model folder "
                             "(Settings > Voice models…, or --model DIR).") from exc
+            problem = engine_mismatch(config.voice.kind, self._engine)
+            if problem is not None:  # every sentence would fail: the run ends with the reason instead
+                raise _Stop(problem)
         engine = self._engine
         requests = [SynthesisRequest(key.text, config.voice, config.language) for key in keys]
         done: list[tuple[ClipKey, AudioClip | None]]
@@ -140,7 +145,7 @@ class Pregenerator:
         except synthesis.Cancelled:
             return
         except Exception:  # noqa: BLE001 - model code may raise anything on a bad sentence: each is tried alone
-            done = [(key, self._one(engine, request)) for key, request in zip(keys, requests, strict=True)]
+            done = [(key, self._one(engine, request, state)) for key, request in zip(keys, requests, strict=True)]
         for key, clip in done:
             if clip is None:
                 state.failed += 0 if self.cancel.is_set() else 1  # cancelled is not failed
@@ -159,10 +164,12 @@ class Pregenerator:
         except StoreError as exc:
             raise _Stop(str(exc)) from exc
 
-    def _one(self, engine: SpeechEngine, request: SynthesisRequest) -> AudioClip | None:
+    def _one(self, engine: SpeechEngine, request: SynthesisRequest, state: PregenProgress) -> AudioClip | None:
         try:
             return synthesis.synthesize(engine, [request], self.cancel)[0]
-        except Exception:  # noqa: BLE001 - model code may raise anything (Cancelled too): a later run retries it
+        except Exception as exc:  # noqa: BLE001 - model code may raise anything (Cancelled too): a later run retries it
+            if state.failure is None and not isinstance(exc, synthesis.Cancelled):
+                state.failure = " ".join(str(exc).split()) or type(exc).__name__
             return None
 
 
@@ -188,8 +195,9 @@ class ProgressBar:
         self.stream.flush()
 
     def finish(self, p: PregenProgress) -> None:
+        failed = f", {p.failed} failed" + (f" (first: {p.failure})" if p.failure else "") if p.failed else ""
         self.stream.write(f"\nDone: {p.generated} generated ({p.audio_s:.1f} s of audio) in {_clock(p.elapsed_s)}, "
-                          f"{p.done}/{p.total} cached" + (f", {p.failed} failed" if p.failed else "") + "\n")
+                          f"{p.done}/{p.total} cached{failed}\n")
 
 
 def _clock(seconds: float) -> str:

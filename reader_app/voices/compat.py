@@ -41,3 +41,12 @@ def check_voice_for_model(voice_kind: VoiceKind | str, model_kind: ModelKind | s
     problem = mismatch(voice_kind, model_kind, name, advice)
     if problem is not None:
         raise VoiceModelMismatch(problem)
+
+
+def engine_mismatch(voice_kind: VoiceKind | str, engine: object) -> str | None:
+    """mismatch() for a loaded engine: the Qwen engines say their checkpoint's kind (`kind`); an engine that
+    does not (the tests' tone engines) speaks anything."""
+    kind = getattr(engine, "kind", None)
+    if kind is None or kind not in tuple(ModelKind):
+        return None
+    return mismatch(voice_kind, kind)
