@@ -38,6 +38,7 @@ from reader_app.ui.pregen_panel import PregenBar
 from reader_app.ui.queue_panel import QueuePanel
 from reader_app.ui.reading_view import ReadingView
 from reader_app.ui.services import AppServices
+from reader_app.ui.system import SystemIntegration
 from reader_app.ui.text_view import SentenceTextView
 from reader_app.ui.theme import apply_theme, theme_named
 from reader_app.ui.transport_bar import TransportBar
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self.queue_panel = QueuePanel(self.generation_queue, self.library_view)
         self.library_view.add_section(self.queue_panel)
         self._connect()
+        self.system = SystemIntegration(self)  # MPRIS media controls, the tray icon
         self.sync_appearance()
         self.refresh_model_notice()
         self.library_view.refresh()
@@ -294,7 +296,15 @@ class MainWindow(QMainWindow):
                 self.open_book(Path(url.toLocalFile()))
                 break
 
+    def quit_app(self) -> None:
+        """Quit for real, even with close_to_tray (File > Quit, the tray's Quit, MPRIS Quit)."""
+        self.system.quit()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.system.hide_instead_of_closing():  # close_to_tray: playback goes on, the tray brings it back
+            event.ignore()
+            return
+        self.system.shutdown()
         self.playback.shutdown()
         self.generation_queue.shutdown()
         self._close_book()

@@ -68,7 +68,7 @@ def build_menus(w: MainWindow, playback: PlaybackController, dialogs: DialogLaun
         open=_action(w, "&Open…", w.choose_book, (QKeySequence.StandardKey.Open,)),
         library=_action(w, "&Library", w.show_library, ("Ctrl+L",)),
         reading=_action(w, "&Reading view", w.show_reading, ("Ctrl+R",)),
-        quit=_action(w, "&Quit", w.close, (QKeySequence.StandardKey.Quit,)),
+        quit=_action(w, "&Quit", w.quit_app, (QKeySequence.StandardKey.Quit,)),
         play=_action(w, "&Play / Pause", p.toggle_play,
                      (key.Key_Space, key.Key_MediaPlay, key.Key_MediaTogglePlayPause, key.Key_MediaPause)),
         prev_sentence=_action(w, "Previous &sentence", p.previous_sentence, (key.Key_Left, key.Key_MediaPrevious)),

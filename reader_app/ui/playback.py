@@ -238,6 +238,8 @@ class PlaybackController(QObject):
     def set_sleep_timer(self, minutes: int) -> None:
         self.sleep_timer.stop()
         self._sleep_at_chapter = None
+        if self.narrator is not None:  # the narrator stops at the boundary, before the next heading is heard
+            self.narrator.pause_at_chapter_end(minutes < 0)
         if minutes > 0:
             self.sleep_timer.start(minutes * 60_000)
             self.transport.set_status(f"Pausing in {minutes} minutes")
@@ -248,6 +250,8 @@ class PlaybackController(QObject):
     @Slot()
     def sleep_now(self) -> None:
         self._sleep_at_chapter = None
+        if self.narrator is not None:
+            self.narrator.pause_at_chapter_end(False)
         if self.playing():
             self.toggle_play()
         sleep = self.transport.sleep
@@ -259,14 +263,16 @@ class PlaybackController(QObject):
     # -- narration signals ----------------------------------------------------------------------------------
     @Slot(int)
     def _sentence_started(self, index: int) -> None:
-        if self._sleep_at_chapter is not None and self.chapter_of(index) != self._sleep_at_chapter:
-            self.sleep_now()
         self.show_sentence(index)
         self.save_position(index)
 
     @Slot(str)
     def _state_changed(self, state: str) -> None:
         self._state = state
+        narrator = self.narrator
+        if (state == "paused" and self._sleep_at_chapter is not None and narrator is not None
+                and not narrator.pausing_at_chapter_end):  # the narrator paused at the chapter's end
+            self.sleep_now()
         self.transport.set_playing(state in PLAYING_STATES)
         if self._problem is None:
             self.transport.set_status(STATE_LABELS.get(state, ""))
