@@ -15,8 +15,10 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
 fi
 
 install_system_packages() {
-  # PortAudio for sounddevice; the X/EGL/font libraries Qt loads even when offscreen.
-  local pkgs=(libportaudio2 libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core)
+  # PortAudio for sounddevice; the X/EGL/font libraries Qt loads even when offscreen; dbus for dbus-daemon,
+  # dbus-send and dbus-monitor (the MPRIS test runs its own session bus; `dbus` pulls in the dbus-daemon and
+  # dbus-bin packages where those are split out, as on bookworm and trixie).
+  local pkgs=(libportaudio2 libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 dbus fonts-dejavu-core)
   if command -v dpkg-query >/dev/null && command -v apt-get >/dev/null; then
     local missing=()
     for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
