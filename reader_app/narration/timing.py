@@ -24,6 +24,7 @@ DEFAULT_CHARS_PER_S = 14.5
 CALIBRATION_MIN_CLIPS = 20  # fewer cached clips than this (or than the characters below) say too little
 CALIBRATION_MIN_CHARS = 1500
 CALIBRATION_RANGE = (5.0, 40.0)  # a calibration outside this (a broken model, silence) is not believed
+TIME_LEFT_SETTING = "time_left_s"  # book setting: listening time left, at the speed then set (library cards)
 
 
 def calibrated_chars_per_s(samples: Iterable[tuple[str, float]]) -> float:

@@ -28,9 +28,11 @@ from reader_app.settings import ThemeName
 from reader_app.tts.engine import EngineError
 from reader_app.ui.book_loader import BookLoader
 from reader_app.ui.book_session import OpenedBook, prepare_book
+from reader_app.ui.bookmarks_panel import BookmarksPanel
 from reader_app.ui.dialogs import DialogLauncher
 from reader_app.ui.generation_queue import GenerationQueueController
 from reader_app.ui.library_view import LibraryView
+from reader_app.ui.listening_time import ListeningTime
 from reader_app.ui.menus import build_menus
 from reader_app.ui.model_notice import ModelNotice
 from reader_app.ui.playback import PlaybackController
@@ -68,6 +70,9 @@ class MainWindow(QMainWindow):
                                            lambda: self.opened, self.refresh_model_notice, self)
         self.dialogs = DialogLauncher(self, services, self.controller, self.reading_view, self.transport,
                                       self.pregen, lambda: self.opened, self.sync_appearance, self.model_changed)
+        self.listening = ListeningTime(services, self.controller, self.playback, self.transport, lambda: self.opened,
+                                       self)  # times in the transport, ±30 s
+        self.bookmarks = BookmarksPanel(self, services, self.playback, self.reading_view, lambda: self.opened)
         self.actions_ = build_menus(self, self.playback, self.dialogs)
         self.generation_queue = GenerationQueueController(services, self.controller, self)
         self.queue_panel = QueuePanel(self.generation_queue, self.library_view)
@@ -223,6 +228,8 @@ class MainWindow(QMainWindow):
         self.playback.apply_audio_settings(opened.narrator)
         opened.narrator.seek(opened.start)
         self.playback.show_sentence(opened.start)
+        self.listening.book_changed()
+        self.bookmarks.book_changed()
         self.reading_view.voice.populate(opened.model_info, opened.voice_name, opened.voices)
         self.transport.set_enabled(book.sentence_count() > 0)
         self.playback.say(f"{book.sentence_count()} sentences in {len(book.chapters)} chapters")
@@ -244,6 +251,7 @@ class MainWindow(QMainWindow):
 
     def _close_book(self) -> None:
         self.playback.save_position()
+        self.listening.save_time_left()  # for the library card
         self.pregen.cancel()
         self.controller.close()
         if self.opened is not None:

@@ -31,6 +31,11 @@ class Actions:
     next_sentence: QAction
     prev_chapter: QAction
     next_chapter: QAction
+    back_30: QAction
+    forward_30: QAction
+    add_bookmark: QAction
+    bookmarks: QAction
+    history: QAction
     gen_chapter: QAction
     gen_book: QAction
     gen_cancel: QAction
@@ -75,6 +80,11 @@ def build_menus(w: MainWindow, playback: PlaybackController, dialogs: DialogLaun
         next_sentence=_action(w, "&Next sentence", p.next_sentence, (key.Key_Right, key.Key_MediaNext)),
         prev_chapter=_action(w, "Previous &chapter", p.previous_chapter, ("Ctrl+Left", "Ctrl+Up")),
         next_chapter=_action(w, "Next c&hapter", p.next_chapter, ("Ctrl+Right", "Ctrl+Down")),
+        back_30=_action(w, "&Back 30 seconds", w.listening.back, ("Shift+Left",)),
+        forward_30=_action(w, "&Forward 30 seconds", w.listening.forward, ("Shift+Right",)),
+        add_bookmark=_action(w, "&Add bookmark…", w.bookmarks.add_bookmark, ("Ctrl+B",)),
+        bookmarks=_action(w, "&Bookmarks", lambda: w.bookmarks.show_tab(0), ("Ctrl+Shift+B",)),
+        history=_action(w, "Recent &positions (history)", lambda: w.bookmarks.show_tab(1), ("Ctrl+H",)),
         gen_chapter=_action(w, "Generate audio for this &chapter", d.generate_chapter),
         gen_book=_action(w, "Generate audio for the whole &book", d.generate_book),
         gen_cancel=_action(w, "Cancel generation", d.cancel_generation),
@@ -94,8 +104,9 @@ def build_menus(w: MainWindow, playback: PlaybackController, dialogs: DialogLaun
     for title, items in (("&File", [a.open, a.library, None, a.export, None, a.quit]),
                          ("&View", [a.reading, a.library, None, a.find, None, a.bigger, a.smaller, None, a.dark,
                                     a.follow]),
-                         ("&Playback", [a.play, None, a.prev_sentence, a.next_sentence, a.prev_chapter,
-                                        a.next_chapter, None, a.gen_chapter, a.gen_book, a.gen_cancel]),
+                         ("&Playback", [a.play, None, a.prev_sentence, a.next_sentence, a.back_30, a.forward_30,
+                                        a.prev_chapter, a.next_chapter, None, a.gen_chapter, a.gen_book, a.gen_cancel]),
+                         ("&Bookmarks", [a.add_bookmark, None, a.bookmarks, a.history]),
                          ("&Voices", [a.voice_studio, a.models]),
                          ("&Settings", [a.settings, a.models])):
         menu = bar.addMenu(title)

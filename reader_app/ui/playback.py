@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from reader_app.narration.config import NarrationState
 from reader_app.narration.controller import NarrationController
@@ -33,6 +33,8 @@ def read_fraction(current: int, count: int, finished: bool = False) -> float:
 
 
 class PlaybackController(QObject):
+    jumped = Signal(int, int)  # (from, to) sentence: a jump, not a step to the next one (history, bookmarks_panel)
+
     def __init__(self, services: AppServices, narration: NarrationController, reading_view: ReadingView,
                  transport: TransportBar, current: Callable[[], OpenedBook | None],
                  on_narration_error: Callable[[], None], parent: QObject | None = None) -> None:
@@ -139,12 +141,15 @@ class PlaybackController(QObject):
     def playing(self) -> bool:
         return self.narrator is not None and self.narrator.state in PLAYING_STATES
 
-    def go_to(self, index: int) -> None:
-        """Move to a sentence: play from it if playing, else just put the cursor there."""
+    def go_to(self, index: int, remember: bool = True) -> None:
+        """Move to a sentence: play from it if playing, else just put the cursor there. remember: the place left
+        goes into the history (not for a step to the previous or next sentence)."""
         narrator, opened = self.narrator, self._current()
         if narrator is None or opened is None:
             return
         index = min(max(index, 0), opened.book.sentence_count() - 1)
+        if remember:
+            self._note_jump(narrator.cursor, index)
         if self.playing():
             narrator.play(index)
         else:
@@ -156,8 +161,13 @@ class PlaybackController(QObject):
     def play_from(self, index: int) -> None:
         if self.narrator is None:
             return
+        self._note_jump(self.narrator.cursor, index)
         self.narrator.play(index)
         self.show_sentence(index)
+
+    def _note_jump(self, old: int, new: int) -> None:
+        if new != old:
+            self.jumped.emit(old, new)
 
     @Slot()
     def toggle_play(self) -> None:
@@ -173,12 +183,12 @@ class PlaybackController(QObject):
     @Slot()
     def previous_sentence(self) -> None:
         if self.narrator is not None:
-            self.go_to(self.narrator.cursor - 1)
+            self.go_to(self.narrator.cursor - 1, remember=False)
 
     @Slot()
     def next_sentence(self) -> None:
         if self.narrator is not None:
-            self.go_to(self.narrator.cursor + 1)
+            self.go_to(self.narrator.cursor + 1, remember=False)
 
     @Slot()
     def previous_chapter(self) -> None:
