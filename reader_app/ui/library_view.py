@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reader_app.narration.timing import TIME_LEFT_SETTING, format_duration
+
 COVER = QSize(132, 188)
 BOOK_ROLE = Qt.ItemDataRole.UserRole
 
@@ -114,7 +116,10 @@ class LibraryView(QWidget):
             progress = float(self.library.book_setting(record.id, "progress", 0.0) or 0.0)
             authors = ", ".join(record.authors) or "Unknown author"
             cached = describe_cache(stats.audio_seconds, stats.audio_bytes)
-            text = f"{record.title}\n{authors}\n{progress:.0%} read · {cached}"
+            left = self.library.book_setting(record.id, TIME_LEFT_SETTING)  # saved by ui/listening_time.py
+            timed = isinstance(left, int | float) and progress < 1
+            read = f"{progress:.0%} · {format_duration(left)} left" if timed else f"{progress:.0%} read"
+            text = f"{record.title}\n{authors}\n{read}\n{cached}"
             item = QListWidgetItem(QIcon(cover_pixmap(record.cover, record.title)), text)
             item.setData(BOOK_ROLE, record)
             item.setToolTip(f"{record.title}\n{authors}\n{record.path}")
