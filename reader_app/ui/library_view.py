@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from reader_app.narration.timing import TIME_LEFT_SETTING, format_duration
+from reader_app.ui.library_card import COVER, LibraryCardDelegate, card_size, generated_cover
 
-COVER = QSize(132, 188)
 BOOK_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -30,19 +30,7 @@ def cover_pixmap(cover: bytes | None, title: str, size: QSize = COVER) -> QPixma
     pixmap = QPixmap()
     if cover and pixmap.loadFromData(cover):
         return pixmap.scaled(size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-    pixmap = QPixmap(size)
-    hue = sum(title.encode()) % 360
-    pixmap.fill(QColor.fromHsl(hue, 70, 95))
-    painter = QPainter(pixmap)
-    painter.setPen(QColor("#ffffff"))
-    font = QFont()
-    font.setPointSize(11)
-    font.setBold(True)
-    painter.setFont(font)
-    painter.drawText(pixmap.rect().adjusted(10, 10, -10, -10),
-                     Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, title)
-    painter.end()
-    return pixmap
+    return generated_cover(title, size)
 
 
 def describe_cache(seconds: float, size_bytes: int) -> str:
@@ -81,11 +69,14 @@ class LibraryView(QWidget):
         self.grid.setObjectName("libraryGrid")
         self.grid.setViewMode(QListView.ViewMode.IconMode)
         self.grid.setIconSize(COVER)
-        self.grid.setGridSize(QSize(COVER.width() + 64, COVER.height() + 96))
+        # Cards of one size on a fixed grid (library_card.py): long titles and authors end in "…", never
+        # push a card out of line.
+        self.grid.setItemDelegate(LibraryCardDelegate(self.grid))
+        self.grid.setUniformItemSizes(True)
+        card = card_size(self.grid.font())
+        self.grid.setGridSize(QSize(card.width() + 12, card.height() + 12))
         self.grid.setResizeMode(QListView.ResizeMode.Adjust)
         self.grid.setMovement(QListView.Movement.Static)
-        self.grid.setWordWrap(True)
-        self.grid.setSpacing(8)
         self.grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         layout.addWidget(self.grid, 1)
         self.empty = QLabel("No books yet. Open an EPUB or TXT file, or drop one on this window.", self)

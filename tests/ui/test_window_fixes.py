@@ -8,11 +8,18 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QFontMetrics, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
+from reader_app.audio.output import NullOutput
+from reader_app.books import load_book
+from reader_app.settings import Settings
+from reader_app.store import Library
+from reader_app.ui.library_card import PADDING, card_fonts, card_lines, card_size
 from reader_app.ui.library_view import BOOK_ROLE
 from reader_app.ui.main_window import MainWindow
+from reader_app.ui.services import AppServices
+from tests.support.epub import simple_book
 from tests.support.ui import open_window
 
 
@@ -171,3 +178,49 @@ def test_a_book_just_opened_is_0_percent_read_and_100_once_heard_to_the_end(qtbo
     window.show_library()
     assert "100% read" in _card_text(window, book)
     window.close()
+
+
+LONG_BOOKS = (("The Remarkably Long and Winding Title of a Victorian Novel in Three Volumes, with Illustrations",
+               "Mary Elizabeth Braddon-Featherstonehaugh and Sir Arthur Ignatius Conan Doyle"),
+              ("Emma", "Jane Austen"), ("Short", ""),
+              ("Supercalifragilisticexpialidociousnessandmoreofitwithoutspaces", "Anonymous"),
+              ("A Tale of Two Cities: A Story of the French Revolution", "Charles Dickens"))
+
+
+def test_library_cards_share_one_size_line_up_and_elide_long_titles(qtbot, tmp_path):
+    library = Library(tmp_path / "lib")
+    for number, (title, author) in enumerate(LONG_BOOKS):
+        path = simple_book(tmp_path / f"b{number}.epub", [("One", f"<p>Book {number} begins. It ends.</p>")],
+                           title=title, authors=(author,) if author else ())
+        library.add_book(load_book(path))
+    window = MainWindow(AppServices(Settings(), library, output_factory=NullOutput, save_settings=False))
+    qtbot.addWidget(window)
+    window.resize(1000, 760)
+    window.show()
+    window.show_library()
+    grid = window.library_view.grid
+    qtbot.waitUntil(lambda: grid.count() == len(LONG_BOOKS) and grid.visualRect(grid.model().index(0, 0)).isValid())
+    window.grab().save(str(tmp_path / "library-long-titles.png"))
+    rects = [grid.visualRect(grid.model().index(row, 0)) for row in range(grid.count())]
+    assert len({(r.width(), r.height()) for r in rects}) == 1  # one card size
+    rows: dict[int, list[int]] = {}
+    for rect in rects:
+        rows.setdefault(rect.top(), []).append(rect.left())
+    columns = sorted(next(iter(rows.values())))
+    assert all(sorted(lefts) == columns[:len(lefts)] for lefts in rows.values())  # one grid of columns
+    assert all(not a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:])
+    width = card_size(grid.font()).width() - 2 * PADDING
+    for row in range(grid.count()):
+        item = grid.item(row)
+        lines = card_lines(item.text(), grid.font())
+        titles = [line for line, is_title in lines if is_title]
+        assert 1 <= len(titles) <= 2 and any("% read" in line for line, _ in lines), lines
+        title_font, detail_font = card_fonts(grid.font())
+        for line, is_title in lines:
+            assert QFontMetrics(title_font if is_title else detail_font).horizontalAdvance(line) <= width, line
+        record = item.data(BOOK_ROLE)
+        assert record.title in item.toolTip() and all(a in item.toolTip() for a in record.authors)
+        if len(record.title) > 60:
+            assert titles[-1].endswith("…")
+    window.close()
+    library.close()
