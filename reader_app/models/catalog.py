@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reader_app.tts.engine import MODEL_KIND_LABEL, VOICE_MODEL_KIND, EngineError, ModelKind, VoiceKind
@@ -19,6 +19,10 @@ from reader_app.tts.engine import MODEL_KIND_LABEL, VOICE_MODEL_KIND, EngineErro
 MODEL_ENV = "READER_APP_MODEL"
 MARKER_FILE = "reader_app_checkpoint.json"  # written by reader_app.devtools.checkpoint for random test models
 _SIZE_NAMES = {"0b6": "0.6b", "1b7": "1.7b"}
+
+
+class ModelNotFoundError(EngineError):
+    """The model folder named does not exist (the command line's not-found exit code)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class ModelInfo:
     languages: tuple[str, ...] = ()  # language names the model accepts besides "auto" (lowercase)
     size_tag: str = ""  # raw tts_model_size from the config ("0b6", "1b7")
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+    local: bool = field(default=False, compare=False)  # a folder chosen by hand, outside the models folder
 
     @property
     def name(self) -> str:
@@ -148,7 +153,7 @@ def inspect_model(path: str | os.PathLike) -> ModelInfo:
     """Describe the Qwen3-TTS checkpoint in `path`, or raise EngineError saying what is wrong with it."""
     folder = _resolve_hf_cache_folder(Path(path).expanduser())
     if not folder.exists():
-        raise EngineError(f"Model folder {folder} does not exist.")
+        raise ModelNotFoundError(f"Model folder {folder} does not exist.")
     if not folder.is_dir():
         raise EngineError(f"{folder} is not a folder; choose the folder that holds the model's config.json.")
     missing = _missing_files(folder)
@@ -231,6 +236,23 @@ def find_installed_models(root: Path | None = None) -> list[ModelInfo]:
     return sorted(found.values(), key=lambda i: (i.kind, i.size, i.name))
 
 
+def find_models(local_folders: Iterable[str | os.PathLike] = (), root: Path | None = None) -> list[ModelInfo]:
+    """Every checkpoint the user has: the folders chosen by hand (the settings' model folders), marked local
+    and in the order given, then those under the models folder. A folder that is no longer usable is left out."""
+    installed = find_installed_models(root)
+    seen = {info.path.resolve() for info in installed}
+    local: list[ModelInfo] = []
+    for folder in local_folders:
+        try:
+            info = inspect_model(folder)  # the kind and size come from its config.json
+        except (EngineError, OSError):
+            continue
+        if info.path.resolve() not in seen:
+            seen.add(info.path.resolve())
+            local.append(replace(info, local=True))
+    return local + installed
+
+
 def default_download_dir(repo_id: str) -> Path:
     from reader_app import paths
 
@@ -243,11 +265,12 @@ def download_model(repo_id: str, dest: Path | None = None,
     """Download a model from the Hugging Face hub into dest (default: the models folder) and return the folder.
 
     progress(bytes_done, bytes_total_or_None) is called from this thread while the download runs;
-    setting cancel_event (a threading.Event) stops it promptly and raises DownloadCancelled.
+    setting cancel_event (a threading.Event) stops it promptly and raises DownloadCancelled. The folder appears
+    only when the download is complete and checked; a failure removes what it wrote (models/download.py).
     """
-    from reader_app.models.download import download_snapshot
+    from reader_app.models.download import download_into
 
     target = Path(dest) if dest is not None else default_download_dir(repo_id)
-    folder = download_snapshot(repo_id, target, progress=progress, cancel_event=cancel_event, endpoint=endpoint)
-    inspect_model(folder)  # fail here, clearly, if the download is not a usable checkpoint
-    return folder
+    # Into a hidden sibling first, renamed once it is a usable checkpoint: a failure leaves no empty folder.
+    return download_into(repo_id, target, inspect_model, progress=progress, cancel_event=cancel_event,
+                         endpoint=endpoint)

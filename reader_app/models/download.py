@@ -1,8 +1,13 @@
 """Model download with progress and prompt cancellation, via huggingface_hub.snapshot_download.
 
 snapshot_download cannot be interrupted inside a multi-GB file, so it runs in a child process that a cancel
-simply terminates; huggingface_hub keeps the partial file and resumes it next time. The parent reports bytes
-on disk as progress. (A frozen app must call multiprocessing.freeze_support() at start for this.)
+simply terminates. The parent reports bytes on disk as progress. (A frozen app must call
+multiprocessing.freeze_support() at start for this.)
+
+download_into() never leaves a half-made model folder: the files go to a hidden sibling (".NAME.partial",
+which find_installed_models skips), are checked, and the folder is renamed into place only then. A failed
+download or a download that is no usable checkpoint is removed, and the error says why; a cancelled one is
+kept hidden, so the next download of the same folder resumes it.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue as queue_module
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -125,3 +131,46 @@ def download_snapshot(repo_id: str, target: Path, progress: Callable[[int, int |
         done = _bytes_on_disk(target)
         progress(done, total or done)
     return Path(result)
+
+
+def partial_folder(target: Path) -> Path:
+    """Where a download into `target` is made until it is complete and checked (hidden: a leading dot)."""
+    return target.with_name(f".{target.name}.partial")
+
+
+def download_into(repo_id: str, target: Path, check: Callable[[Path], object],
+                  progress: Callable[[int, int | None], None] | None = None, cancel_event=None,
+                  endpoint: str | None = None) -> Path:
+    """Download repo_id into `target`, whole or not at all (see the module docstring); check(folder) raises
+    (EngineError) when the download is not a usable checkpoint. A target that exists is replaced only if it is
+    an empty folder or a checkpoint itself (check passes); anything else there is refused before downloading."""
+    target = Path(target)
+    if target.exists():
+        if not target.is_dir():
+            raise EngineError(f"Cannot download {repo_id} into {target}: it is a file.")
+        if any(target.iterdir()):
+            try:
+                check(target)
+            except EngineError:
+                raise EngineError(f"Cannot download {repo_id} into {target}: the folder holds other files. "
+                                  "Choose an empty or new folder.") from None
+    partial = partial_folder(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        download_snapshot(repo_id, partial, progress=progress, cancel_event=cancel_event, endpoint=endpoint)
+        try:
+            check(partial)
+        except EngineError as exc:
+            raise EngineError(f"{repo_id} was downloaded but is not a usable checkpoint: {exc}") from exc
+    except DownloadCancelled:
+        raise  # kept (hidden) to resume next time
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)  # nothing half-written stays behind
+        raise
+    old = target.with_name(f".{target.name}.old")
+    if target.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        os.rename(target, old)  # the replaced checkpoint (or empty folder) goes only once the new one is there
+    os.rename(partial, target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target
