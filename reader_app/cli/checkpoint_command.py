@@ -19,9 +19,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     make.add_argument("--size", default="tiny", choices=("tiny", "0.6b", "1.7b"),
                       help="tiny: seconds to build; 0.6b/1.7b: the published shapes (GBs)")
     make.add_argument("--seed", type=int, default=0, help="same seed, same weights (default 0)")
-    make.add_argument("out", metavar="OUT", help="folder to write")
+    make.add_argument("--force", action="store_true",
+                      help="write into a folder that is not empty and not a random checkpoint of this kind, "
+                           "replacing its contents")
+    make.add_argument("out", metavar="OUT", help="folder to write: new, empty, or a random checkpoint of the same "
+                                                 "kind (rebuilt in place)")
     make.set_defaults(handler=run_make_checkpoint)
-
 
 
 def run_make_checkpoint(args: argparse.Namespace) -> int:
@@ -29,7 +32,7 @@ def run_make_checkpoint(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     try:
-        out = build_checkpoint(args.kind, args.size, Path(args.out), seed=args.seed)
+        out = build_checkpoint(args.kind, args.size, Path(args.out), seed=args.seed, force=args.force)
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

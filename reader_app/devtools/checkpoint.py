@@ -149,12 +149,50 @@ def _fix_saved_config(folder: Path) -> None:
     path.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
 
 
-def build_checkpoint(kind: str, size: str, out_dir: Path, seed: int = 0) -> Path:
-    """Write a random-weight Qwen3-TTS checkpoint folder for `kind` / `size` into out_dir and return it."""
+class CheckpointTargetError(ValueError):
+    """The output folder holds something build_checkpoint must not overwrite without force=True."""
+
+
+def _marker_kind(folder: Path) -> str | None:
+    """The kind of the random test checkpoint in `folder` (its marker file), or None."""
+    try:
+        marker = json.loads((folder / MARKER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return marker.get("kind") if isinstance(marker, dict) and marker.get("random_weights") else None
+
+
+def check_target(out_dir: Path, kind: str, force: bool = False) -> None:
+    """Refuse (CheckpointTargetError) to write into a folder that holds anything but a random test checkpoint of
+    the same kind: another kind's checkpoint would become a mix of both, a real model would be replaced by noise,
+    other files would sit among the checkpoint's. force=True allows it (the folder's contents are replaced)."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CheckpointTargetError(f"{out_dir} is a file, not a folder")
+    if force or not out_dir.is_dir() or not any(out_dir.iterdir()):
+        return
+    found = _marker_kind(out_dir)
+    if found == kind:
+        return  # rebuilding the same kind of test checkpoint in place
+    if found is not None:
+        what = f"a random {found} checkpoint"
+    elif (out_dir / "config.json").is_file():
+        what = "a model (config.json) that is not a random test checkpoint"
+    else:
+        what = "other files"
+    raise CheckpointTargetError(f"{out_dir} is not empty: it holds {what}, not a random {kind} checkpoint; choose "
+                                "an empty or new folder, or pass --force to replace its contents")
+
+
+def build_checkpoint(kind: str, size: str, out_dir: Path, seed: int = 0, force: bool = False) -> Path:
+    """Write a random-weight Qwen3-TTS checkpoint folder for `kind` / `size` into out_dir and return it.
+    out_dir must be new, empty or a random checkpoint of the same kind (check_target); force=True replaces
+    whatever it holds."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     if size not in SIZES:
         raise ValueError(f"size must be one of {SIZES}, got {size!r}")
+    check_target(Path(out_dir), kind, force)  # before torch is imported: a refusal is quick
     from reader_app.tts.qwen_import import import_qwen_tts
 
     import_qwen_tts()
@@ -200,6 +238,12 @@ def build_checkpoint(kind: str, size: str, out_dir: Path, seed: int = 0) -> Path
                       size=size, seed=seed, random_weights=True,
                       note="Random weights built locally for tests and benchmarks; it speaks noise.")
         (tmp / MARKER_FILE).write_text(json.dumps(marker, indent=2) + "\n")
+        if force:  # nothing of what was there stays among the new files
+            for old in list(out_dir.iterdir()):
+                if old.is_dir() and not old.is_symlink():
+                    shutil.rmtree(old)
+                else:
+                    old.unlink()
         for item in tmp.iterdir():
             target = out_dir / item.name
             if target.is_dir():
