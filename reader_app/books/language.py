@@ -35,6 +35,16 @@ _ALIASES: dict[str, str] = {
     "spa": "es", "spanish": "es", "español": "es", "castellano": "es",
     "ita": "it", "italian": "it", "italiano": "it",
 }
+# Names for the warning about a language the model does not speak (the tag itself for the rest).
+LANGUAGE_NAMES: dict[str, str] = {
+    "he": "Hebrew", "yi": "Yiddish", "ar": "Arabic", "fa": "Persian", "ur": "Urdu", "el": "Greek", "hi": "Hindi",
+    "bn": "Bengali", "th": "Thai", "vi": "Vietnamese", "tr": "Turkish", "pl": "Polish", "nl": "Dutch",
+    "sv": "Swedish", "da": "Danish", "no": "Norwegian", "nb": "Norwegian", "fi": "Finnish", "cs": "Czech",
+    "sk": "Slovak", "hu": "Hungarian", "ro": "Romanian", "uk": "Ukrainian", "bg": "Bulgarian", "sr": "Serbian",
+    "hr": "Croatian", "lt": "Lithuanian", "lv": "Latvian", "et": "Estonian", "la": "Latin", "ca": "Catalan",
+    "eo": "Esperanto", "id": "Indonesian", "ms": "Malay", "sw": "Swahili", "hy": "Armenian", "ka": "Georgian",
+    "ta": "Tamil", "te": "Telugu", "am": "Amharic", "ga": "Irish", "cy": "Welsh", "is": "Icelandic",
+}
 _TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 _UNDETERMINED = {"und", "mul", "zxx", "mis", "xx", "unknown", ""}
 
@@ -74,6 +84,18 @@ def primary_subtag(tag: str | None) -> str | None:
 def tts_language(tag: str | None) -> str:
     """The model's language name for a tag, or "auto" for languages it does not know."""
     return TTS_LANGUAGES.get(primary_subtag(tag) or "", "auto")
+
+
+def unsupported_warning(tag: str | None) -> str | None:
+    """What to tell the user about a book in a language the narration models do not speak; None when they
+    speak it or the language is unknown."""
+    code = primary_subtag(tag)
+    if not code or code in TTS_LANGUAGES:
+        return None
+    name = LANGUAGE_NAMES.get(code, f"“{tag}”")
+    spoken = ", ".join(TTS_LANGUAGES.values())
+    return (f"This book is in {name}, which the narration models do not speak ({spoken}): "
+            "the narration will be unintelligible or mispronounced.")
 
 
 def detect(text: str) -> str | None:
@@ -118,15 +140,23 @@ def _script_family(code: str | None) -> str:
         return code
     if code in ("ru", "uk", "be", "bg", "sr", "mk", "kk"):
         return "cyrillic"
-    return "latin"  # or another script we do not tell apart; good enough to compare
+    return _OTHER_SCRIPTS.get(code or "", "latin")  # or another script we do not tell apart
 
 
+# Scripts of languages the model does not speak: an "en" stamped on a Hebrew book must not hide it.
+_OTHER_SCRIPTS = {"he": "hebrew", "yi": "hebrew", "ar": "arabic", "fa": "arabic", "ur": "arabic", "el": "greek",
+                  "hi": "devanagari", "mr": "devanagari", "ne": "devanagari", "th": "thai"}
 _FAMILY_CHARS = {
     "zh": re.compile("[\u4e00-\u9fff\u3400-\u4dbf]"),
     "ja": re.compile("[\u3040-\u30ff\u4e00-\u9fff]"),
     "ko": re.compile("[\uac00-\ud7af\u1100-\u11ff]"),
     "cyrillic": _CYRILLIC,
     "latin": re.compile("[A-Za-z\u00c0-\u024f]"),
+    "hebrew": re.compile("[\u0590-\u05ff]"),
+    "arabic": re.compile("[\u0600-\u06ff\u0750-\u077f]"),
+    "greek": re.compile("[\u0370-\u03ff\u1f00-\u1fff]"),
+    "devanagari": re.compile("[\u0900-\u097f]"),
+    "thai": re.compile("[\u0e00-\u0e7f]"),
 }
 
 

@@ -109,6 +109,7 @@ def _parse(path: Path, size: int, kind: str, options: ParseOptions) -> Book:
         chapters=chapters,
         parser_version=PARSER_VERSION,
         tts_language=language.tts_language(tag),
+        warnings=tuple(w for w in (language.unsupported_warning(tag),) if w),
     )
 
 

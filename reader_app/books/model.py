@@ -46,6 +46,7 @@ class Book:
     chapters: tuple[Chapter, ...]
     parser_version: int
     tts_language: str = "auto"  # the model's language name: "English", "Chinese", ... or "auto"
+    warnings: tuple[str, ...] = ()  # for the user, one line each: e.g. a language the model does not speak
     sentence_by_id: dict[str, Sentence] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

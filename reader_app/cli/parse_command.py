@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from reader_app.books import ParseOptions
     from reader_app.books.model import Book
 
 
@@ -20,6 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("book", metavar="BOOK", help="path to an .epub or .txt file")
     parser.add_argument("--json", action="store_true", help="print the full structure, every sentence, as JSON")
+    parser.add_argument("--code-listings", choices=("read", "summarise", "skip"), default=None,
+                        help="program listings in an EPUB: read verbatim, one short 'Code listing, N lines.' "
+                        "(summarise) or nothing (default: the code_listings setting, summarise)")
     parser.set_defaults(handler=run_parse)
 
 
@@ -27,7 +31,7 @@ def run_parse(args: argparse.Namespace) -> int:
     from reader_app.books import BookError, load_book
 
     try:
-        book = load_book(args.book)
+        book = load_book(args.book, parse_options(getattr(args, "code_listings", None)))
     except BookError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -44,6 +48,17 @@ def run_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_options(code_listings: str | None) -> ParseOptions:
+    """The options a command parses a book with: the user's settings, unless the command line says."""
+    from reader_app.books import CodeListings, ParseOptions
+
+    if code_listings is None:
+        from reader_app.settings import Settings
+
+        return ParseOptions(code_listings=Settings.load().code_listings)
+    return ParseOptions(code_listings=CodeListings(code_listings))
+
+
 def book_to_json(book: Book) -> dict[str, Any]:
     return {
         "title": book.metadata.title,
@@ -53,6 +68,7 @@ def book_to_json(book: Book) -> dict[str, Any]:
         "format": book.format,
         "fingerprint": book.fingerprint,
         "parser_version": book.parser_version,
+        "warnings": list(book.warnings),
         "chapters": [
             {
                 "index": chapter.index,
@@ -77,8 +93,9 @@ def book_summary(book: Book) -> str:
         f"Chapters:  {len(book.chapters)}, sentences: {book.sentence_count()}",
         f"SHA-256:   {book.fingerprint}",
         f"Parser:    v{book.parser_version}",
-        "",
     ]
+    lines += [f"Warning:   {warning}" for warning in book.warnings]
+    lines.append("")
     width = len(str(len(book.chapters)))
     for chapter in book.chapters:
         lines.append(f"{chapter.index + 1:>{width}}. {chapter.title}  ({len(chapter.sentences)} sentences)")

@@ -44,8 +44,10 @@ def test_cli_parse_text_and_json(tmp_path, capsys):
     data = json.loads(out.out)
     assert code == 0
     assert set(data) == {
-        "title", "authors", "language", "tts_language", "format", "fingerprint", "parser_version", "chapters"
+        "title", "authors", "language", "tts_language", "format", "fingerprint", "parser_version", "warnings",
+        "chapters",
     }
+    assert data["warnings"] == []
     sentence = data["chapters"][0]["sentences"][1]
     assert set(sentence) == {"id", "text", "paragraph_index"} and sentence["text"] == "Hello there."
 
