@@ -21,11 +21,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reader_app.narration.session import model_path_or_none
 from reader_app.tts.engine import EngineError
 from reader_app.ui.services import AppServices
 from reader_app.ui.workers import Job, run_job
 
 INFO_ROLE = Qt.ItemDataRole.UserRole
+
+
+def _resolved(path: str | Path) -> Path:
+    try:
+        return Path(path).expanduser().resolve()
+    except OSError:  # a folder that went away: compared as written
+        return Path(path)
 
 
 def _size_text(done: int, total: int | None) -> str:
@@ -115,24 +123,29 @@ class ModelManagerDialog(QDialog):
         self.current.setText("<b>Current model:</b> " + (info.describe() if info else "none configured"))
 
     # -- installed ---------------------------------------------------------------------------------------
+    def local_folders(self) -> list[str]:
+        """The folders chosen by hand: the one in use, then the one remembered for each kind and size."""
+        current = model_path_or_none(self.services.settings)
+        remembered = [str(folder) for folder in self.services.settings.model_folders.values() if folder]
+        return list(dict.fromkeys(([str(current)] if current is not None else []) + remembered))
+
     def refresh_installed(self) -> None:
-        from reader_app.models.catalog import find_installed_models
+        from reader_app.models.catalog import find_models
 
         self.installed.clear()
         self.installed.addItem("Looking for checkpoints…")
-        self._track(run_job(self, find_installed_models, self._installed_found, self._failed, "find-models"))
+        folders = self.local_folders()  # read here; each folder is checked (hashed) on the worker thread
+        self._track(run_job(self, lambda: find_models(folders), self._installed_found, self._failed, "find-models"))
 
     @Slot(object)
     def _installed_found(self, infos: list) -> None:
         self.installed.clear()
-        try:
-            current = self.services.model_info()
-        except (EngineError, OSError):  # an unusable current folder is reported above the list
-            current = None
-        if current is not None and all(i.path.resolve() != current.path.resolve() for i in infos):
-            infos = [current, *infos]  # a folder chosen by hand, outside the models folder
+        current = model_path_or_none(self.services.settings)
+        in_use = _resolved(current) if current is not None else None
         for info in infos:
-            item = QListWidgetItem(f"{info.describe()}\n    {info.path}")
+            notes = [note for note, on in (("local folder", info.local), ("in use", _resolved(info.path) == in_use))
+                     if on]
+            item = QListWidgetItem(f"{info.describe()}{''.join(f' · {n}' for n in notes)}\n    {info.path}")
             item.setData(INFO_ROLE, info)
             self.installed.addItem(item)
         if not infos:
@@ -221,6 +234,7 @@ class ModelManagerDialog(QDialog):
         self.services.use_model(info)
         self.message.setText(f"Using {info.describe()}.")
         self._show_current()
+        self.refresh_installed()  # a folder chosen by hand is listed from now on
         self.modelChanged.emit(info)
 
     @Slot(object)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -18,6 +19,7 @@ from reader_app.store import Library
 from reader_app.ui.library_card import PADDING, card_fonts, card_lines, card_size
 from reader_app.ui.library_view import BOOK_ROLE
 from reader_app.ui.main_window import MainWindow
+from reader_app.ui.model_manager import INFO_ROLE
 from reader_app.ui.services import AppServices
 from tests.support.epub import simple_book
 from tests.support.ui import open_window
@@ -222,5 +224,37 @@ def test_library_cards_share_one_size_line_up_and_elide_long_titles(qtbot, tmp_p
         assert record.title in item.toolTip() and all(a in item.toolTip() for a in record.authors)
         if len(record.title) > 60:
             assert titles[-1].endswith("…")
+    window.close()
+    library.close()
+
+
+def _installed_rows(dialog) -> list[tuple[str, object]]:
+    rows = (dialog.installed.item(i) for i in range(dialog.installed.count()))
+    return [(item.text(), item.data(INFO_ROLE)) for item in rows]
+
+
+def test_model_folders_chosen_by_hand_are_listed_as_local(qtbot, tmp_path, tiny_custom_voice, monkeypatch):
+    remembered = shutil.copytree(tiny_custom_voice, tmp_path / "my own checkpoint")  # chosen in an earlier run
+    settings = Settings(model_folders={"custom_voice/0.6b": str(remembered)})
+    library = Library(tmp_path / "lib")
+    services = AppServices(settings, library, output_factory=NullOutput, save_settings=False)
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    dialog = window.dialogs.open_model_manager()
+
+    def listed(folder: Path) -> str:
+        return next((text for text, info in _installed_rows(dialog)
+                     if info is not None and info.path.resolve() == folder.resolve()), "")
+
+    qtbot.waitUntil(lambda: bool(listed(remembered)), timeout=20_000)
+    assert "local folder" in listed(remembered) and "CustomVoice" in listed(remembered)
+    monkeypatch.setattr("reader_app.ui.model_manager.QFileDialog.getExistingDirectory",
+                        lambda *args, **kwargs: str(tiny_custom_voice))
+    dialog.folder_button.click()  # "Choose a local folder…"
+    qtbot.waitUntil(lambda: "in use" in listed(tiny_custom_voice), timeout=20_000)
+    assert "local folder" in listed(tiny_custom_voice) and "CustomVoice" in listed(tiny_custom_voice)
+    assert "local folder" in listed(remembered)  # still listed beside the one in use
+    dialog.grab().save(str(tmp_path / "model-manager-local.png"))
+    dialog.reject()
     window.close()
     library.close()
