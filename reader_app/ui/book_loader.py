@@ -16,14 +16,18 @@ from PySide6.QtCore import QObject, Signal
 
 from reader_app import gc_policy
 from reader_app.books.model import Book
+from reader_app.books.options import DEFAULT_OPTIONS, ParseOptions
 
 
 class BookLoader(QObject):
     loaded = Signal(object)  # prepare(book), or the Book itself without prepare
     failed = Signal(str)  # one-line, user-facing
 
-    def __init__(self, parent: QObject | None = None, prepare: Callable[[Book], object] | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, prepare: Callable[[Book], object] | None = None,
+                 options: Callable[[], ParseOptions] | None = None) -> None:
+        """options: asked at each load (the settings may have changed since the last book)."""
         super().__init__(parent)
+        self._options = options or (lambda: DEFAULT_OPTIONS)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="book-loader")
         self._prepare = prepare
         self._lock = threading.Lock()
@@ -31,13 +35,13 @@ class BookLoader(QObject):
         self._closed = False
 
     def load(self, path: Path) -> None:
-        self._pool.submit(self._parse, Path(path))
+        self._pool.submit(self._parse, Path(path), self._options())
 
-    def _parse(self, path: Path) -> None:
+    def _parse(self, path: Path, options: ParseOptions) -> None:
         from reader_app.books import BookError, load_book
 
         try:
-            book = load_book(path)
+            book = load_book(path, options)
             gc_policy.freeze_long_lived()  # the open book's 10,000s of objects: off full GC passes
             result = self._prepare(book) if self._prepare is not None else book
         except BookError as exc:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from reader_app.books.model import Book
+from reader_app.books.options import ParseOptions
 from reader_app.narration.controller import NarrationController
 from reader_app.settings import ThemeName
 from reader_app.tts.engine import EngineError
@@ -61,7 +62,8 @@ class MainWindow(QMainWindow):
         self.services = services
         self.opened: OpenedBook | None = None  # the book on the reading page
         self.controller = NarrationController(self)
-        self.loader = BookLoader(self, prepare=lambda book: prepare_book(self.services, self.controller, book))
+        self.loader = BookLoader(self, prepare=lambda book: prepare_book(self.services, self.controller, book),
+                                 options=lambda: ParseOptions(code_listings=self.services.settings.code_listings))
         self.setWindowTitle("Reader")
         self.resize(1180, 780)
         self.setAcceptDrops(True)
@@ -236,6 +238,8 @@ class MainWindow(QMainWindow):
         self.show_store_notices()  # e.g. its damaged cache was set aside and rebuilt
         if opened.voice_problem:  # the book's voice does not fit the model: the chooser shows the one used
             self.playback.show_problem(opened.voice_problem)
+        for warning in book.warnings:  # e.g. a language the model does not speak
+            self.playback.show_problem(warning)
         self.stack.setCurrentWidget(self.reading_page)
 
     def show_store_notices(self) -> None:
