@@ -21,6 +21,7 @@ from pathlib import Path
 
 from reader_app import gc_policy
 from reader_app.audio.output_kind import OutputKind
+from reader_app.books.options import CodeListings
 from reader_app.cli.errors import say
 from reader_app.narration.config import NarrationListener, NarrationState
 from reader_app.tts.engine import EngineKind
@@ -38,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     play.add_argument("--sentences", type=_count, default=0, help="stop after this many sentences (0: to the end)")
     play.add_argument("--speed", type=_speed, default=None, help="0.5 to 3 (default: settings)")
     play.add_argument("--json", action="store_true", help="report timings per sentence as JSON")
+    play.add_argument("--code-listings", type=CodeListings, choices=list(CodeListings), default=None,
+                      help="program listings in an EPUB: read, summarise or skip (default: settings)")
     play.set_defaults(handler=run_play)
 
     pregen = subparsers.add_parser("pregen", help="generate a book's audio into its cache, for offline listening")
@@ -103,7 +106,7 @@ class BookContext:
     """Book, library, cache, model and voice: what play, pregen and export open the same way."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        from reader_app.books import load_book
+        from reader_app.books import ParseOptions, load_book
         from reader_app.narration.session import (
             book_narration_config,
             model_path_or_none,
@@ -124,7 +127,8 @@ class BookContext:
         self.options = engine_options(args.engine_option)
         # Options that change the audio are part of each clip's cache key (as in the app).
         audio_options = audio_affecting(self.options)
-        self.book = load_book(args.book)
+        listings = getattr(args, "code_listings", None) or self.settings.code_listings  # as the window parses it
+        self.book = load_book(args.book, ParseOptions(code_listings=listings))
         gc_policy.freeze_long_lived()  # no full GC pass over the book while the audio callback needs the GIL
         with contextlib.ExitStack() as undo:  # what was opened is closed again if anything below fails
             self.library = Library()
