@@ -24,6 +24,7 @@ class RawChapter:
 
     title: str
     paragraphs: list[str] = field(default_factory=list)
+    part: str = ""  # TXT: the part heading it falls under ("PART TWO"), when chapter numbers restart per part
 
     def has_text(self) -> bool:
         return any(p.strip() for p in self.paragraphs)

@@ -1,4 +1,5 @@
-"""Project Gutenberg plain texts: strip the header and licence, keep the header's metadata."""
+"""Project Gutenberg plain texts: strip the header and licence, keep the header's metadata; transcribers'
+marks that are not text ("[Illustration: ...]", _italics_) out."""
 
 from __future__ import annotations
 
@@ -21,6 +22,15 @@ _CREDIT = re.compile(
     re.IGNORECASE,
 )
 _MARKER_WINDOW = 60_000  # markers sit near the start and the end of the file
+# "End of Project Gutenberg's Alice's Adventures in Wonderland, by Lewis Carroll": before the end marker,
+# or the last line of a text whose licence was cut off.
+_END_LINE = re.compile(r"^[ \t]*End of (?:the )?Project Gutenberg\b[^\n]*(?:\n[ \t]*\S[^\n]*)?$",
+                       re.IGNORECASE | re.MULTILINE)
+_END_LINE_WINDOW = 4_000
+# "[Illustration]", "[Illustration: Alice and the Rabbit]" (over several lines), "[Frontispiece: ...]".
+_ILLUSTRATION = re.compile(r"\[(?:Illustrations?|Frontispiece)(?:[:.,][^\]\[]{0,2000})?\]", re.IGNORECASE)
+# _italic_ words: the underscores are a transcriber's mark, not text (snake_case and "__" left alone).
+_ITALIC = re.compile(r"(?<![\w_])_(?=[^\s_])((?:[^_\n]|\n(?![ \t]*\n)){1,1000}?)(?<=[^\s_])_(?![\w_])")
 
 
 def strip_gutenberg(text: str) -> tuple[str, dict[str, str]]:
@@ -36,3 +46,16 @@ def strip_gutenberg(text: str) -> tuple[str, dict[str, str]]:
     body = text[body_start : end.start() if end else len(text)]
     body = _CREDIT.sub("", body.lstrip("\r\n"), count=1)
     return body, fields
+
+
+def strip_transcriber_marks(text: str) -> str:
+    """Illustration placeholders, _italic_ underscores and a closing "End of Project Gutenberg's ..." line."""
+    tail_from = max(0, len(text) - _END_LINE_WINDOW)
+    end = _END_LINE.search(text, tail_from)
+    if end is not None:
+        text = text[: end.start()] + text[end.end() :]
+    if "[" in text:
+        text = _ILLUSTRATION.sub("", text)
+    if "_" in text:
+        text = _ITALIC.sub(r"\1", text)
+    return text

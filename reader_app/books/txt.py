@@ -9,10 +9,11 @@ from .assemble import RawChapter
 from .budget import ParseBudget
 from .encoding import decode_text
 from .errors import BookError
-from .gutenberg import strip_gutenberg
+from .gutenberg import strip_gutenberg, strip_transcriber_marks
 from .limits import MAX_TXT_LINES
-from .textnorm import clean_inline
+from .textnorm import as_heading, clean_inline
 from .txt_headings import heading_title, is_heading, is_subtitle
+from .txt_structure import drop_contents, is_contents_title, is_part_heading, numbers_a_chapter, numeral_value
 
 _BLANK_LINE = re.compile(r"\n[ \t\u3000\u00a0]*\n+")
 CHUNK_CHARS = 60_000  # a book with no headings is cut into parts of about this size for navigation
@@ -39,6 +40,7 @@ def parse_txt(data: bytes, fallback_title: str, budget: ParseBudget | None = Non
     if lines > MAX_TXT_LINES:
         raise BookError(f"This text file has too many lines to be a book ({lines:,}; at most {MAX_TXT_LINES:,}).")
     text, fields = strip_gutenberg(text)
+    text = strip_transcriber_marks(text)
     if "《" in text or "［＃" in text:
         text = _AOZORA.sub("", text)
     blocks = _blocks(text)
@@ -69,22 +71,33 @@ def _blocks(text: str) -> list[list[str]]:
 
 
 def _chapters(blocks: list[list[str]], book_title: str) -> list[RawChapter]:
+    blocks = drop_contents(blocks)
     chapters: list[RawChapter] = [RawChapter(book_title)]  # front matter before the first heading
     heading_only: list[bool] = [False]
+    part = ""  # the part the chapters are in ("PART TWO"), for chapter numbers that restart
+    last_number = 0
     i = 0
     while i < len(blocks):
         lines = blocks[i]
         title = _heading_of(lines)
+        number = numeral_value(lines[0]) if title is not None else None
+        if number is not None:  # "IV." alone: the book's own numbering, or a numbered stanza of a song
+            if numbers_a_chapter(number, last_number, blocks[i + 1] if i + 1 < len(blocks) else None):
+                last_number = number
+            else:
+                title = None
         if title is not None:
-            paragraphs = [clean_inline(" ".join(lines))]
+            heading = " ".join(lines)
             # "CHAPTER I." then "Down the Rabbit-Hole" on its own: the second line is the chapter's name.
             if len(lines) == 1 and i + 1 < len(blocks) and _bare_heading(lines[0]):
                 nxt = blocks[i + 1]
                 if len(nxt) == 1 and is_subtitle(nxt[0]) and i + 2 < len(blocks):
-                    title = f"{title} {nxt[0]}" if title.endswith((".", ":")) else f"{title}: {nxt[0]}"
-                    paragraphs.append(clean_inline(nxt[0]))
+                    title = _named(title, nxt[0])
+                    heading = f"{heading} {nxt[0]}"
                     i += 1
-            chapters.append(RawChapter(title, paragraphs))
+            if is_part_heading(title):
+                part, last_number = title, 0
+            chapters.append(RawChapter(title, [as_heading(clean_inline(heading))], "" if part == title else part))
             heading_only.append(True)
         else:
             chapters[-1].paragraphs.append(_join_lines(lines))
@@ -92,6 +105,7 @@ def _chapters(blocks: list[list[str]], book_title: str) -> list[RawChapter]:
         i += 1
     chapters = _fold_heading_only(chapters, heading_only)
     chapters = [c for c in chapters if c.has_text()]
+    _name_parts(chapters)
     if len(chapters) == 1:
         return _chunk(chapters[0])
     return chapters
@@ -101,9 +115,25 @@ def _heading_of(lines: list[str]) -> str | None:
     if len(lines) == 1 and is_heading(lines[0]):
         return heading_title(lines[0])
     if len(lines) == 2 and is_heading(lines[0]) and is_subtitle(lines[1]):
-        first = heading_title(lines[0])
-        return f"{first} {lines[1]}" if first.endswith((".", ":")) else f"{first}: {lines[1]}"
+        return _named(heading_title(lines[0]), lines[1])
     return None
+
+
+def _named(heading: str, name: str) -> str:
+    """ "CHAPTER I." + "THE BEGINNING." -> "CHAPTER I. THE BEGINNING"."""
+    name = name.rstrip(".") if not name.endswith("..") else name
+    return f"{heading} {name}" if heading.endswith((".", ":")) else f"{heading}: {name}"
+
+
+def _name_parts(chapters: list[RawChapter]) -> None:
+    """Chapter numbers that restart in every part ("PART TWO", "CHAPTER I") would give chapters of one name:
+    then every chapter in a part is named with it, "PART TWO — CHAPTER I"."""
+    titles = [c.title for c in chapters if c.part]
+    if len(set(titles)) == len(titles):
+        return
+    for chapter in chapters:
+        if chapter.part:
+            chapter.title = f"{chapter.part} — {chapter.title}"
 
 
 def _bare_heading(line: str) -> bool:
@@ -125,7 +155,11 @@ def _fold_heading_only(chapters: list[RawChapter], heading_only: list[bool]) -> 
         while j < len(chapters) and heading_only[j] and i > 0:
             j += 1
         run = j - i
-        if run >= 2:
+        if run >= 3:  # a contents list (each entry a heading of its own): not read
+            if out and out[-1].paragraphs and is_contents_title(out[-1].paragraphs[-1]):
+                out[-1].paragraphs.pop()
+            i = j
+        elif run == 2:
             target = out[-1] if out else RawChapter("Contents")
             for chapter in chapters[i:j]:
                 target.paragraphs.extend(chapter.paragraphs)

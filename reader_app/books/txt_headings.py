@@ -93,4 +93,12 @@ def is_subtitle(line: str) -> bool:
     if not line or len(line) > 70 or "\n" in line:
         return False
     ends = (".", "!", "?", ",", ";", ":", '"', "”", "’", "。", "！", "？", "…", "；", "，", "」", "』", "»")
-    return not line.rstrip().endswith(ends) and not is_heading(line)
+    line = line.rstrip()
+    if line.endswith(".") and _is_capitals_title(line[:-1]):
+        return not is_heading(line)  # "THE BEGINNING.": Gutenberg ends its chapter names with a period
+    return not line.endswith(ends) and not is_heading(line)
+
+
+def _is_capitals_title(text: str) -> bool:
+    return (any(c.isalpha() for c in text) and text == text.upper() and len(text.split()) <= 8
+            and not any(mark in text for mark in ".!?;"))

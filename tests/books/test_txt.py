@@ -110,7 +110,9 @@ def test_heading_with_subtitle_line(tmp_path):
     text = f"CHAPTER I.\n\nDown the Rabbit-Hole\n\n{ENGLISH}\n\nCHAPTER II.\nThe Pool of Tears\n\n{ENGLISH}\n"
     book = load_book(_write(tmp_path, "b.txt", text.encode()))
     assert [c.title for c in book.chapters] == ["CHAPTER I. Down the Rabbit-Hole", "CHAPTER II. The Pool of Tears"]
-    assert book.chapters[0].sentences[0].text == "CHAPTER I."  # the heading is read, as in an audiobook
+    # The heading is read, as in an audiobook: with its name, as one unit (issue 19: it was two)
+    assert book.chapters[0].sentences[0].text == "CHAPTER I. Down the Rabbit-Hole"
+    assert book.chapters[0].sentences[1].text.startswith("It is a truth")
 
 
 def test_markdown_headings(tmp_path):
