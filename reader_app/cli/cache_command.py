@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+from reader_app.cli.errors import require_file
 from reader_app.store.errors import (  # light: the rest is imported when the command runs
     StoreError,
     StoreProblem,
@@ -99,6 +100,8 @@ def _locate(args: argparse.Namespace) -> tuple[Path, str | None, int | None, str
     from reader_app.store.maintenance import read_cache_identity
 
     path: Path = args.book
+    # Not found: the exit code every command gives a missing name (cli/errors.py), not a store error's.
+    require_file(path, "cache" if path.suffix == ".db" else "book")
     if path.suffix == ".db":
         book_id: str | None
         try:

@@ -11,6 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
+from reader_app.cli.errors import EXIT_ERROR, EXIT_USAGE, UsageError, say
 from reader_app.export.formats import ExportFormat
 
 
@@ -40,9 +41,7 @@ def run_export(args: argparse.Namespace) -> int:
     from reader_app.export.progress import ExportProgressBar
     from reader_app.export.writer import ExportError
 
-    context = open_context(args)
-    if context is None:
-        return 1
+    context = open_context(args)  # a missing book or model, a voice of the wrong kind: raised, said by main()
     cancel = threading.Event()
     bar = ExportProgressBar(sys.stderr)
     try:
@@ -60,8 +59,8 @@ def run_export(args: argparse.Namespace) -> int:
         return 130
     except (ExportError, ValueError) as exc:
         bar.clear()
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        say(f"error: {exc}")
+        return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_ERROR  # --chapters out of range: usage
     except KeyboardInterrupt:
         cancel.set()
         bar.clear()

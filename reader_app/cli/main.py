@@ -45,6 +45,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # a reader that went away shows here, not as 'Broken pipe' at interpreter exit
+        return code
+    except SystemExit:  # argparse: --help, --version, a bad argument
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            errors.stdout_closed()
+        raise
+    except BrokenPipeError:
+        return errors.stdout_closed()
+
+
+def _main(argv: list[str] | None) -> int:
     argv, debug = errors.take_debug_flag(list(sys.argv[1:] if argv is None else argv))
     errors.set_debug(debug)
     if argv and Path(argv[0]).suffix.lower() in (".epub", ".txt"):

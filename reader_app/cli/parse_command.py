@@ -28,8 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_parse(args: argparse.Namespace) -> int:
-    from reader_app.books import BookError, load_book
+    from pathlib import Path
 
+    from reader_app.books import BookError, load_book
+    from reader_app.cli.errors import require_file
+
+    require_file(Path(args.book))  # not found: exit 2, as in every command (cli/errors.py)
     try:
         book = load_book(args.book, parse_options(getattr(args, "code_listings", None)))
     except BookError as exc:

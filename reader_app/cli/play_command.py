@@ -22,8 +22,15 @@ from pathlib import Path
 from reader_app import gc_policy
 from reader_app.audio.output_kind import OutputKind
 from reader_app.books.options import CodeListings
-from reader_app.cli.errors import say
-from reader_app.narration.config import NarrationListener, NarrationState
+from reader_app.cli.errors import UsageError, require_file, say, stdout_closed
+from reader_app.narration.config import (
+    SPEED_MAX,
+    SPEED_MIN,
+    SPEED_RANGE_TEXT,
+    NarrationListener,
+    NarrationState,
+    check_speed,
+)
 from reader_app.tts.engine import EngineKind
 from reader_app.tts.fast.config import audio_affecting
 
@@ -37,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     play.add_argument("--output", choices=[OutputKind.DEFAULT, OutputKind.NULL], default=OutputKind.DEFAULT,
                       help="the sound card (default) or a silent output that consumes audio in real time")
     play.add_argument("--sentences", type=_count, default=0, help="stop after this many sentences (0: to the end)")
-    play.add_argument("--speed", type=_speed, default=None, help="0.5 to 3 (default: settings)")
+    play.add_argument("--speed", action=_SpeedAction, default=None,
+                      help=f"{SPEED_MIN:g} to {SPEED_MAX:g} (default: settings)")
     play.add_argument("--json", action="store_true", help="report timings per sentence as JSON")
     play.add_argument("--code-listings", type=CodeListings, choices=list(CodeListings), default=None,
                       help="program listings in an EPUB: read, summarise or skip (default: settings)")
@@ -60,13 +68,17 @@ def _count(text: str) -> int:
     return value
 
 
-def _speed(text: str) -> float:
-    from reader_app.audio.stretch import checked_speed  # numpy: only when the option is given
+class _SpeedAction(argparse.Action):
+    """--speed, checked against the one range (narration.config) while parsing: '--speed must be between 0.5
+    and 3.0', never clamped or ignored."""
 
-    try:
-        return checked_speed(float(text))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        try:
+            speed = check_speed(float(str(values)))
+        except ValueError:
+            parser.error(f"{option_string or '--speed'} {SPEED_RANGE_TEXT} (got {values!r})")
+        setattr(namespace, self.dest, speed)
 
 
 def model_options(parser: argparse.ArgumentParser) -> None:
@@ -107,9 +119,12 @@ class BookContext:
 
     def __init__(self, args: argparse.Namespace) -> None:
         from reader_app.books import ParseOptions, load_book
+        from reader_app.models.catalog import inspect_model
         from reader_app.narration.session import (
             book_narration_config,
+            choose_voice,
             model_path_or_none,
+            resolve_voice,
         )
         from reader_app.settings import Settings
         from reader_app.store import Library
@@ -121,8 +136,13 @@ class BookContext:
             self.settings.device = args.device
         if args.threads:
             self.settings.cpu_threads = args.threads
-        if getattr(args, "speed", None):
+        if getattr(args, "speed", None) is not None:
             self.settings.speed = args.speed
+        require_file(args.book)  # not found: the same exit code as every other missing name (cli/errors.py)
+        self.model_path = model_path_or_none(self.settings)
+        self.model = inspect_model(self.model_path) if self.model_path is not None else None
+        if self.model is not None and args.voice:
+            resolve_voice(self.model, args.voice)  # a wrong kind or an unknown name: said before anything starts
         self.engine = args.engine
         self.options = engine_options(args.engine_option)
         # Options that change the audio are part of each clip's cache key (as in the app).
@@ -137,17 +157,16 @@ class BookContext:
             self.cache = self.library.open_book_cache(self.book)
             undo.callback(self.cache.close)
             self.cache.sync_sentences(self.book)
-            self.model_path = model_path_or_none(self.settings)
-            self.model = None
-            if self.model_path is not None:
-                from reader_app.models.catalog import inspect_model
-
-                self.model = inspect_model(self.model_path)
             # The voice's name as the user knows it (the narrator of an export), else the spec describes it.
             self.voice_name: str = args.voice or self.library.book_setting(self.book.fingerprint, "voice_name",
                                                                             self.settings.voice) or ""
-            self.config = book_narration_config(self.settings, self.library, self.book, self.model, args.voice,
-                                                engine_settings=audio_options)
+            if self.model is not None:
+                choice = choose_voice(self.model, self.voice_name)  # the book's remembered voice may not fit
+                if choice.problem is not None:
+                    say(f"warning: {choice.problem}; narrating with {choice.name or 'the default voice'}")
+                    self.voice_name = choice.name
+            self.config = book_narration_config(self.settings, self.library, self.book, self.model,
+                                                self.voice_name, engine_settings=audio_options)
             undo.pop_all()  # opened: close() closes them
 
     def engine_provider(self):
@@ -164,16 +183,11 @@ class BookContext:
         self.library.close()
 
 
-def open_context(args: argparse.Namespace) -> BookContext | None:
-    """The book, its cache and the model, or None after saying in one line why not (a missing or unreadable
-    book, a damaged or read-only store, an unusable model folder)."""
-    from reader_app.cli.errors import report, user_error_types
-
-    try:
-        return BookContext(args)
-    except user_error_types() as exc:
-        report(exc)
-        return None
+def open_context(args: argparse.Namespace) -> BookContext:
+    """The book, its cache, the model and the voice. What stops it (a missing or unreadable book, a damaged or
+    read-only store, an unusable model folder, a voice of the wrong kind) is raised, and main() says it in one
+    line with its exit code; what was opened is closed again."""
+    return BookContext(args)
 
 
 def sentence_index(book, spec: str) -> int:
@@ -181,9 +195,9 @@ def sentence_index(book, spec: str) -> int:
     try:
         chapter, sentence = (int(part) for part in spec.split(":"))
     except ValueError:
-        raise ValueError(f"--from wants CHAPTER:SENTENCE, numbered from 1, e.g. 3:1 (got {spec!r})") from None
+        raise UsageError(f"--from wants CHAPTER:SENTENCE, numbered from 1, e.g. 3:1 (got {spec!r})") from None
     if not 1 <= chapter <= len(book.chapters) or not 1 <= sentence <= len(book.chapters[chapter - 1].sentences):
-        raise ValueError(f"--from {spec}: the book has {len(book.chapters)} chapters; "
+        raise UsageError(f"--from {spec}: the book has {len(book.chapters)} chapters; "
                          f"that chapter or sentence does not exist")
     return sum(len(c.sentences) for c in book.chapters[:chapter - 1]) + sentence - 1
 
@@ -272,23 +286,27 @@ def run_play(args: argparse.Namespace) -> int:
     from reader_app.narration.narrator import Narrator
 
     context = open_context(args)
-    if context is None:
-        return 1
     book = context.book
     try:
         start = sentence_index(book, args.start)
-    except ValueError as exc:
-        say(f"error: {exc}")
+    except ValueError:
         context.close()
-        return 2
+        raise
     total = book.sentence_count()
     stop = min(total, start + args.sentences) if args.sentences > 0 else total
     sentences = book.sentences()
 
-    def echo(index: int) -> None:
-        if not args.json:
-            s = sentences[index]
+    pipe_closed = threading.Event()
+
+    def echo(index: int) -> None:  # on the audio thread: a closed pipe must not reach the player
+        if args.json or pipe_closed.is_set():
+            return
+        s = sentences[index]
+        try:
             print(f"[{s.chapter_index + 1}:{s.index + 1}] {s.text}", flush=True)
+        except BrokenPipeError:  # `reader-app play BOOK | head -3`: nobody reads any more, stop quietly
+            pipe_closed.set()
+            report.done.set()
 
     report = _PlayReport(start, stop, echo)
     try:
@@ -313,6 +331,8 @@ def run_play(args: argparse.Namespace) -> int:
         max_gap_ms = round(narrator.player.max_gap_s * 1000, 1)
         narrator.close()
         context.close()
+    if pipe_closed.is_set():
+        return stdout_closed()
     started = [row["started_ms"] for row in report.rows.values() if "started_ms" in row]
     summary = {
         "first_audio_ms": report.rows.get(start, {}).get("started_ms"),
@@ -338,9 +358,9 @@ def chapter_range(book, spec: str) -> range:
     try:
         a, b = int(first), int(last or first)
     except ValueError:
-        raise ValueError(f"--chapters wants A-B, numbered from 1 (got {spec!r})") from None
+        raise UsageError(f"--chapters wants A-B, numbered from 1 (got {spec!r})") from None
     if not 1 <= a <= b <= len(book.chapters):
-        raise ValueError(f"--chapters {spec}: the book has chapters 1-{len(book.chapters)}")
+        raise UsageError(f"--chapters {spec}: the book has chapters 1-{len(book.chapters)}")
     return range(a - 1, b)
 
 
@@ -348,12 +368,9 @@ def run_pregen(args: argparse.Namespace) -> int:
     from reader_app.narration.pregen import Pregenerator, ProgressBar
 
     context = open_context(args)
-    if context is None:
-        return 1
     try:
         if context.model_path is None:
-            say("error: pregen needs a model: pass --model DIR or set READER_APP_MODEL")
-            return 1
+            raise UsageError("pregen needs a model: pass --model DIR or set READER_APP_MODEL")
         chapters = chapter_range(context.book, args.chapters)
         pregen = Pregenerator(context.book, context.cache, context.config, context.engine_provider())
         bar = ProgressBar(sys.stderr)
@@ -364,9 +381,6 @@ def run_pregen(args: argparse.Namespace) -> int:
             return 1
         bar.finish(result)
         return 0 if result.failed == 0 else 1
-    except ValueError as exc:
-        say(f"error: {exc}")
-        return 2
     except KeyboardInterrupt:
         print("\nStopped; what was generated is kept, and a new run continues from there.", file=sys.stderr)
         return 130

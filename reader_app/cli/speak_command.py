@@ -50,73 +50,74 @@ def _model_folder(args: argparse.Namespace) -> Path | None:
 
 
 def _voice_for(info, args: argparse.Namespace):
-    """The VoiceSpec asked for on the command line, checked against what this model can do."""
-    from reader_app.tts.engine import EngineError, ModelKind, VoiceKind, VoiceSpec
-    from reader_app.voices.library import DEFAULT_DESIGN_DESCRIPTION, find_voice
+    """The VoiceSpec asked for on the command line, checked against what this model can do (a saved voice of
+    another kind: VoiceModelMismatch, through the one check in voices/compat.py)."""
+    from reader_app.cli.errors import UsageError
+    from reader_app.tts.engine import ModelKind, VoiceKind, VoiceSpec
+    from reader_app.voices.compat import check_voice_for_model
+    from reader_app.voices.library import DEFAULT_DESIGN_DESCRIPTION, VoiceNotFoundError, find_voice
+    from reader_app.voices.recording import RecordingNotFoundError
 
-    if info.kind == ModelKind.CUSTOM_VOICE:
-        speaker = (args.voice or info.speakers[0]).lower()
-        if speaker not in info.speakers:
-            saved = find_voice(args.voice)
-            if saved is not None:
-                return saved
-            raise EngineError(f"unknown voice {args.voice!r}; this model's speakers are {', '.join(info.speakers)}")
-        if args.ref_audio:
-            raise EngineError("this model (custom_voice) cannot clone voices; choose a Base model for --ref-audio")
-        return VoiceSpec(kind=VoiceKind.PRESET, speaker=speaker, instruct=args.instruct or None)
     if args.voice:
+        speaker = args.voice.lower()
+        if info.kind == ModelKind.CUSTOM_VOICE and speaker in info.speakers:
+            return VoiceSpec(kind=VoiceKind.PRESET, speaker=speaker, instruct=args.instruct or None)
         saved = find_voice(args.voice)
-        if saved is not None:
-            return saved
-        raise EngineError(f"--voice {args.voice!r}: this is a {info.kind} model without preset speakers and no "
-                          "saved voice has that name")
+        if saved is None:
+            known = f"; this model's speakers are {', '.join(info.speakers)}" if info.speakers else ""
+            raise VoiceNotFoundError(f"unknown voice {args.voice!r}{known}")
+        check_voice_for_model(saved.kind, info.kind, args.voice)
+        return saved
+    if info.kind == ModelKind.CUSTOM_VOICE:
+        if args.ref_audio:
+            raise UsageError("this model (CustomVoice) cannot clone voices; choose a Base model for --ref-audio")
+        return VoiceSpec(kind=VoiceKind.PRESET, speaker=info.speakers[0], instruct=args.instruct or None)
     if info.kind == ModelKind.VOICE_DESIGN:
         description = args.description or args.instruct or DEFAULT_DESIGN_DESCRIPTION
         return VoiceSpec(kind=VoiceKind.DESIGN, description=description)
     if not args.ref_audio:
-        raise EngineError("this is a Base (voice cloning) model: pass --ref-audio FILE (and ideally --ref-text)")
-    return VoiceSpec(kind=VoiceKind.CLONE, ref_audio=str(Path(args.ref_audio).expanduser()),
-                     ref_text=args.ref_text or None)
+        raise UsageError("this is a Base (voice cloning) model: pass --ref-audio FILE (and ideally --ref-text)")
+    ref = Path(args.ref_audio).expanduser()
+    if not ref.is_file():
+        raise RecordingNotFoundError(f"Recording {ref} does not exist.")
+    return VoiceSpec(kind=VoiceKind.CLONE, ref_audio=str(ref), ref_text=args.ref_text or None)
 
 
 def run_speak(args: argparse.Namespace) -> int:
+    from reader_app.cli.errors import UsageError
     from reader_app.models.catalog import inspect_model
-    from reader_app.tts.engine import EngineError, SynthesisRequest, VoiceKind
+    from reader_app.tts.engine import SynthesisRequest, VoiceKind
 
     text = sys.stdin.read() if args.text == "-" else args.text
+    folder = _model_folder(args)
+    if folder is None:
+        raise UsageError("no model: pass --model DIR or set READER_APP_MODEL")
+    info = inspect_model(folder)
+    voice = _voice_for(info, args)
+    if not text.strip():
+        raise UsageError("nothing to say: --text is empty")
+    if voice.kind == VoiceKind.PRESET and voice.instruct and info.ignores_instructions:
+        print("note: 0.6B CustomVoice models ignore --instruct", file=sys.stderr)
+    import soundfile as sf
+
+    from reader_app.tts.stock.engine import load_engine
+
+    started = time.perf_counter()
+    extra = {"greedy": args.greedy, "seed": args.seed}
+    if args.max_frames_per_char:
+        extra["max_frames_per_char"] = args.max_frames_per_char
+    if args.margin_frames is not None:
+        extra["margin_frames"] = args.margin_frames
+    engine = load_engine(info.path, device=args.device, dtype=args.dtype, threads=args.threads, **extra)
+    loaded = time.perf_counter()
+    clip = engine.synthesize([SynthesisRequest(text=text.strip(), voice=voice, language=args.language)])[0]
+    done = time.perf_counter()
+    out = Path(args.output).expanduser()
     try:
-        folder = _model_folder(args)
-        if folder is None:
-            raise EngineError("no model: pass --model DIR or set READER_APP_MODEL")
-        info = inspect_model(folder)
-        voice = _voice_for(info, args)
-        if not text.strip():
-            raise EngineError("nothing to say: --text is empty")
-        if voice.kind == VoiceKind.PRESET and voice.instruct and info.ignores_instructions:
-            print("note: 0.6B CustomVoice models ignore --instruct", file=sys.stderr)
-        import soundfile as sf
-
-        from reader_app.tts.stock.engine import load_engine
-
-        started = time.perf_counter()
-        extra = {"greedy": args.greedy, "seed": args.seed}
-        if args.max_frames_per_char:
-            extra["max_frames_per_char"] = args.max_frames_per_char
-        if args.margin_frames is not None:
-            extra["margin_frames"] = args.margin_frames
-        engine = load_engine(info.path, device=args.device, dtype=args.dtype, threads=args.threads, **extra)
-        loaded = time.perf_counter()
-        clip = engine.synthesize([SynthesisRequest(text=text.strip(), voice=voice, language=args.language)])[0]
-        done = time.perf_counter()
-        out = Path(args.output).expanduser()
         out.parent.mkdir(parents=True, exist_ok=True)
         sf.write(str(out), clip.samples, clip.sample_rate, subtype="FLOAT" if args.float else "PCM_16")
-    except EngineError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"error: cannot write {args.output}: {exc}", file=sys.stderr)
-        return 2
+    except (OSError, RuntimeError) as exc:  # soundfile reports an unwritable path as a RuntimeError
+        raise OSError(f"cannot write {args.output}: {exc}") from exc
     note = " (random test weights: noise)" if info.is_random_test_checkpoint else ""
     print(f"wrote {out}: {clip.duration_s:.2f} s of audio in {done - loaded:.2f} s "
           f"(model load {loaded - started:.1f} s, {engine.device}, {info.kind}){note}")

@@ -10,6 +10,8 @@ import json
 import sys
 from pathlib import Path
 
+from reader_app.tts.engine import VoiceKind
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     voices = subparsers.add_parser("voices", help="manage narrator voices (list, clone, design, share)",
@@ -85,24 +87,18 @@ def _engine(args: argparse.Namespace, folder: str):
     return load_engine(folder, device=args.device, dtype=args.dtype, threads=args.threads, **extra)
 
 
-def _fail(problem: Exception | str) -> int:
-    print(f"error: {problem}", file=sys.stderr)
-    return 2
+def _model_of_kind(folder: str, voice_kind: VoiceKind, option: str = "--model", name: str = "") -> None:
+    """The folder must be a checkpoint that speaks `voice_kind` voices (checked before any model loads or any
+    voice is saved): VoiceModelMismatch, a usage error, otherwise."""
+    from reader_app.models.catalog import inspect_model
+    from reader_app.tts.engine import MODEL_KIND_LABEL, VOICE_MODEL_KIND
+    from reader_app.voices.compat import check_voice_for_model
+
+    needed = MODEL_KIND_LABEL[VOICE_MODEL_KIND[voice_kind]]
+    check_voice_for_model(voice_kind, inspect_model(folder).kind, name,
+                          advice=f"pass a {needed} checkpoint folder to {option}")
 
 
-def _guarded(run):
-    """EngineError (and its voice subclasses) and OSError become one clear line and exit status 2."""
-    def wrapper(args: argparse.Namespace) -> int:
-        from reader_app.tts.engine import EngineError
-
-        try:
-            return run(args)
-        except (EngineError, OSError) as exc:
-            return _fail(exc)
-    return wrapper
-
-
-@_guarded
 def run_list(args: argparse.Namespace) -> int:
     from reader_app.voices.library import list_voices
 
@@ -124,12 +120,12 @@ def _print_notes(notes: list[str]) -> None:
         print(f"note: {note}", file=sys.stderr)
 
 
-@_guarded
 def run_clone(args: argparse.Namespace) -> int:
     from reader_app.voices.library import clone_voice
     from reader_app.voices.recording import prepare_reference_file
 
     prepare_reference_file(args.audio, has_transcript=bool(args.text))  # fail fast, before loading the model
+    _model_of_kind(args.model, VoiceKind.CLONE, name=args.name)
     engine = _engine(args, args.model)
     entry, notes = clone_voice(args.name, args.audio, engine, ref_text=args.text, language=args.language)
     _print_notes(notes)
@@ -138,11 +134,13 @@ def run_clone(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
 def run_design(args: argparse.Namespace) -> int:
-    from reader_app.tts.engine import VoiceKind, VoiceSpec
+    from reader_app.tts.engine import VoiceSpec
     from reader_app.voices.library import preview, sample_sentence, save_designed_voice
 
+    _model_of_kind(args.model, VoiceKind.DESIGN, name=args.name)  # even when only the description is saved
+    if args.clone_model:
+        _model_of_kind(args.clone_model, VoiceKind.CLONE, "--clone-model", args.name)
     if not args.clone_model:
         entry, notes = save_designed_voice(args.name, args.description, language=args.language)
         _print_notes(notes)
@@ -164,19 +162,21 @@ def run_design(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
 def run_preview(args: argparse.Namespace) -> int:
     import soundfile as sf
 
-    from reader_app.voices.library import preview
+    from reader_app.voices.library import VoiceNotFoundError, get_voice, preview
 
+    entry = get_voice(args.name)
+    if entry is None:
+        raise VoiceNotFoundError(f"There is no voice called {args.name!r}.")
+    _model_of_kind(args.model, entry.kind, name=entry.name)
     clip = preview(_engine(args, args.model), args.name, args.language, args.text)
     sf.write(args.output, clip.samples, clip.sample_rate)
     print(f"wrote {args.output}: {clip.duration_s:.2f} s")
     return 0
 
 
-@_guarded
 def run_export(args: argparse.Namespace) -> int:
     from reader_app.voices.library import export_voice
 
@@ -184,7 +184,6 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
 def run_import(args: argparse.Namespace) -> int:
     from reader_app.voices.library import import_voice
 
@@ -193,11 +192,10 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
 def run_delete(args: argparse.Namespace) -> int:
-    from reader_app.voices.library import delete_voice
+    from reader_app.voices.library import VoiceNotFoundError, delete_voice
 
     if not delete_voice(args.name):
-        return _fail(f"there is no voice called {args.name!r}")
+        raise VoiceNotFoundError(f"There is no voice called {args.name!r}.")
     print(f"deleted {args.name}")
     return 0

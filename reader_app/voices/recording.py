@@ -41,6 +41,10 @@ class VoiceInputError(EngineError):
     """A recording that cannot be used; the message says why and what to do."""
 
 
+class RecordingNotFoundError(VoiceInputError):
+    """The reference recording named does not exist (the command line's not-found exit code)."""
+
+
 @dataclass
 class PreparedAudio:
     samples: np.ndarray  # float32, mono, SAMPLE_RATE
@@ -80,7 +84,7 @@ def decode_audio_file(path: str | Path, *, keep_seconds: float = KEEP_SECONDS) -
 
     path = Path(path).expanduser()
     if not path.is_file():
-        raise VoiceInputError(f"{path} does not exist.")
+        raise RecordingNotFoundError(f"Recording {path} does not exist.")
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise VoiceInputError(f"{path.name}: unsupported file type {path.suffix or '(none)'}; "
                               "use WAV, FLAC, OGG or MP3.")

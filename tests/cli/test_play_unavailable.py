@@ -46,18 +46,26 @@ def test_without_a_model_a_missing_clip_is_skipped_and_the_cached_rest_plays(tmp
     assert played.stderr.count("No voice model") == 1  # said once
 
 
-def test_a_voice_the_engine_rejects_skips_every_sentence_and_play_exits(tmp_path, tiny_custom_voice,
-                                                                         tiny_voice_design):
+def test_a_voice_of_the_wrong_kind_is_said_before_play_starts(tmp_path, tiny_custom_voice, tiny_voice_design):
     home = isolated_home(tmp_path)
     designed = run_cli(home, "voices", "design", "--model", str(tiny_voice_design), "--description", "A calm voice",
                        "--name", "Designed")
     assert designed.returncode == 0, designed.stderr
-    # A designed voice on a CustomVoice model: the engine refuses every sentence.
+    # Asked for: a usage error, said once, before any sentence is tried (it used to retry and skip every one).
     played = run_cli(home, "play", str(sample_book_path()), "--model", str(tiny_custom_voice), "--voice", "Designed",
                      "--output", "null", "--json", "--sentences", "3", *TINY, timeout=120)
-    assert played.returncode == 1, played.stderr  # nothing could be played
-    report = json.loads(played.stdout)
-    assert report["sentences_played"] == 0
-    assert all("skipped" in row for row in report["sentences"] if row["index"] < 3)
-    assert played.stderr.count("needs a voice_design model") == 1
+    assert played.returncode == 2, played.stderr
+    assert played.stdout == "" and played.stderr.strip().splitlines() == [
+        "error: voice 'Designed' (designed) needs a VoiceDesign model; this model is CustomVoice — choose a preset "
+        "speaker or open a VoiceDesign model"]
+    # Remembered (the settings' default voice): said as a warning, and the model's default voice narrates.
+    settings = home.root / "config" / "reader-app" / "settings.json"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(json.dumps({"voice": "Designed"}))
+    played = run_cli(home, "play", str(sample_book_path()), "--model", str(tiny_custom_voice), "--output", "null",
+                     "--json", "--sentences", "1", *TINY, timeout=180)
+    assert played.returncode == 0, played.stderr
+    assert json.loads(played.stdout)["sentences_played"] == 1
+    warnings = [line for line in played.stderr.splitlines() if "needs a VoiceDesign model" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: ") and "narrating with vivian" in warnings[0]
     assert "Traceback" not in played.stderr

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from reader_app.cli.main import build_parser
+from reader_app.cli.main import build_parser, main
 
 REPO = Path(__file__).resolve().parents[2]
 FAST = ["--greedy", "--threads", "1", "--max-frames-per-char", "0.3", "--margin-frames", "2"]
@@ -47,25 +47,26 @@ def test_speak_each_kind(kind: str, request: pytest.FixtureRequest, tmp_path: Pa
     assert "random test weights" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv_tail, message", [
-    (["--model", "/no/such/folder"], "does not exist"),
-    (["--model", "{tmp}"], "is not a Qwen3-TTS checkpoint"),
-    (["--model", "{base}"], "pass --ref-audio"),
-    (["--model", "{cv}", "--voice", "nobody"], "unknown voice 'nobody'"),
+# Exit 2: something named that does not exist, or arguments that cannot be used; 1: input it cannot use.
+@pytest.mark.parametrize("argv_tail, message, exit_code", [
+    (["--model", "/no/such/folder"], "does not exist", 2),
+    (["--model", "{tmp}"], "is not a Qwen3-TTS checkpoint", 1),
+    (["--model", "{base}"], "pass --ref-audio", 2),
+    (["--model", "{cv}", "--voice", "nobody"], "unknown voice 'nobody'", 2),
 ])
-def test_speak_errors_are_one_line(argv_tail: list[str], message: str, tmp_path: Path, tiny_base: Path,
-                                   tiny_custom_voice: Path, capsys: pytest.CaptureFixture) -> None:
+def test_speak_errors_are_one_line(argv_tail: list[str], message: str, exit_code: int, tmp_path: Path,
+                                   tiny_base: Path, tiny_custom_voice: Path, capsys: pytest.CaptureFixture) -> None:
     argv = [a.format(tmp=tmp_path, base=tiny_base, cv=tiny_custom_voice) for a in argv_tail]
-    code = _run(["speak", *argv, "--text", "Hi.", "-o", str(tmp_path / "x.wav")])
+    code = main(["speak", *argv, "--text", "Hi.", "-o", str(tmp_path / "x.wav")])
     err = capsys.readouterr().err.strip()
-    assert code == 2 and err.startswith("error: ") and message in err and "\n" not in err
+    assert code == exit_code and err.startswith("error: ") and message in err and "\n" not in err
     assert not (tmp_path / "x.wav").exists()
 
 
 def test_speak_without_model_uses_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                       capsys: pytest.CaptureFixture) -> None:
     monkeypatch.delenv("READER_APP_MODEL", raising=False)
-    assert _run(["speak", "--text", "Hi.", "-o", str(tmp_path / "x.wav")]) == 2
+    assert main(["speak", "--text", "Hi.", "-o", str(tmp_path / "x.wav")]) == 2
     assert "no model" in capsys.readouterr().err
 
 

@@ -25,18 +25,19 @@ def test_list_clone_export_import_delete(tmp_path, tiny_base, capsys):
     assert main(["voices", "export", "me", str(tmp_path / "me.voice")]) == 0
     assert main(["voices", "import", str(tmp_path / "me.voice"), "--name", "Me Too"]) == 0
     assert main(["voices", "delete", "Me Too"]) == 0
-    assert main(["voices", "delete", "Vivian"]) == 2
+    assert main(["voices", "delete", "Vivian"]) == 1  # refused: it cannot be done (2 is for what is not there)
     assert "built-in" in capsys.readouterr().err
 
 
-def test_bad_inputs_exit_2_with_a_message(tmp_path, tiny_base, capsys):
+def test_bad_inputs_exit_1_with_a_message(tmp_path, tiny_base, capsys):
+    """Input the command cannot use: exit 1 (a name that does not exist is 2, tests/cli/test_not_found.py)."""
     silent = tmp_path / "silent.wav"
     sf.write(str(silent), speechlike(4.0) * 0, SR)
-    assert main(["voices", "clone", "--model", str(tiny_base), "--audio", str(silent), "--name", "X", *FAST]) == 2
+    assert main(["voices", "clone", "--model", str(tiny_base), "--audio", str(silent), "--name", "X", *FAST]) == 1
     assert "silent" in capsys.readouterr().err
     junk = tmp_path / "junk.voice"
     junk.write_bytes(b"nope")
-    assert main(["voices", "import", str(junk)]) == 2
+    assert main(["voices", "import", str(junk)]) == 1
     assert "not a readable zip" in capsys.readouterr().err
 
 
