@@ -53,5 +53,9 @@ def test_cli_parse_text_and_json(tmp_path, capsys):
 
 
 def test_cli_parse_error(tmp_path, capsys):
-    code, out = _run(["parse", str(tmp_path / "missing.epub")], capsys)
-    assert code != 0 and out.err.count("\n") == 1 and "not found" in out.err
+    from reader_app.cli.main import main
+
+    # A missing file is reported by the command line's one error handler (exit 2, cli/errors.py).
+    code = main(["parse", str(tmp_path / "missing.epub")])
+    out = capsys.readouterr()
+    assert code != 0 and out.err.count("\n") == 1 and "no such book file" in out.err.lower()
