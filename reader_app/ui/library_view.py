@@ -109,7 +109,7 @@ class LibraryView(QWidget):
             cached = describe_cache(stats.audio_seconds, stats.audio_bytes)
             left = self.library.book_setting(record.id, TIME_LEFT_SETTING)  # saved by ui/listening_time.py
             timed = isinstance(left, int | float) and progress < 1
-            read = f"{progress:.0%} · {format_duration(left)} left" if timed else f"{progress:.0%} read"
+            read = f"{progress:.0%} read · {format_duration(left)} left" if timed else f"{progress:.0%} read"
             text = f"{record.title}\n{authors}\n{read}\n{cached}"
             item = QListWidgetItem(QIcon(cover_pixmap(record.cover, record.title)), text)
             item.setData(BOOK_ROLE, record)
