@@ -202,7 +202,8 @@ class FastEngine:
         if s.seed is not None and stepper.generator is not None:
             stepper.generator.manual_seed(s.seed)
         elif s.seed is not None and stepper.device.type == "cuda":
-            torch.cuda.manual_seed(s.seed)
+            with torch.cuda.device(stepper.device):  # graphs draw from this device's default generator
+                torch.cuda.manual_seed(s.seed)
         sync = s.sync_every if stepper.device.type == "cuda" else 1
         bucket = 64 if self.use_graphs else 1  # graphs are captured per KV-length bucket
         return ContinuousBatcher(stepper, sync_every=sync, step_runner=runner, kv_bucket=bucket,
