@@ -1,21 +1,42 @@
-"""Stock qwen-tts on the tiny checkpoints: the wrapper (loaded once per folder) and the codes it generates,
-captured at its codec decode call: what the fast engine's parity tests compare against."""
+"""Stock qwen-tts on the tiny checkpoints: the wrapper (loaded once per folder and device) and the codes it
+generates, captured at its codec decode call: what the fast engine's parity tests compare against.
+
+READER_APP_TEST_DEVICE (cpu by default) moves the parity tests to another device: scripts/gpu_check.sh runs them
+with `cuda`, where stock and the fast engine both run on the GPU.
+"""
 
 from __future__ import annotations
 
 import functools
+import os
 
 import numpy as np
 
+DEVICE_VARIABLE = "READER_APP_TEST_DEVICE"
+
+
+def parity_device() -> str:
+    """The device the parity tests run on (cpu unless READER_APP_TEST_DEVICE says otherwise)."""
+    return os.environ.get(DEVICE_VARIABLE, "").strip() or "cpu"
+
 
 @functools.cache
-def load_wrapper(path: str):
+def load_wrapper(path: str, device: str = "cpu"):
     from reader_app.tts.qwen_import import import_qwen_tts
 
     qwen_tts = import_qwen_tts()
     import torch
 
-    return qwen_tts.Qwen3TTSModel.from_pretrained(path, dtype=torch.float32)
+    kwargs = {}
+    if device != "cpu":
+        if device.startswith("cuda"):
+            if not torch.cuda.is_available():
+                raise RuntimeError(f"{DEVICE_VARIABLE}={device} but CUDA is not available here")
+            # fp32 parity means fp32 math: no TF32 in matmuls, nor in the speaker encoder's convolutions
+            torch.backends.cuda.matmul.allow_tf32 = False
+            torch.backends.cudnn.allow_tf32 = False
+        kwargs["device_map"] = device
+    return qwen_tts.Qwen3TTSModel.from_pretrained(path, dtype=torch.float32, **kwargs)
 
 
 def stock_codes(wrapper, api: str, texts: list[str], frames: int, **kwargs) -> list[np.ndarray]:
