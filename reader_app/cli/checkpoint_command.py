@@ -20,8 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       help="tiny: seconds to build; 0.6b/1.7b: the published shapes (GBs)")
     make.add_argument("--seed", type=int, default=0, help="same seed, same weights (default 0)")
     make.add_argument("--force", action="store_true",
-                      help="write into a folder that is not empty and not a random checkpoint of this kind, "
-                           "replacing its contents")
+                      help="write into a folder that is not empty and not a random checkpoint of this kind: "
+                           "its checkpoint and weight files are replaced, other files stay")
     make.add_argument("out", metavar="OUT", help="folder to write: new, empty, or a random checkpoint of the same "
                                                  "kind (rebuilt in place)")
     make.set_defaults(handler=run_make_checkpoint)

@@ -165,7 +165,8 @@ def _marker_kind(folder: Path) -> str | None:
 def check_target(out_dir: Path, kind: str, force: bool = False) -> None:
     """Refuse (CheckpointTargetError) to write into a folder that holds anything but a random test checkpoint of
     the same kind: another kind's checkpoint would become a mix of both, a real model would be replaced by noise,
-    other files would sit among the checkpoint's. force=True allows it (the folder's contents are replaced)."""
+    other files would sit among the checkpoint's. force=True allows it: the checkpoint's files and any other
+    weight files there are replaced, anything else stays (a mistyped folder loses no unrelated files)."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise CheckpointTargetError(f"{out_dir} is a file, not a folder")
@@ -181,13 +182,13 @@ def check_target(out_dir: Path, kind: str, force: bool = False) -> None:
     else:
         what = "other files"
     raise CheckpointTargetError(f"{out_dir} is not empty: it holds {what}, not a random {kind} checkpoint; choose "
-                                "an empty or new folder, or pass --force to replace its contents")
+                                "an empty or new folder, or pass --force to write the checkpoint over it")
 
 
 def build_checkpoint(kind: str, size: str, out_dir: Path, seed: int = 0, force: bool = False) -> Path:
     """Write a random-weight Qwen3-TTS checkpoint folder for `kind` / `size` into out_dir and return it.
-    out_dir must be new, empty or a random checkpoint of the same kind (check_target); force=True replaces
-    whatever it holds."""
+    out_dir must be new, empty or a random checkpoint of the same kind (check_target); force=True writes into
+    any folder (see check_target)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     if size not in SIZES:
@@ -238,12 +239,9 @@ def build_checkpoint(kind: str, size: str, out_dir: Path, seed: int = 0, force: 
                       size=size, seed=seed, random_weights=True,
                       note="Random weights built locally for tests and benchmarks; it speaks noise.")
         (tmp / MARKER_FILE).write_text(json.dumps(marker, indent=2) + "\n")
-        if force:  # nothing of what was there stays among the new files
-            for old in list(out_dir.iterdir()):
-                if old.is_dir() and not old.is_symlink():
-                    shutil.rmtree(old)
-                else:
-                    old.unlink()
+        if force:  # weights of what was there would be read with the new ones (shards, an index): they go
+            for old in out_dir.glob("*.safetensors*"):
+                old.unlink()
         for item in tmp.iterdir():
             target = out_dir / item.name
             if target.is_dir():

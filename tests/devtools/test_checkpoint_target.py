@@ -57,13 +57,15 @@ def test_what_may_be_written_without_force(tiny_custom_voice: Path, tmp_path: Pa
         check_target(tmp_path / "file", "base", force=True)
 
 
-def test_force_replaces_the_folders_contents(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_force_writes_the_checkpoint_over_another(tiny_custom_voice: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "folder"
-    out.mkdir()
-    (out / "notes.txt").write_text("old\n")
-    (out / "sub").mkdir()
+    shutil.copytree(tiny_custom_voice, out)
+    (out / "model-00002-of-00002.safetensors").write_bytes(b"stale shard")  # would be read with the new weights
+    (out / "notes.txt").write_text("mine\n")
     code, err = run(["make-checkpoint", "--kind", "voice_design", "--force", str(out)], capsys)
     assert code == 0, err
-    assert not (out / "notes.txt").exists() and not (out / "sub").exists()
+    assert not (out / "model-00002-of-00002.safetensors").exists()
+    assert (out / "notes.txt").read_text() == "mine\n"  # not the checkpoint's: left alone
     assert json.loads((out / MARKER_FILE).read_text())["kind"] == "voice_design"
     assert inspect_model(out).kind == "voice_design"
