@@ -10,6 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from reader_app.narration.rendering import StudioChoices
 from reader_app.store.clip_key import ClipKey
 from reader_app.tts.engine import SpeechEngine, VoiceSpec
 
@@ -70,6 +71,7 @@ class NarrationConfig:
     max_attempts: int = 2  # tries of a failing sentence on its own before it is skipped
     speed: float = 1.0  # SPEED_MIN to SPEED_MAX, pitch kept (time stretch); clips and cache stay at normal speed
     volume: float = 1.0
+    studio: StudioChoices = field(default_factory=StudioChoices)  # lexicon, character voices, kept takes
 
 
 class NarrationState(StrEnum):

@@ -43,7 +43,7 @@ from reader_app.narration.plan import NarrationPlan, PlayerItem
 from reader_app.narration.scheduler import Scheduler
 from reader_app.store.clip_key import ClipKey
 from reader_app.store.errors import StoreError
-from reader_app.tts.engine import SpeechEngine, SynthesisRequest
+from reader_app.tts.engine import SpeechEngine
 from reader_app.voices.compat import engine_mismatch
 
 log = logging.getLogger(__name__)
@@ -325,7 +325,7 @@ class Narrator(PlayerListener[PlayerItem]):
     def _synthesize(self, engine: SpeechEngine, plan: NarrationPlan, batch: list[int],
                     on_chunk: synthesis.ChunkCallback | None) -> list[AudioClip]:
         self.engine_calls += 1
-        requests = [SynthesisRequest(plan.items[i].text, plan.config.voice, plan.config.language) for i in batch]
+        requests = [plan.request(i) for i in batch]
         try:
             return synthesis.synthesize(engine, requests, self._cancel, on_chunk)
         finally:

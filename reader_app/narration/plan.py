@@ -1,10 +1,11 @@
 """The narration plan: what every sentence of the book needs for narration, and what is known about its audio.
 
 Pure data and logic (no threads, no clock, no Qt), so readiness and pauses are tested directly. Per sentence in
-reading order: its ClipKey (text, voice, model, language, settings), the pause that follows it, whether its clip
-is cached (with its duration once known) and whether it was skipped after failing. A plan belongs to one
-NarrationConfig: a voice, model or setting change builds a new one. The Narrator reads and changes its plan only
-under its lock; a worker that captured a plan may read the parts that never change (keys, texts, pauses, config).
+reading order: how it is rendered (narration/rendering.py: text, voice, take), its ClipKey, the pause that follows
+it, whether its clip is cached (with its duration once known) and whether it was skipped after failing. A plan
+belongs to one NarrationConfig: a voice, model or setting change builds a new one. The Narrator reads and changes
+its plan only under its lock; a worker that captured a plan may read the parts that never change (keys,
+renderings, texts, pauses, config).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from enum import StrEnum
 
 from reader_app.books.model import Sentence
 from reader_app.narration.config import NarrationConfig
+from reader_app.narration.rendering import Renderer
 from reader_app.narration.scheduler import PlannedSentence, Scheduler
 from reader_app.store.clip_key import ClipKey
+from reader_app.tts.engine import SynthesisRequest
 
 
 class Boundary(StrEnum):
@@ -53,11 +56,12 @@ class NarrationPlan:
                  cached_digests: Callable[[Sequence[ClipKey]], set[str]]) -> None:
         """cached_digests: which of these keys the store holds (ClipCache.cached_digests)."""
         self.config = config
-        voice_id = config.voice.voice_id  # once per plan: it may hash a voice's files
-        self.keys = tuple(ClipKey.build(s.text, voice_id, config.model_id, config.language, config.engine_settings)
-                          for s in sentences)
-        self.items = tuple(PlannedSentence(i, key.digest, s.text)
-                           for i, (s, key) in enumerate(zip(sentences, self.keys, strict=True)))
+        renderer = Renderer(config)
+        self.renderings = tuple(renderer.render(s) for s in sentences)
+        self.keys = tuple(renderer.key(r) for r in self.renderings)
+        self.items = tuple(PlannedSentence(i, key.digest, r.text)
+                           for i, (r, key) in enumerate(zip(self.renderings, self.keys, strict=True)))
+        self._renderer = renderer
         self.boundaries = tuple(boundary_after(sentences, i) for i in range(len(sentences)))
         seconds = {Boundary.SENTENCE: config.pause_sentence_s, Boundary.PARAGRAPH: config.pause_paragraph_s,
                    Boundary.CHAPTER: config.pause_chapter_s}
@@ -75,6 +79,10 @@ class NarrationPlan:
 
     def key(self, index: int) -> ClipKey:
         return self.keys[index]
+
+    def request(self, index: int) -> SynthesisRequest:
+        """What the engine is asked for this sentence: its rendered text, in its voice."""
+        return self._renderer.request(self.renderings[index])
 
     def pause_after(self, index: int) -> float:
         return self._pauses[index]

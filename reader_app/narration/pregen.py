@@ -26,6 +26,7 @@ from reader_app.books.model import Book
 from reader_app.narration import synthesis
 from reader_app.narration.claims import ClipClaims, claims_for
 from reader_app.narration.config import ClipCache, EngineProvider, NarrationConfig
+from reader_app.narration.rendering import Renderer
 from reader_app.store.clip_key import ClipKey
 from reader_app.store.errors import StoreError
 from reader_app.tts.engine import SpeechEngine, SynthesisRequest
@@ -69,17 +70,19 @@ class Pregenerator:
         self.cancel = cancel or threading.Event()
         self.claims = claims if claims is not None else claims_for(cache.path)
         self._engine: SpeechEngine | None = None
+        self._renderer = Renderer(config)
+        self._requests: dict[str, SynthesisRequest] = {}  # digest -> what the engine is asked (keys() fills it)
 
     def keys(self, chapters: Iterable[int]) -> list[ClipKey]:
         """The clip keys of these chapters, each distinct text once, in reading order."""
-        config = self.config
-        voice_id = config.voice.voice_id  # once: it may hash a voice's files
         todo: dict[str, ClipKey] = {}
         for chapter_index in chapters:
             for sentence in self.book.chapters[chapter_index].sentences:
-                key = ClipKey.build(sentence.text, voice_id, config.model_id, config.language,
-                                    config.engine_settings)
-                todo.setdefault(key.digest, key)
+                rendering = self._renderer.render(sentence)
+                key = self._renderer.key(rendering)
+                if key.digest not in todo:
+                    todo[key.digest] = key
+                    self._requests[key.digest] = self._renderer.request(rendering)
         return list(todo.values())
 
     def run(self, chapters: Iterable[int], progress: Callable[[PregenProgress], None] | None = None
@@ -138,7 +141,7 @@ class Pregenerator:
             if problem is not None:  # every sentence would fail: the run ends with the reason instead
                 raise _Stop(problem)
         engine = self._engine
-        requests = [SynthesisRequest(key.text, config.voice, config.language) for key in keys]
+        requests = [self._requests[key.digest] for key in keys]
         done: list[tuple[ClipKey, AudioClip | None]]
         try:
             done = list(zip(keys, synthesis.synthesize(engine, requests, self.cancel), strict=True))
