@@ -35,6 +35,8 @@ def cli(monkeypatch, tmp_path):
     monkeypatch.setattr(reader_app.books, "BookError", book_error, raising=False)
     parser = build_parser()
     data_dir = tmp_path / "data"
+    monkeypatch.chdir(tmp_path)  # the book files named below exist (cache checks that first), "missing" ones not
+    (tmp_path / "book.txt").write_text("stands for the in-memory book", encoding="utf-8")
 
     def run(*argv: str) -> int:
         args = parser.parse_args(["cache", *argv, "--data-dir", str(data_dir)])
@@ -102,6 +104,9 @@ def test_cache_file_given_directly(cli, capsys):
 
 
 def test_unreadable_book_is_a_clear_error(cli, capsys, tmp_path):
+    with pytest.raises(FileNotFoundError, match="No such book file: absent.epub"):  # main() says it, exit 2
+        cli("absent.epub")
+    (tmp_path / "missing.epub").write_bytes(b"there, but the stand-in loader refuses it")
     assert cli("missing.epub") == 2
     assert "error: cannot open missing.epub" in capsys.readouterr().err
     junk = tmp_path / "junk.db"
