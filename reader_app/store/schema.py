@@ -94,5 +94,23 @@ def _cache_v1(db: sqlite_utils.Database) -> None:
     db.table("clip_links").create_index(["digest"])
 
 
-CACHE_STEPS = (_cache_v1,)
+def _cache_v2(db: sqlite_utils.Database) -> None:
+    """The narrator's studio, per book (all keyed by stable sentence ids, so a re-parse keeps them):
+    takes: the take kept of a regenerated sentence, how many were made, whether the reader marked it bad;
+    speakers: who speaks a line (found by rules, set by the reader, or by a chat model) and how sure that is;
+    character_voices: the saved voice (by name) that reads a character's lines;
+    lexicon: the book's own pronunciation entries (the global ones live in the data folder)."""
+    db.table("takes").create({"sentence_id": str, "kept": int, "made": int, "marked_bad": int, "updated_at": float},
+                             pk="sentence_id", not_null={"kept", "made", "marked_bad"},
+                             defaults={"kept": 0, "made": 1, "marked_bad": 0})
+    db.table("speakers").create({"sentence_id": str, "speaker": str, "confidence": float, "source": str},
+                                pk="sentence_id", not_null={"source"})
+    db.table("speakers").create_index(["speaker"])
+    db.table("character_voices").create({"name": str, "voice_name": str}, pk="name", not_null={"voice_name"})
+    db.table("lexicon").create({"id": int, "pattern": str, "replacement": str, "regex": int, "match_case": int,
+                                "whole_word": int, "language": str, "created_at": float}, pk="id",
+                               not_null={"pattern", "replacement", "regex", "match_case", "whole_word"})
+
+
+CACHE_STEPS = (_cache_v1, _cache_v2)
 CACHE_NEW_DB_PRAGMAS = ("auto_vacuum=INCREMENTAL",)  # so evicted space goes back to the disk
