@@ -16,6 +16,7 @@ from reader_app.models.catalog import ModelInfo
 from reader_app.narration.config import NarrationConfig
 from reader_app.settings import Settings
 from reader_app.store.library import Library
+from reader_app.store.takes import kept_takes_at
 from reader_app.tts.engine import EngineError, ModelKind, VoiceKind, VoiceSpec
 from reader_app.voices.compat import check_voice_for_model
 from reader_app.voices.library import DEFAULT_DESIGN_DESCRIPTION, VoiceNotFoundError, find_voice
@@ -101,8 +102,14 @@ def book_narration_config(settings: Settings, library: Library, book: Book, mode
         library.set_book_setting(book_id, "model_id", model.model_id)
         library.set_book_setting(book_id, "voice", dataclasses.asdict(voice))
         library.set_book_setting(book_id, "engine_settings", dict(engine_settings or {}))
-        return narration_config(settings, book, model.model_id, voice, engine_settings)
-    saved_voice = library.book_setting(book_id, "voice")
-    voice = VoiceSpec(**saved_voice) if isinstance(saved_voice, dict) else VoiceSpec()
-    return narration_config(settings, book, library.book_setting(book_id, "model_id", "none"), voice,
-                            library.book_setting(book_id, "engine_settings", {}))
+        config = narration_config(settings, book, model.model_id, voice, engine_settings)
+    else:
+        saved_voice = library.book_setting(book_id, "voice")
+        voice = VoiceSpec(**saved_voice) if isinstance(saved_voice, dict) else VoiceSpec()
+        config = narration_config(settings, book, library.book_setting(book_id, "model_id", "none"), voice,
+                                  library.book_setting(book_id, "engine_settings", {}))
+    # The narrator's studio, from the book's cache (narration/rendering.py StudioChoices).
+    studio = config.studio
+    studio = dataclasses.replace(studio, takes=kept_takes_at(library.cache_path(book_id)))
+    config.studio = studio
+    return config

@@ -34,6 +34,7 @@ from reader_app.store.identity import content_identity
 from reader_app.store.migrations import migrate
 from reader_app.store.records import CacheStats, Notice, Position
 from reader_app.store.schema import CACHE_NEW_DB_PRAGMAS, CACHE_STEPS
+from reader_app.store.takes import Takes
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,11 @@ class BookCache:
             return False
 
     # --- metadata and sentences ---------------------------------------------------------------------------
+
+    @property
+    def takes(self) -> Takes:
+        """The kept takes of regenerated sentences and the sentences marked bad (store/takes.py)."""
+        return Takes(self._conns)
 
     @property
     def book_id(self) -> str | None:
