@@ -31,6 +31,7 @@ from reader_app.store.commit_log import CommitLedger
 from reader_app.store.db import ThreadConnections
 from reader_app.store.errors import StoreError, StoreProblem, translated
 from reader_app.store.identity import content_identity
+from reader_app.store.lexicon_store import BookLexicon
 from reader_app.store.migrations import migrate
 from reader_app.store.records import CacheStats, Notice, Position
 from reader_app.store.schema import CACHE_NEW_DB_PRAGMAS, CACHE_STEPS
@@ -71,6 +72,7 @@ class BookCache:
         recorded = self._ledger.read()  # before the database: see commit_log for why the order matters
         self._conns = ThreadConnections(self.path, new_db_pragmas=CACHE_NEW_DB_PRAGMAS,
                                         on_notice=lambda reason, message: self._notice(reason, message))
+        self.lexicon = BookLexicon(self._conns, self.path)  # the book's pronunciation entries (store/lexicon_store)
         try:
             migrate(self._conns, CACHE_STEPS, "book cache")
             stored_id = self.meta("book_id")

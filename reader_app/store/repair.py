@@ -19,6 +19,7 @@ from pathlib import Path
 from reader_app.store.book_cache import BookCache
 from reader_app.store.damage import SIDE_FILES, set_aside
 from reader_app.store.errors import StoreError, StoreProblem, translated
+from reader_app.store.lexicon_store import LEXICON_COLUMNS
 from reader_app.store.maintenance import CLIP_COLUMNS, clip_problem, connect_for_salvage, scan_rows, schema_problems
 from reader_app.store.schema import CACHE_STEPS
 
@@ -216,4 +217,8 @@ def _copy_intact(source: sqlite3.Connection, fresh: BookCache, report: RepairRep
              if row is not None and row[1] in kept]
     with fresh._conns.write("copy sentence links") as db:
         db.conn.executemany("INSERT OR IGNORE INTO clip_links (sentence_id, digest) VALUES (?, ?)", links)
+    lexicon = [row for _r, row in _rows(source, "lexicon", LEXICON_COLUMNS) if row is not None]
+    with fresh._conns.write("copy the book's lexicon") as db:  # the reader's own work: never lost to a repair
+        db.conn.executemany(f"INSERT OR IGNORE INTO lexicon ({', '.join(LEXICON_COLUMNS)}) "
+                            f"VALUES ({', '.join('?' * len(LEXICON_COLUMNS))})", lexicon)
     report.kept = len(kept)
