@@ -190,14 +190,14 @@ def open_context(args: argparse.Namespace) -> BookContext:
     return BookContext(args)
 
 
-def sentence_index(book, spec: str) -> int:
-    """'CHAPTER:SENTENCE' (from 1) -> index in reading order."""
+def sentence_index(book, spec: str, option: str = "--from") -> int:
+    """'CHAPTER:SENTENCE' (from 1) -> index in reading order; `option` names the flag in errors."""
     try:
         chapter, sentence = (int(part) for part in spec.split(":"))
     except ValueError:
-        raise UsageError(f"--from wants CHAPTER:SENTENCE, numbered from 1, e.g. 3:1 (got {spec!r})") from None
+        raise UsageError(f"{option} wants CHAPTER:SENTENCE, numbered from 1, e.g. 3:1 (got {spec!r})") from None
     if not 1 <= chapter <= len(book.chapters) or not 1 <= sentence <= len(book.chapters[chapter - 1].sentences):
-        raise UsageError(f"--from {spec}: the book has {len(book.chapters)} chapters; "
+        raise UsageError(f"{option} {spec}: the book has {len(book.chapters)} chapters; "
                          f"that chapter or sentence does not exist")
     return sum(len(c.sentences) for c in book.chapters[:chapter - 1]) + sentence - 1
 

@@ -76,7 +76,7 @@ class Renderer:
                              settings)
 
     def request(self, rendering: Rendering) -> SynthesisRequest:
-        return SynthesisRequest(rendering.text, rendering.voice, self.config.language)
+        return SynthesisRequest(rendering.text, rendering.voice, self.config.language, rendering.take)
 
     def voice_id(self, voice: VoiceSpec) -> str:
         known = self._voice_ids.get(voice)

@@ -107,6 +107,27 @@ class SynthesisRequest:
     text: str
     voice: VoiceSpec
     language: str = "auto"  # the model's language name ("English", "Chinese", ...) or "auto"
+    take: int = 0  # 0: the first draw; a regenerated take n > 0 samples with its own seed (take_seed)
+
+
+# Far from any seed a user types, so take n of seed s never collides with take 0 of another small seed.
+TAKE_SEED_STRIDE = 1_000_003
+_SEED_MODULUS = 2**63 - 1
+
+
+def take_seed(seed: int | None, take: int) -> int | None:
+    """The sampling seed of `take`: the engine's own seed for take 0 (None stays nondeterministic), and a fixed,
+    different seed for every later take, so a take sounds the same each time it is made and unlike the others."""
+    if take <= 0:
+        return seed
+    return ((seed or 0) + take * TAKE_SEED_STRIDE) % _SEED_MODULUS
+
+
+def take_groups(requests: Sequence[SynthesisRequest]) -> list[list[int]]:
+    """Request indices in the groups an engine samples together: every take-0 request in one group (batched as
+    always), each later take alone, so a take's draw never depends on what it was batched with."""
+    first = [i for i, r in enumerate(requests) if r.take <= 0]
+    return ([first] if first else []) + [[i] for i, r in enumerate(requests) if r.take > 0]
 
 
 class EngineError(RuntimeError):

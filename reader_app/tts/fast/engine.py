@@ -28,6 +28,8 @@ from reader_app.tts.engine import (
     SynthesisRequest,
     VoiceKind,
     VoiceSpec,
+    take_groups,
+    take_seed,
 )
 from reader_app.tts.fast.batcher import ContinuousBatcher, Job
 from reader_app.tts.fast.codec_state import StatefulCodec
@@ -132,41 +134,51 @@ class FastEngine:
         max_frames caps every request (instead of its text budget); suppress_eos decodes exactly that many
         frames (benchmarks). The silence guard and trimming follow the engine settings.
         """
-        s = self.fast_settings
         with self._lock:
-            prompts = [self._prompt(r) for r in requests]
-            streams: dict[int, tuple[CodecStreamer, SilenceTrimmer, list[int]]] = {}
-            for i, pr in enumerate(prompts):
-                ctx = pr.ref_codes.cpu().numpy() if pr.ref_codes is not None else None
-                streamer = CodecStreamer(self.streaming_codec, s.first_chunk_frames, s.chunk_frames,
-                                         s.left_context_frames, ctx)
-                trimmer = SilenceTrimmer(SAMPLE_RATE, s.silence_db, enabled=s.trim_silence)
-                streams[i] = (streamer, trimmer, [0])
-            batcher = self._batcher(len(requests), suppress_eos)
-            for ev in batcher.run(self._jobs(requests, prompts, max_frames, suppress_eos)):
-                streamer, trimmer, written = streams[ev.index]
-                audio = streamer.push(ev.frames) if len(ev.frames) else None
-                if ev.done is not None:
-                    tail = streamer.flush()
-                    audio = tail if audio is None else np.concatenate([audio, tail])
-                out = trimmer.push(audio) if audio is not None else np.zeros(0, np.float32)
-                if ev.done is None:
-                    self._silence_check(batcher, ev.index, trimmer)
-                    if len(out):
-                        yield self._event(ev.index, out, written, False)
-                else:
-                    out = np.concatenate([out, trimmer.finish()])
-                    yield self._event(ev.index, out, written, True, ev.done)
+            for group in take_groups(requests):  # each take draws with its own seed (docs/engine.md "Takes")
+                part = [requests[i] for i in group]
+                for ev in self._stream(part, max_frames, suppress_eos):
+                    yield StreamEvent(group[ev.index], ev.chunk, ev.is_last, ev.stop_reason)
+
+    def _stream(self, requests: Sequence[SynthesisRequest], max_frames: int | None,
+                suppress_eos: bool) -> Generator[StreamEvent, None, None]:
+        """One batch of requests of the same take (the lock held)."""
+        s = self.fast_settings
+        prompts = [self._prompt(r) for r in requests]
+        streams: dict[int, tuple[CodecStreamer, SilenceTrimmer, list[int]]] = {}
+        for i, pr in enumerate(prompts):
+            ctx = pr.ref_codes.cpu().numpy() if pr.ref_codes is not None else None
+            streamer = CodecStreamer(self.streaming_codec, s.first_chunk_frames, s.chunk_frames,
+                                     s.left_context_frames, ctx)
+            trimmer = SilenceTrimmer(SAMPLE_RATE, s.silence_db, enabled=s.trim_silence)
+            streams[i] = (streamer, trimmer, [0])
+        batcher = self._batcher(len(requests), suppress_eos, requests[0].take)
+        for ev in batcher.run(self._jobs(requests, prompts, max_frames, suppress_eos)):
+            streamer, trimmer, written = streams[ev.index]
+            audio = streamer.push(ev.frames) if len(ev.frames) else None
+            if ev.done is not None:
+                tail = streamer.flush()
+                audio = tail if audio is None else np.concatenate([audio, tail])
+            out = trimmer.push(audio) if audio is not None else np.zeros(0, np.float32)
+            if ev.done is None:
+                self._silence_check(batcher, ev.index, trimmer)
+                if len(out):
+                    yield self._event(ev.index, out, written, False)
+            else:
+                out = np.concatenate([out, trimmer.finish()])
+                yield self._event(ev.index, out, written, True, ev.done)
 
     def generate_codes(self, requests: Sequence[SynthesisRequest], *, max_frames: int | None = None,
                        suppress_eos: bool = False) -> list[np.ndarray]:
         """Codes (frames, 16) per request without the codec: parity tests and diagnostics."""
+        out: dict[int, list[np.ndarray]] = {i: [] for i in range(len(requests))}
         with self._lock:
-            prompts = [self._prompt(r) for r in requests]
-            out: dict[int, list[np.ndarray]] = {i: [] for i in range(len(requests))}
-            batcher = self._batcher(len(requests), suppress_eos)
-            for ev in batcher.run(self._jobs(requests, prompts, max_frames, suppress_eos)):
-                out[ev.index].append(ev.frames)
+            for group in take_groups(requests):
+                part = [requests[i] for i in group]
+                prompts = [self._prompt(r) for r in part]
+                batcher = self._batcher(len(part), suppress_eos, part[0].take)
+                for ev in batcher.run(self._jobs(part, prompts, max_frames, suppress_eos)):
+                    out[group[ev.index]].append(ev.frames)
         return [np.concatenate(out[i]) if out[i] else np.zeros((0, 16), np.int64) for i in range(len(requests))]
 
     # -- internals ------------------------------------------------------------------------------------------
@@ -194,16 +206,17 @@ class FastEngine:
             jobs.append(Job(index=i, prompt=pr, budget=budget, loop=loop))
         return jobs
 
-    def _batcher(self, n_requests: int, suppress_eos: bool) -> ContinuousBatcher:
+    def _batcher(self, n_requests: int, suppress_eos: bool, take: int = 0) -> ContinuousBatcher:
         s = self.fast_settings
+        seed = take_seed(s.seed, take)
         batch = max(1, min(s.max_batch, n_requests))
         stepper, runner, logits = self._stepper(batch)
         logits.allow_eos(not suppress_eos)
-        if s.seed is not None and stepper.generator is not None:
-            stepper.generator.manual_seed(s.seed)
-        elif s.seed is not None and stepper.device.type == "cuda":
+        if seed is not None and stepper.generator is not None:
+            stepper.generator.manual_seed(seed)
+        elif seed is not None and stepper.device.type == "cuda":
             with torch.cuda.device(stepper.device):  # graphs draw from this device's default generator
-                torch.cuda.manual_seed(s.seed)
+                torch.cuda.manual_seed(seed)
         sync = s.sync_every if stepper.device.type == "cuda" else 1
         bucket = 64 if self.use_graphs else 1  # graphs are captured per KV-length bucket
         return ContinuousBatcher(stepper, sync_every=sync, step_runner=runner, kv_bucket=bucket,

@@ -29,6 +29,7 @@ from reader_app.tts.engine import (
     SynthesisRequest,
     VoiceKind,
     VoiceSpec,
+    take_seed,
 )
 from reader_app.tts.sampling_keys import SAMPLING_KEYS
 from reader_app.tts.silence import trim_silence
@@ -150,9 +151,11 @@ class QwenEngine:
         """Batched generate_* calls; `cancel` is honoured between batches (a stock batch cannot be stopped)."""
         for request in requests:
             self._check_request(request)
-        groups: dict[str, list[_Item]] = {}
+        groups: dict[tuple[str, int], list[_Item]] = {}
         for i, request in enumerate(requests):
-            groups.setdefault(request.voice.voice_id, []).append(_Item(i, request, self.frame_budget(request.text)))
+            # A later take is generated alone with its own seed (take_seed), so its draw is its own.
+            group = (request.voice.voice_id, i if request.take > 0 else -1)
+            groups.setdefault(group, []).append(_Item(i, request, self.frame_budget(request.text)))
         results: list[AudioClip | None] = [None] * len(requests)
         with self._lock:
             for items in groups.values():
@@ -195,8 +198,9 @@ class QwenEngine:
         languages = [it.request.language or "auto" for it in batch]
         frames = max(it.frames for it in batch)
         kwargs = dict(self._sampling, max_new_tokens=budget.max_new_tokens(frames))
-        if self.seed is not None:
-            torch.manual_seed(self.seed)  # same batch, same audio
+        seed = take_seed(self.seed, batch[0].request.take)
+        if seed is not None:
+            torch.manual_seed(seed)  # same batch, same audio
         try:
             if voice.kind == VoiceKind.PRESET:
                 speaker = (voice.speaker or self.speakers[0]).lower()
