@@ -15,6 +15,7 @@ from reader_app.books.model import Book
 from reader_app.models.catalog import ModelInfo
 from reader_app.narration.config import NarrationConfig
 from reader_app.settings import Settings
+from reader_app.store.lexicon_store import book_lexicon
 from reader_app.store.library import Library
 from reader_app.store.takes import kept_takes_at
 from reader_app.tts.engine import EngineError, ModelKind, VoiceKind, VoiceSpec
@@ -111,5 +112,6 @@ def book_narration_config(settings: Settings, library: Library, book: Book, mode
     # The narrator's studio, from the book's cache (narration/rendering.py StudioChoices).
     studio = config.studio
     studio = dataclasses.replace(studio, takes=kept_takes_at(library.cache_path(book_id)))
+    studio = dataclasses.replace(studio, lexicon=book_lexicon(library.data_dir, library.cache_path(book_id)))
     config.studio = studio
     return config
