@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 _COPY_BATCH = 64  # clips per insert: bounds the memory a rebuild holds
 _NOT_COPIED_META = ("lost_commits", "lost_at", "sentences_signature")
+TAKE_COLUMNS = ("sentence_id", "kept", "made", "marked_bad", "updated_at")
 
 
 @dataclass
@@ -221,4 +222,9 @@ def _copy_intact(source: sqlite3.Connection, fresh: BookCache, report: RepairRep
     with fresh._conns.write("copy the book's lexicon") as db:  # the reader's own work: never lost to a repair
         db.conn.executemany(f"INSERT OR IGNORE INTO lexicon ({', '.join(LEXICON_COLUMNS)}) "
                             f"VALUES ({', '.join('?' * len(LEXICON_COLUMNS))})", lexicon)
+    # The reader's choice of take is kept even where its clip was lost: that take is then made again.
+    takes = [row for _r, row in _rows(source, "takes", TAKE_COLUMNS) if row is not None]
+    with fresh._conns.write("copy the kept takes") as db:
+        db.conn.executemany(f"INSERT OR IGNORE INTO takes ({', '.join(TAKE_COLUMNS)}) VALUES (?, ?, ?, ?, ?)",
+                            takes)
     report.kept = len(kept)
