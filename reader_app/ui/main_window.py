@@ -40,6 +40,7 @@ from reader_app.ui.playback import PlaybackController
 from reader_app.ui.pregen_panel import PregenBar
 from reader_app.ui.queue_panel import QueuePanel
 from reader_app.ui.reading_view import ReadingView
+from reader_app.ui.sentence_takes import SentenceTakes
 from reader_app.ui.services import AppServices
 from reader_app.ui.system import SystemIntegration
 from reader_app.ui.text_view import SentenceTextView
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
                                        self)  # times in the transport, ±30 s
         self.bookmarks = BookmarksPanel(self, services, self.playback, self.reading_view, lambda: self.opened)
         self.actions_ = build_menus(self, self.playback, self.dialogs)
+        self.takes = SentenceTakes(self)  # regenerate a sentence: its context menu, keys, Playback menu
         self.generation_queue = GenerationQueueController(services, self.controller, self)
         self.queue_panel = QueuePanel(self.generation_queue, self.library_view)
         self.library_view.add_section(self.queue_panel)
@@ -318,6 +320,7 @@ class MainWindow(QMainWindow):
             return
         self.system.shutdown()
         self.playback.shutdown()
+        self.takes.shutdown()
         self.generation_queue.shutdown()
         self._close_book()
         self.loader.shutdown()

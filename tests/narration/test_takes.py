@@ -5,48 +5,19 @@ kept takes from the book's cache; pregeneration and the narrator ask the engine 
 from __future__ import annotations
 
 import dataclasses
-import threading
-from collections.abc import Sequence
 
 import numpy as np
 
-from reader_app.audio.clip import AudioClip
 from reader_app.narration.config import NarrationState, wait_until
 from reader_app.narration.rendering import StudioChoices
 from reader_app.narration.session import book_narration_config
 from reader_app.narration.takes import TakeMaker
 from reader_app.settings import Settings
 from reader_app.store import Library
-from reader_app.tts.engine import ClipCallback, SynthesisRequest
 from tests.support.books import make_book
-from tests.support.engines import ToneEngine
-from tests.support.narration import SR, Recorder, settle
-
-
-class TakeToneEngine(ToneEngine):
-    """A tone per text whose pitch also follows the take, so each take is audibly its own clip."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.takes: list[int] = []
-
-    def synthesize(self, requests: Sequence[SynthesisRequest], *, cancel: threading.Event | None = None,
-                   on_clip: ClipCallback | None = None) -> list[AudioClip]:
-        with self.lock:
-            self.calls.append([r.text for r in requests])
-            self.takes.extend(r.take for r in requests)
-        clips = []
-        for i, request in enumerate(requests):
-            clip = tone(request.text, request.take)
-            clips.append(clip)
-            if on_clip:
-                on_clip(i, clip)
-        return clips
-
-
-def tone(text: str, take: int) -> AudioClip:
-    t = np.arange(int(len(text) * 0.02 * SR), dtype=np.float32) / SR
-    return AudioClip((0.3 * np.sin(2 * np.pi * (200 + len(text) + 150 * take) * t)).astype(np.float32), SR)
+from tests.support.engines import TakeToneEngine
+from tests.support.engines import take_tone as tone
+from tests.support.narration import Recorder, settle
 
 
 def _book():

@@ -96,3 +96,31 @@ class StreamingToneEngine(ToneEngine):
                 self.chunks_yielded += 1
                 chunk = AudioChunk(clip.samples[start:start + step], self.sample_rate, start)
                 yield StreamEvent(index, chunk, start + step >= n)
+
+
+def take_tone(text: str, take: int, sample_rate: int = 24_000) -> AudioClip:
+    """The clip TakeToneEngine makes: a tone per text whose pitch also follows the take."""
+    t = np.arange(int(len(text) * 0.02 * sample_rate), dtype=np.float32) / sample_rate
+    return AudioClip((0.3 * np.sin(2 * np.pi * (200 + len(text) + 150 * take) * t)).astype(np.float32),
+                     sample_rate)
+
+
+class TakeToneEngine(ToneEngine):
+    """A tone engine whose every take sounds different (regeneration tests); `takes` lists the takes asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.takes: list[int] = []
+
+    def synthesize(self, requests: Sequence[SynthesisRequest], *, cancel: threading.Event | None = None,
+                   on_clip: ClipCallback | None = None) -> list[AudioClip]:
+        with self.lock:
+            self.calls.append([r.text for r in requests])
+            self.takes.extend(r.take for r in requests)
+        clips = []
+        for i, request in enumerate(requests):
+            clip = take_tone(request.text, request.take, self.sample_rate)
+            clips.append(clip)
+            if on_clip:
+                on_clip(i, clip)
+        return clips
