@@ -40,6 +40,7 @@ from reader_app.narration.config import (
     check_speed,
 )
 from reader_app.narration.plan import NarrationPlan, PlayerItem
+from reader_app.narration.rendering import Renderer
 from reader_app.narration.scheduler import Scheduler
 from reader_app.store.clip_key import ClipKey
 from reader_app.store.errors import StoreError
@@ -401,7 +402,8 @@ class Narrator(PlayerListener[PlayerItem]):
         except Exception as exc:  # noqa: BLE001 - model loading may raise anything: the thread must live on
             reason = str(exc).rstrip(".")
             return None, self._engine_failed(f"The voice model could not be loaded: {reason}. {LOAD_ADVICE}")
-        problem = engine_mismatch(plan.config.voice.kind, engine)
+        # Every voice of the config (the narrator's, the characters'): one the model cannot speak is said once.
+        problem = next(filter(None, (engine_mismatch(v.kind, engine) for v in Renderer(plan.config).voices())), None)
         if problem is not None:
             return None, self._engine_failed(f"{problem}. Sentences not in the cache are skipped.")
         return engine, ""

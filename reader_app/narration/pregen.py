@@ -129,7 +129,6 @@ class Pregenerator:
                 progress(state)
 
     def _make(self, keys: list[ClipKey], state: PregenProgress) -> None:
-        config = self.config
         if self._engine is None:  # on first need: nothing to load when others made it all
             try:
                 self._engine = self.engine_provider()
@@ -137,7 +136,8 @@ class Pregenerator:
                 reason = str(exc).rstrip(".")
                 raise _Stop(f"The voice model could not be loaded: {reason}. Check the model folder "
                             "(Settings > Voice models…, or --model DIR).") from exc
-            problem = engine_mismatch(config.voice.kind, self._engine)
+            problem = next(filter(None, (engine_mismatch(v.kind, self._engine) for v in self._renderer.voices())),
+                           None)
             if problem is not None:  # every sentence would fail: the run ends with the reason instead
                 raise _Stop(problem)
         engine = self._engine

@@ -15,11 +15,12 @@ from reader_app.books.model import Book
 from reader_app.models.catalog import ModelInfo
 from reader_app.narration.config import NarrationConfig
 from reader_app.settings import Settings
+from reader_app.store.characters import voiced_lines_at
 from reader_app.store.lexicon_store import book_lexicon
 from reader_app.store.library import Library
 from reader_app.store.takes import kept_takes_at
 from reader_app.tts.engine import EngineError, ModelKind, VoiceKind, VoiceSpec
-from reader_app.voices.compat import check_voice_for_model
+from reader_app.voices.compat import check_voice_for_model, mismatch
 from reader_app.voices.library import DEFAULT_DESIGN_DESCRIPTION, VoiceNotFoundError, find_voice
 
 log = logging.getLogger(__name__)
@@ -113,5 +114,28 @@ def book_narration_config(settings: Settings, library: Library, book: Book, mode
     studio = config.studio
     studio = dataclasses.replace(studio, takes=kept_takes_at(library.cache_path(book_id)))
     studio = dataclasses.replace(studio, lexicon=book_lexicon(library.data_dir, library.cache_path(book_id)))
+    studio = dataclasses.replace(studio, character_voices=character_voices(
+        library.cache_path(book_id), model, config.voice))
     config.studio = studio
     return config
+
+
+def character_voices(cache_path: Path, model: ModelInfo | None, narrator: VoiceSpec) -> dict[str, VoiceSpec]:
+    """Sentence id -> the voice of the character who speaks it (store/characters.py), each voice name resolved
+    in the voice library once; a voice that is gone or does not fit the model leaves that character's lines to
+    the narrator, with a notice (the one check: voices/compat.py)."""
+    specs: dict[str, VoiceSpec | None] = {}
+    out: dict[str, VoiceSpec] = {}
+    for sentence_id, name in voiced_lines_at(cache_path).items():
+        if name not in specs:
+            spec = find_voice(name)
+            problem = None if spec is not None else f"there is no voice called {name!r}"
+            if spec is not None and model is not None:
+                problem = mismatch(spec.kind, model.kind, name)
+            if problem is not None:
+                log.warning("A character's voice is not used (%s); the narrator reads their lines.", problem)
+            specs[name] = spec if problem is None else None
+        spec = specs[name]
+        if spec is not None and spec != narrator:
+            out[sentence_id] = spec
+    return out

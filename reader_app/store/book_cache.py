@@ -26,6 +26,7 @@ from reader_app import paths
 from reader_app.audio.clip import AudioClip
 from reader_app.books.model import Book
 from reader_app.store import codec, eviction
+from reader_app.store.characters import Characters
 from reader_app.store.clip_key import ClipKey
 from reader_app.store.commit_log import CommitLedger
 from reader_app.store.db import ThreadConnections
@@ -170,6 +171,11 @@ class BookCache:
     def takes(self) -> Takes:
         """The kept takes of regenerated sentences and the sentences marked bad (store/takes.py)."""
         return Takes(self._conns)
+
+    @property
+    def characters(self) -> Characters:
+        """Who speaks each line and the character voices (store/characters.py)."""
+        return Characters(self._conns)
 
     @property
     def book_id(self) -> str | None:

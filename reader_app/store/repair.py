@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 _COPY_BATCH = 64  # clips per insert: bounds the memory a rebuild holds
 _NOT_COPIED_META = ("lost_commits", "lost_at", "sentences_signature")
+SPEAKER_COLUMNS = ("sentence_id", "speaker", "confidence", "source")
+CHARACTER_VOICE_COLUMNS = ("name", "voice_name")
 TAKE_COLUMNS = ("sentence_id", "kept", "made", "marked_bad", "updated_at")
 
 
@@ -227,4 +229,10 @@ def _copy_intact(source: sqlite3.Connection, fresh: BookCache, report: RepairRep
     with fresh._conns.write("copy the kept takes") as db:
         db.conn.executemany(f"INSERT OR IGNORE INTO takes ({', '.join(TAKE_COLUMNS)}) VALUES (?, ?, ?, ?, ?)",
                             takes)
+    # Who speaks each line (the reader's corrections among them) and the character voices.
+    for table, columns in (("speakers", SPEAKER_COLUMNS), ("character_voices", CHARACTER_VOICE_COLUMNS)):
+        rows = [row for _r, row in _rows(source, table, columns) if row is not None]
+        with fresh._conns.write(f"copy the {table.replace('_', ' ')}") as db:
+            db.conn.executemany(f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) "
+                                f"VALUES ({', '.join('?' * len(columns))})", rows)
     report.kept = len(kept)
