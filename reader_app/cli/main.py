@@ -19,6 +19,7 @@ from reader_app.cli import (
     errors,
     export_command,
     gui_command,
+    lexicon_command,
     parse_command,
     play_command,
     regen_command,
@@ -30,7 +31,7 @@ from reader_app.cli import (
 # Every subcommand, in `--help` order. Each module's register(subparsers) adds its parser and sets
 # `handler=`, a function of the parsed arguments returning the exit code.
 COMMANDS = (gui_command, parse_command, play_command, export_command, voices_command, speak_command,
-            regen_command, cache_command, bench_command, screenshot_command, checkpoint_command)
+            regen_command, lexicon_command, cache_command, bench_command, screenshot_command, checkpoint_command)
 
 
 def build_parser() -> argparse.ArgumentParser:
