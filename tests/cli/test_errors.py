@@ -39,6 +39,9 @@ CASES = [
     ["voices", "import", "JUNK"], ["voices", "delete", "nobody"],
     ["speak", "--text", "hi", "-o", "out.wav"], ["speak", "--model", "DIR", "--text", "hi", "-o", "out.wav"],
     ["speak", "--model", "TINY", "--text", " ", "-o", "out.wav"],
+    ["lexicon"], ["lexicon", "bogus"], ["lexicon", "add", "(a", "x", "--regex"], ["lexicon", "list", "--book", "DIR"],
+    ["lexicon", "import", "JUNK"], ["lexicon", "import", "MISSING.tsv"], ["lexicon", "remove", "nothing"],
+    ["lexicon", "export", "DIR"],
     ["cache", "MISSING.epub"], ["cache", "DIR"], ["cache", "JUNK"], ["cache", "JUNK_DB"], ["cache", "MISSING.db"],
     ["bench", "--model", "MISSING"], ["bench", "--model", "DIR"],
     ["screenshot", "TEXT"], ["screenshot", "shots", "MISSING.epub"],
@@ -90,8 +93,9 @@ def test_every_subcommand_is_walked():
     commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     walked = {argv[0] for argv in CASES}
     assert set(commands) <= walked | {"gui"}, set(commands) - walked
-    voices = commands["voices"]._subparsers._group_actions[0].choices
-    assert set(voices) <= {argv[1] for argv in CASES if argv[0] == "voices" and len(argv) > 1}
+    for command in ("voices", "lexicon"):
+        actions = commands[command]._subparsers._group_actions[0].choices
+        assert set(actions) <= {argv[1] for argv in CASES if argv[0] == command and len(argv) > 1}
 
 
 def test_a_name_that_is_not_utf8_is_named_in_one_line(tmp_path):
