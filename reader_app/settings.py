@@ -118,6 +118,16 @@ class Settings:
                                      step=0.1, suffix=" s", reloads=Reload.NARRATOR)
     volume: float = setting(1.0, minimum=0, maximum=1)  # the transport's slider
     speed: float = setting(1.0, minimum=SPEED_MIN, maximum=SPEED_MAX)  # the one range: narration/config.py
+    # -- characters (optional: who speaks a line asked of a chat model; off while the endpoint is empty) ------
+    attribution_endpoint: str = setting("", "Attribution endpoint", "Characters", pattern=r"(https?://\S{1,2000})?",
+                                        help="An OpenAI-compatible chat endpoint (e.g. http://127.0.0.1:8080/v1) "
+                                        "that may name the speakers of a book's dialogue; empty: rules only.")
+    attribution_model: str = setting("", "Attribution model", "Characters", pattern=r"[\w.:/@+-]{0,200}",
+                                     help="The model name the endpoint expects.")
+    attribution_key_env: str = setting("OPENAI_API_KEY", "API key variable", "Characters",
+                                       pattern=r"([A-Za-z_][A-Za-z0-9_]{0,127})?",
+                                       help="The environment variable holding the endpoint's API key "
+                                       "(the key itself is never stored).")
     # -- appearance --------------------------------------------------------------------------------------
     font_size: int = setting(15, "Text size", "Reading", minimum=8, maximum=40, suffix=" pt")
     theme: ThemeName = setting(ThemeName.LIGHT, "Theme", "Reading", choices=tuple(ThemeName))
