@@ -17,14 +17,13 @@ from PySide6.QtCore import QObject, QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from reader_app.narration.takes import TakeMaker, TakeResult
-from reader_app.store.errors import StoreError
 from reader_app.tts.engine import EngineError
 from reader_app.ui.takes_dialog import TakesDialog
 from reader_app.ui.voice_studio_worker import ClipPlayer
 from reader_app.ui.workers import Job, run_job
 
-if TYPE_CHECKING:  # main_window imports this module
+if TYPE_CHECKING:  # main_window imports this module; the store loads with the first book, not at launch
+    from reader_app.narration.takes import TakeMaker
     from reader_app.ui.main_window import MainWindow
 
 TRY_TAKES = 3  # "Try 3 takes…"
@@ -119,7 +118,7 @@ class SentenceTakes(QObject):
             return
         try:
             maker.mark_bad(index)
-        except StoreError as exc:
+        except _store_error() as exc:
             self.window.playback.show_problem(str(exc))
             return
         self._reconfigure()
@@ -158,6 +157,8 @@ class SentenceTakes(QObject):
             self.window.playback.show_problem("No voice model is configured: choose a model folder to regenerate "
                                               "sentences.")
             return None
+        from reader_app.narration.takes import TakeMaker
+
         return TakeMaker(opened.book, opened.cache, narrator.config, provider)
 
     def _run(self, work: Callable[[], object], done: Callable[[object], None], status: str) -> None:
@@ -172,12 +173,14 @@ class SentenceTakes(QObject):
                 done(result)
 
         def failed(exc: BaseException) -> None:
-            known = isinstance(exc, EngineError | StoreError | ValueError | OSError)
+            known = isinstance(exc, EngineError | _store_error() | ValueError | OSError)
             self.window.playback.show_problem(f"Could not regenerate: {exc if known else repr(exc)}")
 
         self.job = run_job(self, work, finished, failed, name="regenerate")
 
     def _use(self, result: object, replay: bool) -> None:
+        from reader_app.narration.takes import TakeResult
+
         assert isinstance(result, TakeResult)
         self._reconfigure()
         narrator = self.window.controller.narrator
@@ -187,6 +190,8 @@ class SentenceTakes(QObject):
         self.kept.emit(result.index)
 
     def _choose(self, maker: TakeMaker, result: object) -> None:
+        from reader_app.narration.takes import TakeResult
+
         assert isinstance(result, TakeResult)
         sentence = maker.sentence(result.index)
         self.dialog = dialog = TakesDialog(sentence.text, list(range(result.made)), result.kept,
@@ -215,7 +220,7 @@ class SentenceTakes(QObject):
             return
         try:
             result = maker.keep(index, dialog.chosen())
-        except (StoreError, ValueError) as exc:
+        except (_store_error(), ValueError) as exc:
             self.window.playback.show_problem(str(exc))
             return
         self._use(result, replay=False)
@@ -237,3 +242,9 @@ class SentenceTakes(QObject):
         self.player.stop()
         if self.job is not None:
             self.job.cancel()
+
+
+def _store_error() -> type[Exception]:
+    from reader_app.store.errors import StoreError
+
+    return StoreError
