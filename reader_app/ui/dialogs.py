@@ -77,6 +77,25 @@ class DialogLauncher(QObject):
         dialog.open()
         return dialog
 
+    @Slot()
+    def open_pronunciation(self) -> QDialog:
+        from reader_app.ui.lexicon_dialog import LexiconDialog  # brings the lexicon (regex), not needed at launch
+
+        opened = self._current()
+        narrator = self.narration.narrator
+        dialog = LexiconDialog(self.services, opened.book if opened else None, opened.cache if opened else None,
+                               narrator if opened else None, self.window, on_apply=self._relexicon)
+        dialog.applied.connect(lambda count: self.transport.set_status(
+            f"Pronunciation applied: {count} sentence{'s' if count != 1 else ''} will be generated again."))
+        dialog.open()
+        return dialog
+
+    def _relexicon(self) -> None:
+        """A new configuration with the stored lexicon, as a voice change does: only changed keys are made."""
+        opened, narrator = self._current(), self.narration.narrator
+        if opened is not None and narrator is not None:
+            narrator.set_config(self.services.narration_config(opened.book))
+
     def populate_voices(self) -> None:
         opened = self._current()
         if opened is None:
