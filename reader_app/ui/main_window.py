@@ -30,6 +30,7 @@ from reader_app.tts.engine import EngineError
 from reader_app.ui.book_loader import BookLoader
 from reader_app.ui.book_session import OpenedBook, prepare_book
 from reader_app.ui.bookmarks_panel import BookmarksPanel
+from reader_app.ui.characters_panel import CharactersPanel
 from reader_app.ui.dialogs import DialogLauncher
 from reader_app.ui.generation_queue import GenerationQueueController
 from reader_app.ui.library_view import LibraryView
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.listening = ListeningTime(services, self.controller, self.playback, self.transport, lambda: self.opened,
                                        self)  # times in the transport, ±30 s
         self.bookmarks = BookmarksPanel(self, services, self.playback, self.reading_view, lambda: self.opened)
+        self.characters = CharactersPanel(self, services, self.playback, lambda: self.opened)
         self.actions_ = build_menus(self, self.playback, self.dialogs)
         self.takes = SentenceTakes(self)  # regenerate a sentence: its context menu, keys, Playback menu
         self.generation_queue = GenerationQueueController(services, self.controller, self)
@@ -234,6 +236,7 @@ class MainWindow(QMainWindow):
         self.playback.show_sentence(opened.start)
         self.listening.book_changed()
         self.bookmarks.book_changed()
+        self.characters.book_changed()
         self.reading_view.voice.populate(opened.model_info, opened.voice_name, opened.voices)
         self.transport.set_enabled(book.sentence_count() > 0)
         self.playback.say(f"{book.sentence_count()} sentences in {len(book.chapters)} chapters")

@@ -49,6 +49,7 @@ class Actions:
     models: QAction
     voice_studio: QAction
     pronunciation: QAction
+    characters: QAction
 
 
 Shortcut = str | QKeySequence | QKeySequence.StandardKey | Qt.Key
@@ -101,6 +102,7 @@ def build_menus(w: MainWindow, playback: PlaybackController, dialogs: DialogLaun
         models=_action(w, "Voice &models…", d.open_model_manager),
         voice_studio=_action(w, "Voice &studio…", d.open_voice_studio),
         pronunciation=_action(w, "&Pronunciation…", d.open_pronunciation),
+        characters=_action(w, "&Characters…", w.characters.open),
     )
     bar = w.menuBar()
     for title, items in (("&File", [a.open, a.library, None, a.export, None, a.quit]),
@@ -109,7 +111,7 @@ def build_menus(w: MainWindow, playback: PlaybackController, dialogs: DialogLaun
                          ("&Playback", [a.play, None, a.prev_sentence, a.next_sentence, a.back_30, a.forward_30,
                                         a.prev_chapter, a.next_chapter, None, a.gen_chapter, a.gen_book, a.gen_cancel]),
                          ("&Bookmarks", [a.add_bookmark, None, a.bookmarks, a.history]),
-                         ("&Voices", [a.voice_studio, a.pronunciation, a.models]),
+                         ("&Voices", [a.voice_studio, a.characters, a.pronunciation, a.models]),
                          ("&Settings", [a.settings, a.models])):
         menu = bar.addMenu(title)
         for item in items:

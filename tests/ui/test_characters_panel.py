@@ -1,0 +1,85 @@
+"""The Characters panel in the real window (Voices > Characters…): the names found with their line counts, a
+voice chooser per character (models' misfits marked), a character's lines with the speaker corrected; each change
+rebuilds the open narrator's config so only that character's lines get new clip keys. Tone engines at the seam;
+a screenshot of the panel is saved (READER_APP_TEST_SCREENS keeps it)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from reader_app.audio.output import NullOutput
+from reader_app.settings import Settings
+from reader_app.store import Library
+from reader_app.ui.services import AppServices
+from tests.cli.test_characters_command import TEXT
+from tests.support.engines import ToneEngine
+from tests.support.ui import open_window
+
+
+@pytest.fixture
+def library(tmp_path):
+    library = Library(tmp_path / "library")
+    yield library
+    library.close()
+
+
+def test_characters_panel_assigns_voices_and_corrects_lines(qtbot, library, tmp_path):
+    settings = Settings(lookahead_s=3.0, batch_size=2, pause_sentence_s=0.05, pause_paragraph_s=0.05,
+                        pause_chapter_s=0.05)
+    services = AppServices(settings, library, output_factory=lambda: NullOutput(), save_settings=False)
+    engine = ToneEngine()
+    services.engine_provider = lambda: (lambda: engine)  # type: ignore[method-assign,assignment,return-value]
+    book = tmp_path / "tea.txt"
+    book.write_text(TEXT, encoding="utf-8")
+    window = open_window(qtbot, services, book)
+    action = window.actions_.characters
+    assert action.text() == "&Characters…"
+    assert action in window.menuBar().actions()[4].menu().actions()  # Voices > Characters…
+    action.trigger()
+    panel = window.characters
+    assert panel.isVisible()
+    rows = {panel.table.topLevelItem(i).text(0): panel.table.topLevelItem(i).text(1)
+            for i in range(panel.table.topLevelItemCount())}
+    assert rows == {"Alice": "3", "Bob": "3"}
+    box = panel.voice_box("Alice")
+    assert box is not None and box.findData("Vivian") > 0 and box.findData("Ryan") > 0
+
+    narrator = window.controller.narrator
+    before = list(narrator._plan.keys)
+    box.setCurrentIndex(box.findData("Vivian"))
+    box.activated.emit(box.currentIndex())
+    alice = {s.id for s in window.book.sentences() if s.text.startswith(("“Is there", "“Then", "“In this"))}
+    assert set(narrator.config.studio.character_voices) == alice
+    after = list(narrator._plan.keys)
+    ids = [s.id for s in window.book.sentences()]
+    assert {ids[i] for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b} == alice
+
+    # The reader corrects a line: "Then green it is." is Bob's.
+    panel.table.setCurrentItem(panel.table.findItems("Alice", Qt.MatchFlag.MatchExactly)[0])
+    target = next(i for i in range(panel.lines.count()) if "Then green" in panel.lines.item(i).text())
+    panel.lines.setCurrentRow(target)
+    panel.speaker.setCurrentText("Bob")
+    panel.set_button.click()
+    green = next(s.id for s in window.book.sentences() if s.text == "“Then green it is.”")
+    assert set(narrator.config.studio.character_voices) == alice - {green}
+    rows = {panel.table.topLevelItem(i).text(0): panel.table.topLevelItem(i).text(1)
+            for i in range(panel.table.topLevelItemCount())}
+    assert rows == {"Alice": "2", "Bob": "4"}
+
+    # Reopened, the book keeps them.
+    window.open_book(book)
+    qtbot.waitUntil(lambda: window.controller.narrator is not narrator, timeout=30_000)
+    assert len(window.controller.narrator.config.studio.character_voices) == 2
+
+    window.resize(1280, 800)
+    panel.table.setCurrentItem(panel.table.topLevelItem(0))
+    qtbot.wait(50)
+    out = Path(os.environ.get("READER_APP_TEST_SCREENS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    assert panel.grab().save(str(out / "characters-panel.png"))
+    assert window.grab().save(str(out / "characters-window.png"))
+
