@@ -10,6 +10,7 @@ sentence is played again so the new take is heard.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,7 @@ class SentenceTakes(QObject):
         self.text_view = window.text_view
         self.player = ClipPlayer(self.services.make_output)
         self.job: Job | None = None
+        self._closing = threading.Event()  # stops a take being made when the window closes
         self.dialog: TakesDialog | None = None
         self.regenerate_heard = self._action("&Regenerate the sentence being heard", self._regenerate_heard,
                                              REGENERATE_KEYS)
@@ -159,7 +161,7 @@ class SentenceTakes(QObject):
             return None
         from reader_app.narration.takes import TakeMaker
 
-        return TakeMaker(opened.book, opened.cache, narrator.config, provider)
+        return TakeMaker(opened.book, opened.cache, narrator.config, provider, cancel=self._closing)
 
     def _run(self, work: Callable[[], object], done: Callable[[object], None], status: str) -> None:
         if self.job is not None and self.job.running():
@@ -240,6 +242,7 @@ class SentenceTakes(QObject):
 
     def shutdown(self) -> None:
         self.player.stop()
+        self._closing.set()
         if self.job is not None:
             self.job.cancel()
 
