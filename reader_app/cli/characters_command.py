@@ -56,23 +56,28 @@ def run_characters(args: argparse.Namespace) -> int:
         chat = ChatEndpoint.from_settings(settings.attribution_endpoint, settings.attribution_model,
                                           settings.attribution_key_env)
     book = load_book(args.book, ParseOptions(code_listings=settings.code_listings))
+    # Every name checked before the book's dialogue is searched: a typo is said at once, nothing half done.
+    lines = []
+    for spec, name in corrections:
+        try:
+            lines.append((cast_module.sentence_at(book, spec), name or None))
+        except ValueError as exc:
+            raise UsageError(f"--speaker {exc}") from None
+    voices = []
+    for name, voice in assignments:
+        entry = get_voice(voice) if voice else None
+        if voice and entry is None:
+            raise UsageError(f"--assign {name}={voice}: there is no voice called {voice!r} (reader-app voices list)")
+        voices.append((name, entry.name if entry is not None else None))
     with Library() as library:
         library.add_book(book)
         with library.open_book_cache(book) as cache:
             if cast_module.detect(book, cache, refresh=args.refresh, chat=chat):
                 say(f"found the speakers of {book.title!r}")
-            for spec, name in corrections:
-                try:
-                    sentence = cast_module.sentence_at(book, spec)
-                except ValueError as exc:
-                    raise UsageError(f"--speaker {exc}") from None
-                cache.characters.set_speaker(sentence.id, name or None)
-            for name, voice in assignments:
-                entry = get_voice(voice) if voice else None
-                if voice and entry is None:
-                    raise UsageError(f"--assign {name}={voice}: there is no voice called {voice!r} "
-                                     "(reader-app voices list)")
-                cache.characters.assign(name, entry.name if entry is not None else None)
+            for sentence, speaker in lines:
+                cache.characters.set_speaker(sentence.id, speaker)
+            for name, voice_name in voices:
+                cache.characters.assign(name, voice_name)
             members = cast_module.cast(cache)
     if args.json:
         print(json.dumps([{"name": m.name, "lines": m.lines, "voice": m.voice, "confidence": m.confidence}
