@@ -14,6 +14,7 @@ from pathlib import Path
 from reader_app.books.model import Book
 from reader_app.models.catalog import ModelInfo
 from reader_app.narration.config import NarrationConfig
+from reader_app.narration.rendering import StudioChoices
 from reader_app.settings import Settings
 from reader_app.store.characters import voiced_lines_at
 from reader_app.store.lexicon_store import book_lexicon
@@ -110,14 +111,17 @@ def book_narration_config(settings: Settings, library: Library, book: Book, mode
         voice = VoiceSpec(**saved_voice) if isinstance(saved_voice, dict) else VoiceSpec()
         config = narration_config(settings, book, library.book_setting(book_id, "model_id", "none"), voice,
                                   library.book_setting(book_id, "engine_settings", {}))
-    # The narrator's studio, from the book's cache (narration/rendering.py StudioChoices).
-    studio = config.studio
-    studio = dataclasses.replace(studio, takes=kept_takes_at(library.cache_path(book_id)))
-    studio = dataclasses.replace(studio, lexicon=book_lexicon(library.data_dir, library.cache_path(book_id)))
-    studio = dataclasses.replace(studio, character_voices=character_voices(
-        library.cache_path(book_id), model, config.voice))
-    config.studio = studio
-    return config
+    return dataclasses.replace(config, studio=studio_choices(library, book_id, model, config.voice))
+
+
+def studio_choices(library: Library, book_id: str, model: ModelInfo | None, narrator: VoiceSpec) -> StudioChoices:
+    """The narrator's studio for a book (narration/rendering.py): its kept takes, the global and its own lexicon,
+    its characters' voices. Every config that narrates a book takes them from here (the window, the command
+    line, the generation queue), so all of them key its clips alike."""
+    cache_path = library.cache_path(book_id)
+    return StudioChoices(lexicon=book_lexicon(library.data_dir, cache_path),
+                         character_voices=character_voices(cache_path, model, narrator),
+                         takes=kept_takes_at(cache_path))
 
 
 def character_voices(cache_path: Path, model: ModelInfo | None, narrator: VoiceSpec) -> dict[str, VoiceSpec]:

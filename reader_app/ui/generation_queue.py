@@ -7,6 +7,7 @@ whether to start the next entry or to make the running one wait because the list
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -164,7 +165,7 @@ class GenerationQueueController(QObject):
         """The entry's book, cache, config and engine; raises with a one-line reason when it cannot run."""
         from reader_app.books import load_book
         from reader_app.models.catalog import inspect_model
-        from reader_app.narration.session import model_path_or_none, narration_config, resolve_voice
+        from reader_app.narration.session import model_path_or_none, narration_config, resolve_voice, studio_choices
         from reader_app.tts.fast.config import audio_affecting
 
         services, settings = self.services, self.services.settings
@@ -179,10 +180,16 @@ class GenerationQueueController(QObject):
             voice = resolve_voice(info, "")
         book = load_book(path_from_text(entry.path))
         options = services.engine_options
-        config = narration_config(settings, book, info.model_id, voice, audio_affecting(options))
+        cache = services.library.open_book_cache(book)
+        try:  # with the book's studio choices (takes, lexicon, characters): the clips the player looks for
+            studio = studio_choices(services.library, book.fingerprint, info, voice)
+        except BaseException:
+            cache.close()
+            raise
+        config = dataclasses.replace(narration_config(settings, book, info.model_id, voice, audio_affecting(options)),
+                                     studio=studio)
         provider = qwen_engine_provider(str(info.path), settings.device, settings.dtype,
                                         settings.cpu_threads or None, **options)
-        cache = services.library.open_book_cache(book)
         return QueueJob(book, cache, config, provider, entry.chapters(len(book.chapters)), close=cache.close)
 
 

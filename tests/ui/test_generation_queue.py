@@ -101,3 +101,30 @@ def test_pause_reorder_and_remove_from_the_panel(qtbot, tmp_path, tiny_custom_vo
     assert [e.title for e in window.generation_queue.queue.entries] == ["Three"]
     window.close()
     library.close()
+
+
+def test_the_queue_makes_the_clips_the_player_looks_for(qtbot, tmp_path, tiny_custom_voice):
+    # A book with its own pronunciation entry: the queue keys its clips as the window's narrator does.
+    from reader_app.models.catalog import inspect_model
+    from reader_app.narration.plan import NarrationPlan
+    from reader_app.narration.session import book_narration_config
+    from reader_app.studio.lexicon import LexiconEntry
+    from reader_app.tts.fast.config import audio_affecting
+
+    data = tmp_path / "data"
+    window, library = _window(qtbot, data, tiny_custom_voice)
+    book = load_book(_txt(tmp_path, "Gamma", 3))
+    book_id = library.add_book(book).id
+    with library.open_book_cache(book) as cache:
+        cache.lexicon.add(LexiconEntry("hello", "hallo"))
+    window.generation_queue.add_book(book_id)
+    qtbot.waitUntil(lambda: _entries(window)["Gamma"] is EntryStatus.DONE, timeout=120_000)
+    config = book_narration_config(window.services.settings, library, book, inspect_model(tiny_custom_voice),
+                                   engine_settings=audio_affecting(TINY_ENGINE))
+    assert config.studio.lexicon is not None
+    with library.open_book_cache(book) as cache:
+        plan = NarrationPlan(book.sentences(), config, cache.cached_digests)
+        assert "hallo" in plan.request(1).text
+        assert all(plan.is_ready(i) for i in range(len(plan)))
+    window.close()
+    library.close()
