@@ -61,11 +61,10 @@ def parse_json(text: str, *, expect: type | tuple[type, ...] = dict, max_depth: 
     return value
 
 
-def read_json_file(path: str | Path, *, expect: type | tuple[type, ...] = dict,
-                   max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
-    """The value in a JSON file, checked. FileNotFoundError when it does not exist (callers often take their
-    defaults then); JsonFileError for anything else that is wrong with it: not a plain file, unreadable,
-    larger than max_bytes, not UTF-8, not JSON, too deep, or not of the type(s) `expect`."""
+def read_text_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The UTF-8 text of a small file the app reads (settings, manifests, lexicons), bounded. FileNotFoundError
+    when it does not exist; JsonFileError (one line) when it is not a plain file, cannot be read, is larger than
+    max_bytes, holds NUL bytes or is not UTF-8."""
     path = Path(path)
     what = path.name
     try:
@@ -82,11 +81,21 @@ def read_json_file(path: str | Path, *, expect: type | tuple[type, ...] = dict,
         raise JsonFileError(f"{what} cannot be read ({exc.strerror or exc})") from None
     if len(data) > max_bytes:
         raise JsonFileError(f"{what} is too large (more than {max_bytes:,} bytes)")
+    if b"\x00" in data:
+        raise JsonFileError(f"{what} is not a text file")
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise JsonFileError(f"{what} is not UTF-8 text") from None
-    return parse_json(text, expect=expect, max_depth=max_depth, what=what)
+
+
+def read_json_file(path: str | Path, *, expect: type | tuple[type, ...] = dict,
+                   max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
+    """The value in a JSON file, checked. FileNotFoundError when it does not exist (callers often take their
+    defaults then); JsonFileError for anything else that is wrong with it: not a plain file, unreadable,
+    larger than max_bytes, not UTF-8, not JSON, too deep, or not of the type(s) `expect`."""
+    text = read_text_file(path, max_bytes=max_bytes)
+    return parse_json(text, expect=expect, max_depth=max_depth, what=Path(path).name)
 
 
 def write_json_file(path: str | Path, value: Any) -> None:

@@ -13,13 +13,12 @@ any problem refuses the whole file with one line naming where: an import is all 
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from reader_app.jsonfile import JsonFileError, parse_json, write_json_file
+from reader_app.jsonfile import JsonFileError, parse_json, read_text_file, write_json_file
 from reader_app.studio.lexicon import MAX_ENTRIES, LexiconEntry, LexiconError
 
 MAX_FILE_BYTES = 1 << 20
@@ -50,25 +49,9 @@ def format_for(path: Path) -> LexiconFormat:
 
 def _read_text(path: Path) -> str:
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise LexiconError(f"{path.name} is not a plain file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise LexiconError(f"{path.name} is too large ({info.st_size:,} bytes; at most {MAX_FILE_BYTES:,})")
-        with open(path, "rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        raise LexiconError(f"{path.name} cannot be read ({exc.strerror or exc})") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise LexiconError(f"{path.name} is too large (more than {MAX_FILE_BYTES:,} bytes)")
-    if b"\x00" in data:
-        raise LexiconError(f"{path.name} is not a text file")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise LexiconError(f"{path.name} is not UTF-8 text") from None
+        return read_text_file(path, max_bytes=MAX_FILE_BYTES)
+    except JsonFileError as exc:
+        raise LexiconError(str(exc)) from None
 
 
 def read_lexicon_file(path: str | Path) -> list[LexiconEntry]:
