@@ -239,7 +239,7 @@ class MainWindow(QMainWindow):
         self.characters.book_changed()
         self.reading_view.voice.populate(opened.model_info, opened.voice_name, opened.voices)
         self.transport.set_enabled(book.sentence_count() > 0)
-        self.playback.say(f"{book.sentence_count()} sentences in {len(book.chapters)} chapters")
+        self.playback.say(f"{_count(book.sentence_count(), 'sentence')} in {_count(len(book.chapters), 'chapter')}")
         self.show_store_notices()  # e.g. its damaged cache was set aside and rebuilt
         if opened.voice_problem:  # the book's voice does not fit the model: the chooser shows the one used
             self.playback.show_problem(opened.voice_problem)
@@ -328,3 +328,8 @@ class MainWindow(QMainWindow):
         self._close_book()
         self.loader.shutdown()
         super().closeEvent(event)
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 chapter', '9 sentences'."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

@@ -258,3 +258,12 @@ def test_model_folders_chosen_by_hand_are_listed_as_local(qtbot, tmp_path, tiny_
     dialog.reject()
     window.close()
     library.close()
+
+
+def test_the_opened_book_is_counted_in_words_that_agree(qtbot, shared_services, tmp_path):
+    book = tmp_path / "one.txt"
+    book.write_text("Only one sentence here.\n", encoding="utf-8")
+    window = open_window(qtbot, shared_services, book)
+    qtbot.waitUntil(lambda: "in 1 chapter" in window.transport.status_label.text(), timeout=10_000)
+    assert window.transport.status_label.text() == "1 sentence in 1 chapter"
+    window.close()
