@@ -46,7 +46,7 @@ class ChatEndpoint:
     @classmethod
     def from_settings(cls, endpoint: str, model: str, key_env: str) -> ChatEndpoint:
         if not endpoint:
-            raise ChatError("no attribution endpoint is configured (Settings > Characters, "
+            raise ChatError("no attribution endpoint is configured (Settings > Settings… > Characters, "
                             "attribution_endpoint)")
         return cls(endpoint, model, os.environ.get(key_env, "") if key_env else "")
 
