@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -18,21 +17,10 @@ from reader_app.books.limits import (
     MAX_TOC_ENTRIES,
 )
 from tests.support.epub import Doc, EpubSpec, build_epub
-from tests.support.parse_probe import needs_proc, probe_parse
+from tests.support.parse_probe import needs_proc, probe_parse, timed_load
 from tests.support.perf import PARSE_BOUND_S, time_limit
 
 MEMORY_LIMIT_MB = 500
-
-
-def _timed_load(path: Path):
-    start = time.process_time()
-    try:
-        result = load_book(path)
-    except BookError as exc:
-        result = exc
-    elapsed = time.process_time() - start
-    assert elapsed < time_limit(PARSE_BOUND_S), f"{path.name} took {elapsed:.2f} s of CPU"
-    return result
 
 
 def _within_bounds(result: dict) -> None:
@@ -66,7 +54,7 @@ def _spine_book(path: Path, itemrefs: int, items: int) -> Path:
 @pytest.mark.timeout(120)
 def test_spine_lookups_are_linear(tmp_path):
     # 9,990 itemrefs over 9,990 manifest items: one linear scan of the manifest per itemref was ~100 M steps.
-    book = _timed_load(_spine_book(tmp_path / "b.epub", itemrefs=9_990, items=9_990))
+    book = timed_load(_spine_book(tmp_path / "b.epub", itemrefs=9_990, items=9_990))
     assert not isinstance(book, BookError)
     assert book.sentence_count() == 10  # each document once, in spine order
 
@@ -76,7 +64,7 @@ def test_spine_lookups_are_linear(tmp_path):
 def test_50000_itemrefs_are_refused_quickly(tmp_path):
     path = _spine_book(tmp_path / "b.epub", itemrefs=50_000, items=1_000)
     assert path.stat().st_size < 400_000  # a small file
-    result = _timed_load(path)
+    result = timed_load(path)
     assert isinstance(result, BookError), result
     assert "50,000" in str(result) and f"{MAX_SPINE_ENTRIES:,}" in str(result)
 
@@ -85,7 +73,7 @@ def test_50000_itemrefs_are_refused_quickly(tmp_path):
 @pytest.mark.timeout(120)
 def test_oversized_package_document_is_refused(tmp_path):
     path = _spine_book(tmp_path / "b.epub", itemrefs=50_000, items=50_000)  # a 5 MB OPF
-    result = _timed_load(path)
+    result = timed_load(path)
     assert isinstance(result, BookError) and "package document is too large" in str(result)
 
 
@@ -94,7 +82,7 @@ def test_oversized_package_document_is_refused(tmp_path):
 @pytest.mark.timeout(120)
 def test_spine_of_9990_files(tmp_path):
     docs = [Doc(f"c{i}.xhtml", f"<h1>Part {i}</h1><p>Text number {i} is here. It is short.</p>") for i in range(9_990)]
-    book = _timed_load(build_epub(tmp_path / "b.epub", EpubSpec(docs=docs)))
+    book = timed_load(build_epub(tmp_path / "b.epub", EpubSpec(docs=docs)))
     assert not isinstance(book, BookError)
     assert len(book.chapters) == 9_990 and book.chapters[-1].title == "Part 9989"
 
@@ -110,7 +98,7 @@ def test_nav_of_300000_entries_at_one_spot(tmp_path):
         toc=[("B", "b.xhtml")], extra_files={"OEBPS/nav.xhtml": nav.encode()},
     ))
     assert path.stat().st_size < 1_000_000
-    book = _timed_load(path)
+    book = timed_load(path)
     assert not isinstance(book, BookError)
     assert [s.text for s in book.sentences()] == ["The only text.", "More text."]
     assert all(len(c.title) <= MAX_TITLE_CHARS for c in book.chapters)
@@ -121,7 +109,7 @@ def test_nav_of_300000_entries_at_one_spot(tmp_path):
 def test_toc_entries_past_the_cap_are_ignored(tmp_path):
     body = "".join(f'<p id="p{i}">Paragraph {i} is here.</p>' for i in range(MAX_TOC_ENTRIES + 500))
     toc = [(f"Section {i}", f"a.xhtml#p{i}") for i in range(MAX_TOC_ENTRIES + 500)]
-    book = _timed_load(build_epub(tmp_path / "b.epub", EpubSpec(docs=[Doc("a.xhtml", body)], toc=toc,
+    book = timed_load(build_epub(tmp_path / "b.epub", EpubSpec(docs=[Doc("a.xhtml", body)], toc=toc,
                                                                   with_ncx=False)))
     assert not isinstance(book, BookError)
     assert len(book.chapters) == MAX_TOC_ENTRIES  # the last chapter runs on over the entries past the cap
@@ -148,7 +136,7 @@ def test_chapters_past_the_cap_are_merged(tmp_path):
     path = tmp_path / "many.txt"
     path.write_text("".join(f"# Section {i}\n\nThe text of section {i}.\n\n" for i in range(1, count + 1)),
                     encoding="utf-8")
-    book = _timed_load(path)
+    book = timed_load(path)
     assert not isinstance(book, BookError)
     assert len(book.chapters) <= MAX_CHAPTERS
     assert book.chapters[0].title == "Section 1" and book.chapters[1].title == "Section 5"

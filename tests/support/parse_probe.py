@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -49,4 +50,20 @@ def probe_parse(tmp_path: Path, target: Path) -> dict[str, Any]:
     # The figures docs/books.md records: shown with `pytest -s`.
     print(f"\n[parse probe] {target.name} ({target.stat().st_size / 2**20:.1f} MB): {result['outcome']} | "
           f"{result['seconds']:.2f} s CPU | +{result['peak_mb'] - result['base_mb']:.0f} MB peak")
+    return result
+
+
+def timed_load(path: Path) -> Any:
+    """load_book(path), or the BookError it raised, after asserting it took under PARSE_BOUND_S of CPU (CPU
+    time, not wall time: the budget is for our work, and CI machines are shared)."""
+    from reader_app.books import BookError, load_book
+    from tests.support.perf import PARSE_BOUND_S, time_limit
+
+    start = time.process_time()
+    try:
+        result: Any = load_book(path)
+    except BookError as exc:
+        result = exc
+    elapsed = time.process_time() - start
+    assert elapsed < time_limit(PARSE_BOUND_S), f"{path.name} took {elapsed:.2f} s of CPU"
     return result

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from reader_app.resources import sample_book_path
 from reader_app.settings import Settings
 from reader_app.ui.main_window import MainWindow
@@ -22,3 +25,8 @@ def open_window(qtbot, services, book=None) -> MainWindow:
     window.open_book(book or sample_book_path())
     qtbot.waitUntil(lambda: window.book is not None, timeout=30_000)
     return window
+
+
+def screens_dir(tmp_path: Path) -> Path:
+    """Where screenshots go: READER_APP_TEST_SCREENS to keep and look at them, else the test's folder."""
+    return Path(os.environ.get("READER_APP_TEST_SCREENS") or tmp_path)

@@ -4,9 +4,7 @@ button and key, clip lengths learnt as they are generated, the library card's ti
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -18,7 +16,7 @@ from reader_app.store import Library
 from reader_app.ui import bookmarks_panel
 from reader_app.ui.services import AppServices
 from tests.support.engines import ToneEngine
-from tests.support.ui import open_window
+from tests.support.ui import open_window, screens_dir
 
 TIMES = re.compile(r"^\d+:\d\d / \d+:\d\d in chapter · \d+ (h|min|s)( \d+ min)? left in book$")
 
@@ -29,10 +27,6 @@ def library(tmp_path):
     yield library
     library.close()
 
-
-def _screens(tmp_path: Path) -> Path:
-    """Where screenshots go: READER_APP_TEST_SCREENS to keep and look at them, else the test's folder."""
-    return Path(os.environ.get("READER_APP_TEST_SCREENS") or tmp_path)
 
 
 def _services(library: Library, engine: ToneEngine | None = None) -> AppServices:
@@ -83,13 +77,13 @@ def test_the_transport_shows_chapter_and_book_time_and_moves_by_30_seconds(qtbot
     window.playback.set_speed(2.0)
     assert window.listening.target(30.0) == timeline.shifted(expected, 0.0, 60.0)
     window.listening.refresh()
-    window.grab().save(str(_screens(tmp_path) / "transport-times.png"))
+    window.grab().save(str(screens_dir(tmp_path) / "transport-times.png"))
     window.show_library()
     saved = library.book_setting(window.book_id, "time_left_s")
     assert saved == pytest.approx(left_at_1 / 2, abs=1.0)
     card = window.library_view.grid.item(0).text()
     assert "left" in card.splitlines()[2], card
-    window.library_view.grab().save(str(_screens(tmp_path) / "library-time-left.png"))
+    window.library_view.grab().save(str(screens_dir(tmp_path) / "library-time-left.png"))
     window.close()
 
 
@@ -131,7 +125,7 @@ def test_bookmarks_with_a_note_and_the_history_of_jumps(qtbot, library, tmp_path
     panel.bookmark_list.setCurrentItem(item)
     panel.go_button.click()
     assert narrator.cursor == 5
-    window.grab().save(str(_screens(tmp_path) / "bookmarks.png"))
+    window.grab().save(str(screens_dir(tmp_path) / "bookmarks.png"))
     window.actions_.history.trigger()
     assert panel.tabs.currentIndex() == 1
     entries = library.bookmarks.history(window.book_id)
@@ -143,7 +137,7 @@ def test_bookmarks_with_a_note_and_the_history_of_jumps(qtbot, library, tmp_path
     chapter_two = window.listening.timeline.chapter(far)
     shown = f"0:00 / {format_clock(chapter_two.total_s)} in chapter"
     qtbot.waitUntil(lambda: window.transport.time_label.text().startswith(shown))  # moved with the jump
-    window.grab().save(str(_screens(tmp_path) / "history.png"))
+    window.grab().save(str(screens_dir(tmp_path) / "history.png"))
     panel.tabs.setCurrentIndex(0)
     panel.bookmark_list.setCurrentRow(0)
     panel.delete_button.click()

@@ -5,9 +5,6 @@ a screenshot of the panel is saved (READER_APP_TEST_SCREENS keeps it)."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 
@@ -17,7 +14,7 @@ from reader_app.store import Library
 from reader_app.ui.services import AppServices
 from tests.cli.test_characters_command import TEXT
 from tests.support.engines import ToneEngine
-from tests.support.ui import open_window
+from tests.support.ui import open_window, screens_dir
 
 
 @pytest.fixture
@@ -78,7 +75,7 @@ def test_characters_panel_assigns_voices_and_corrects_lines(qtbot, library, tmp_
     window.resize(1280, 800)
     panel.table.setCurrentItem(panel.table.topLevelItem(0))
     qtbot.wait(50)
-    out = Path(os.environ.get("READER_APP_TEST_SCREENS") or tmp_path)
+    out = screens_dir(tmp_path)
     out.mkdir(parents=True, exist_ok=True)
     assert panel.grab().save(str(out / "characters-panel.png"))
     assert window.grab().save(str(out / "characters-window.png"))

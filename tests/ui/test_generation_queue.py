@@ -5,7 +5,6 @@ the same data folder). Tiny random checkpoint, silent output."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from reader_app.audio.output import NullOutput
@@ -14,12 +13,7 @@ from reader_app.narration.pregen_queue import QUEUE_FILE, EntryStatus
 from reader_app.store import Library
 from reader_app.ui.main_window import MainWindow
 from reader_app.ui.services import AppServices
-from tests.support.ui import TINY_ENGINE, tiny_settings
-
-
-def _screens(tmp_path: Path) -> Path:
-    """Where screenshots go: READER_APP_TEST_SCREENS to keep and look at them, else the test's folder."""
-    return Path(os.environ.get("READER_APP_TEST_SCREENS") or tmp_path)
+from tests.support.ui import TINY_ENGINE, screens_dir, tiny_settings
 
 
 def _txt(folder: Path, name: str, sentences: int) -> Path:
@@ -59,7 +53,7 @@ def test_queue_two_books_restart_and_it_goes_on(qtbot, tmp_path, tiny_custom_voi
     qtbot.waitUntil(lambda: window.generation_queue.running_entry is not None, timeout=30_000)
     assert window.generation_queue.running_entry.title == "Beta"
     window.resize(1180, 780)
-    window.grab().save(str(_screens(tmp_path) / "generation-queue.png"))
+    window.grab().save(str(screens_dir(tmp_path) / "generation-queue.png"))
     window.close()  # Beta stops after its batch; what it made stays cached
     library.close()
     saved = json.loads((data / QUEUE_FILE).read_text())["entries"]
@@ -75,7 +69,7 @@ def test_queue_two_books_restart_and_it_goes_on(qtbot, tmp_path, tiny_custom_voi
     assert library.cache_stats(ids[1]).clips == entry.total
     assert library.cache_stats(ids[0]).clips >= 1
     again.queue_panel.refresh()
-    again.grab().save(str(_screens(tmp_path) / "generation-queue-done.png"))
+    again.grab().save(str(screens_dir(tmp_path) / "generation-queue-done.png"))
     again.close()
     library.close()
 

@@ -5,17 +5,15 @@ of the open narrator, Listen speaking the first matching sentence as the model r
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import threading
-from pathlib import Path
 
 from reader_app.narration.plan import NarrationPlan
 from reader_app.narration.rendering import StudioChoices
 from reader_app.store.lexicon_store import Scope
 from reader_app.ui.lexicon_dialog import LexiconDialog
 from tests.support.engines import ToneEngine
-from tests.support.ui import open_window
+from tests.support.ui import open_window, screens_dir
 
 
 class _ThreadTone(ToneEngine):
@@ -60,7 +58,7 @@ def test_the_pronunciation_dialog_edits_applies_and_listens(qtbot, shared_servic
     changed = sorted(set(alice) | set(digits))
     assert dialog.pending() == len(changed)
 
-    shots = Path(os.environ.get("READER_APP_TEST_SCREENS") or tmp_path)
+    shots = screens_dir(tmp_path)
     dialog.select_row(0)
     assert dialog.pattern.text() == "Alice" and dialog.chosen_scope() is Scope.BOOK
     dialog.grab().save(str(shots / "pronunciation-dialog.png"))

@@ -5,9 +5,6 @@ dialog go to READER_APP_TEST_SCREENS when it is set. A tone engine whose takes s
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QPainter, QTextCursor
@@ -17,7 +14,7 @@ from reader_app.settings import Settings
 from reader_app.store import Library
 from reader_app.ui.services import AppServices
 from tests.support.engines import TakeToneEngine
-from tests.support.ui import open_window
+from tests.support.ui import open_window, screens_dir
 
 
 @pytest.fixture
@@ -26,9 +23,6 @@ def library(tmp_path):
     yield library
     library.close()
 
-
-def _screens(tmp_path: Path) -> Path:
-    return Path(os.environ.get("READER_APP_TEST_SCREENS") or tmp_path)
 
 
 def _services(library: Library, engine: TakeToneEngine) -> AppServices:
@@ -68,7 +62,7 @@ def test_context_menu_regenerates_tries_takes_and_marks_bad(qtbot, library, tmp_
     painter = QPainter(shot)
     painter.drawPixmap(window.mapFromGlobal(menu.pos()), menu.grab())
     painter.end()
-    assert shot.save(str(_screens(tmp_path) / "sentence_menu.png"))
+    assert shot.save(str(screens_dir(tmp_path) / "sentence_menu.png"))
     menu.hide()
 
     with qtbot.waitSignal(takes.kept, timeout=20_000):
@@ -83,7 +77,7 @@ def test_context_menu_regenerates_tries_takes_and_marks_bad(qtbot, library, tmp_
     dialog = opened.args[0]
     assert sorted(dialog.play_buttons) == [0, 1, 2, 3, 4] and dialog.chosen() == 4
     qtbot.waitUntil(dialog.isVisible, timeout=5_000)
-    assert dialog.grab().save(str(_screens(tmp_path) / "takes_dialog.png"))
+    assert dialog.grab().save(str(screens_dir(tmp_path) / "takes_dialog.png"))
     dialog.play_buttons[3].click()
     assert "Playing take 3" in dialog.status.text() and dialog.chosen() == 3
     with qtbot.waitSignal(takes.kept, timeout=10_000):
