@@ -18,24 +18,18 @@ sys.path.insert(0, str(ROOT))  # run as a script: the imports below need the rep
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from reader_app.audio.output import NullOutput  # noqa: E402
 from reader_app.resources import sample_book_path  # noqa: E402
-from reader_app.settings import Settings  # noqa: E402
 from reader_app.store import Library  # noqa: E402
 from reader_app.ui.main_window import MainWindow  # noqa: E402
-from reader_app.ui.services import AppServices  # noqa: E402
 from tests.support.engines import ToneEngine  # noqa: E402
+from tests.support.ui import engine_services  # noqa: E402
 
 
 def main() -> int:
     logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
     app = QApplication(sys.argv[:1])
     library = Library(Path(sys.argv[1]))
-    settings = Settings(lookahead_s=3.0, batch_size=2, pause_sentence_s=0.05, pause_paragraph_s=0.05,
-                        pause_chapter_s=0.05)
-    services = AppServices(settings, library, output_factory=lambda: NullOutput(), save_settings=False)
-    engine = ToneEngine(seconds_per_char=0.002)
-    services.engine_provider = lambda: (lambda: engine)  # type: ignore[method-assign,assignment,return-value]
+    services = engine_services(library, ToneEngine(seconds_per_char=0.002))
     window = MainWindow(services)
     window.show()
 

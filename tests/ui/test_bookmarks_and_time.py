@@ -9,33 +9,12 @@ import re
 import pytest
 from PySide6.QtCore import Qt
 
-from reader_app.audio.output import NullOutput
 from reader_app.narration.timing import format_clock
-from reader_app.settings import Settings
-from reader_app.store import Library
 from reader_app.ui import bookmarks_panel
-from reader_app.ui.services import AppServices
 from tests.support.engines import ToneEngine
-from tests.support.ui import open_window, screens_dir
+from tests.support.ui import engine_services, open_window, screens_dir
 
 TIMES = re.compile(r"^\d+:\d\d / \d+:\d\d in chapter · \d+ (h|min|s)( \d+ min)? left in book$")
-
-
-@pytest.fixture
-def library(tmp_path):
-    library = Library(tmp_path / "library")
-    yield library
-    library.close()
-
-
-
-def _services(library: Library, engine: ToneEngine | None = None) -> AppServices:
-    settings = Settings(lookahead_s=3.0, batch_size=2, pause_sentence_s=0.05, pause_paragraph_s=0.05,
-                        pause_chapter_s=0.05)
-    services = AppServices(settings, library, output_factory=lambda: NullOutput(), save_settings=False)
-    if engine is not None:
-        services.engine_provider = lambda: (lambda: engine)  # type: ignore[method-assign,assignment,return-value]
-    return services
 
 
 def _timed_window(qtbot, services):
@@ -46,7 +25,7 @@ def _timed_window(qtbot, services):
 
 
 def test_the_transport_shows_chapter_and_book_time_and_moves_by_30_seconds(qtbot, library, tmp_path):
-    services = _services(library)
+    services = engine_services(library)
     window = _timed_window(qtbot, services)
     label = window.transport.time_label
     assert TIMES.match(label.text()), label.text()
@@ -89,7 +68,7 @@ def test_the_transport_shows_chapter_and_book_time_and_moves_by_30_seconds(qtbot
 
 def test_generated_clips_replace_the_estimate_with_their_length(qtbot, library):
     engine = ToneEngine(seconds_per_char=1 / 15)  # about as fast as a voice reads
-    window = _timed_window(qtbot, _services(library, engine))
+    window = _timed_window(qtbot, engine_services(library, engine))
     timeline = window.listening.timeline
     # Generation began when the book opened: what it had stored by then came from the store's durations.
     unknown = [i for i in range(8) if not timeline.is_known(i)]
@@ -106,7 +85,7 @@ def test_generated_clips_replace_the_estimate_with_their_length(qtbot, library):
 def test_bookmarks_with_a_note_and_the_history_of_jumps(qtbot, library, tmp_path, monkeypatch):
     notes = iter(["Where the rabbit appears", None])  # the second dialog is cancelled
     monkeypatch.setattr(bookmarks_panel, "ask_note", lambda parent, about: next(notes))
-    window = _timed_window(qtbot, _services(library))
+    window = _timed_window(qtbot, engine_services(library))
     panel, playback, narrator = window.bookmarks, window.playback, window.controller.narrator
     playback.go_to(5)
     qtbot.keyClick(window, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)  # Add bookmark… (Ctrl+B)

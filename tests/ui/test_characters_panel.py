@@ -5,31 +5,15 @@ a screenshot of the panel is saved (READER_APP_TEST_SCREENS keeps it)."""
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
-from reader_app.audio.output import NullOutput
-from reader_app.settings import Settings
-from reader_app.store import Library
-from reader_app.ui.services import AppServices
 from tests.cli.test_characters_command import TEXT
 from tests.support.engines import ToneEngine
-from tests.support.ui import open_window, screens_dir
-
-
-@pytest.fixture
-def library(tmp_path):
-    library = Library(tmp_path / "library")
-    yield library
-    library.close()
+from tests.support.ui import engine_services, open_window, screens_dir
 
 
 def test_characters_panel_assigns_voices_and_corrects_lines(qtbot, library, tmp_path):
-    settings = Settings(lookahead_s=3.0, batch_size=2, pause_sentence_s=0.05, pause_paragraph_s=0.05,
-                        pause_chapter_s=0.05)
-    services = AppServices(settings, library, output_factory=lambda: NullOutput(), save_settings=False)
-    engine = ToneEngine()
-    services.engine_provider = lambda: (lambda: engine)  # type: ignore[method-assign,assignment,return-value]
+    services = engine_services(library, ToneEngine())
     book = tmp_path / "tea.txt"
     book.write_text(TEXT, encoding="utf-8")
     window = open_window(qtbot, services, book)

@@ -10,34 +10,15 @@ import shutil
 
 import pytest
 
-from reader_app.audio.output import NullOutput
 from reader_app.resources import sample_book_path
-from reader_app.settings import Settings
-from reader_app.store import BookCache, Library, StoreError
+from reader_app.store import BookCache, StoreError
 from reader_app.ui.main_window import MainWindow
-from reader_app.ui.services import AppServices
 from tests.support.engines import ToneEngine
-from tests.support.ui import open_window
-
-
-@pytest.fixture
-def library(tmp_path):
-    library = Library(tmp_path / "library")
-    yield library
-    library.close()
-
-
-def _services(library: Library, engine: ToneEngine | None = None) -> AppServices:
-    settings = Settings(lookahead_s=3.0, batch_size=2, pause_sentence_s=0.05, pause_paragraph_s=0.05,
-                        pause_chapter_s=0.05)
-    services = AppServices(settings, library, output_factory=lambda: NullOutput(), save_settings=False)
-    if engine is not None:
-        services.engine_provider = lambda: (lambda: engine)  # type: ignore[method-assign,assignment,return-value]
-    return services
+from tests.support.ui import engine_services, open_window
 
 
 def test_without_a_model_play_skips_to_the_end_and_never_sits_on_generating(qtbot, library):
-    window = open_window(qtbot, _services(library))
+    window = open_window(qtbot, engine_services(library))
     window.playback.toggle_play()
     narrator = window.controller.narrator
     qtbot.waitUntil(lambda: narrator.state == "finished", timeout=20_000)
@@ -53,7 +34,7 @@ def test_a_full_disk_is_said_once_stays_readable_and_playback_goes_on(qtbot, lib
                          "limit)")
 
     monkeypatch.setattr(BookCache, "put_clip", full)
-    window = MainWindow(_services(library, ToneEngine(seconds_per_char=0.002)))
+    window = MainWindow(engine_services(library, ToneEngine(seconds_per_char=0.002)))
     qtbot.addWidget(window)
     errors, heard = [], []
     window.controller.errorOccurred.connect(errors.append)  # before the book opens: generation starts then
@@ -71,7 +52,7 @@ def test_a_full_disk_is_said_once_stays_readable_and_playback_goes_on(qtbot, lib
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, 99.0])
 def test_a_bad_speed_or_volume_is_refused_with_a_message(qtbot, library, bad):
-    services = _services(library)
+    services = engine_services(library)
     window = open_window(qtbot, services)
     window.playback.set_speed(bad)
     assert services.settings.speed == 1.0 and window.controller.narrator.config.speed == 1.0
@@ -85,7 +66,7 @@ def test_a_bad_speed_or_volume_is_refused_with_a_message(qtbot, library, bad):
 def test_a_book_whose_name_is_not_utf8_opens(qtbot, library, tmp_path):
     name = os.fsencode(tmp_path) + b"/caf\xe9.epub"
     shutil.copy(sample_book_path(), name)
-    window = MainWindow(_services(library))
+    window = MainWindow(engine_services(library))
     qtbot.addWidget(window)
     window.show()
     window.open_book(os.fsdecode(name))  # type: ignore[arg-type]
@@ -95,7 +76,7 @@ def test_a_book_whose_name_is_not_utf8_opens(qtbot, library, tmp_path):
 
 
 def test_a_damaged_book_cache_opens_and_the_window_says_what_the_store_did(qtbot, library):
-    services = _services(library)
+    services = engine_services(library)
     window = open_window(qtbot, services)
     cache_path = window.cache.path
     window.close()

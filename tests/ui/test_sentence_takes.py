@@ -5,32 +5,11 @@ dialog go to READER_APP_TEST_SCREENS when it is set. A tone engine whose takes s
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QPainter, QTextCursor
 
-from reader_app.audio.output import NullOutput
-from reader_app.settings import Settings
-from reader_app.store import Library
-from reader_app.ui.services import AppServices
 from tests.support.engines import TakeToneEngine
-from tests.support.ui import open_window, screens_dir
-
-
-@pytest.fixture
-def library(tmp_path):
-    library = Library(tmp_path / "library")
-    yield library
-    library.close()
-
-
-
-def _services(library: Library, engine: TakeToneEngine) -> AppServices:
-    settings = Settings(lookahead_s=3.0, batch_size=2, pause_sentence_s=0.05, pause_paragraph_s=0.05,
-                        pause_chapter_s=0.05)
-    services = AppServices(settings, library, output_factory=lambda: NullOutput(), save_settings=False)
-    services.engine_provider = lambda: (lambda: engine)  # type: ignore[method-assign,assignment,return-value]
-    return services
+from tests.support.ui import engine_services, open_window, screens_dir
 
 
 def _sentence_point(view, index: int) -> QPoint:
@@ -42,7 +21,7 @@ def _sentence_point(view, index: int) -> QPoint:
 
 def test_context_menu_regenerates_tries_takes_and_marks_bad(qtbot, library, tmp_path):
     engine = TakeToneEngine()
-    window = open_window(qtbot, _services(library, engine))
+    window = open_window(qtbot, engine_services(library, engine))
     window.resize(1100, 720)
     takes, narrator, view = window.takes, window.controller.narrator, window.text_view
     index = 2
@@ -95,7 +74,7 @@ def test_context_menu_regenerates_tries_takes_and_marks_bad(qtbot, library, tmp_
 
 def test_the_key_regenerates_the_sentence_being_heard(qtbot, library):
     engine = TakeToneEngine()
-    window = open_window(qtbot, _services(library, engine))
+    window = open_window(qtbot, engine_services(library, engine))
     narrator = window.controller.narrator
     narrator.seek(1)
     key = window.takes.regenerate_heard.shortcuts()[0]

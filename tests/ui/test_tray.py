@@ -5,23 +5,18 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication, QCheckBox
 
-from reader_app.audio.output import NullOutput
 from reader_app.settings import Settings
 from reader_app.store import Library
 from reader_app.ui.services import AppServices
 from reader_app.ui.settings_dialog import SettingsDialog
 from reader_app.ui.system.tray import ReaderTray
 from tests.support.engines import ToneEngine
-from tests.support.ui import open_window
+from tests.support.ui import engine_services, open_window, quick_settings
 
 
 def _services(tmp_path, close_to_tray: bool) -> AppServices:
-    settings = Settings(lookahead_s=3.0, batch_size=2, pause_sentence_s=0.05, close_to_tray=close_to_tray)
-    services = AppServices(settings, Library(tmp_path / "library"), output_factory=lambda: NullOutput(),
-                           save_settings=False)
-    engine = ToneEngine(seconds_per_char=0.002)
-    services.engine_provider = lambda: (lambda: engine)  # type: ignore[method-assign,assignment,return-value]
-    return services
+    return engine_services(Library(tmp_path / "library"), ToneEngine(seconds_per_char=0.002),
+                           quick_settings(pause_paragraph_s=0.6, pause_chapter_s=1.5, close_to_tray=close_to_tray))
 
 
 def test_close_to_tray_keeps_playing_and_quit_ends_it(qtbot, tmp_path, monkeypatch):
