@@ -33,6 +33,7 @@ from reader_app.tts.engine import SpeechEngine, SynthesisRequest
 from reader_app.voices.compat import engine_mismatch
 
 _ELSEWHERE_POLL_S = 0.2  # how often clips another worker is making are looked for in the store
+NO_MODEL_TO_GENERATE = "No voice model is configured: choose a model folder to generate audio."
 
 
 @dataclass

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 
 from reader_app.books.model import Book
 from reader_app.narration.config import ClipCache, EngineProvider, NarrationConfig
-from reader_app.narration.pregen import Pregenerator, PregenProgress
+from reader_app.narration.pregen import NO_MODEL_TO_GENERATE, Pregenerator, PregenProgress
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class PregenController(QObject):
     def _run(self, book: Book, cache: ClipCache, config: NarrationConfig, engine_provider: EngineProvider | None,
              chapters: range, cancel: threading.Event) -> None:
         if engine_provider is None:
-            self.error.emit("No voice model is configured: choose a model folder to generate audio.")
+            self.error.emit(NO_MODEL_TO_GENERATE)
             self.finished.emit(0, 0, False)
             return
 

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Signal
 
 from reader_app.books.model import Book
 from reader_app.narration.config import ClipCache, EngineProvider, NarrationConfig
-from reader_app.narration.pregen import Pregenerator, PregenProgress
+from reader_app.narration.pregen import NO_MODEL_TO_GENERATE, Pregenerator, PregenProgress
 from reader_app.narration.pregen_queue import QueueEntry
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ class QueueRunner(QObject):
 
     def _generate(self, entry: QueueEntry, job: QueueJob, stop: threading.Event) -> tuple[str, str]:
         if job.engine_provider is None:
-            return Outcome.FAILED, "No voice model is configured: choose a model folder to generate audio."
+            return Outcome.FAILED, NO_MODEL_TO_GENERATE
 
         def report(p: PregenProgress) -> None:
             self.progress.emit(entry.id, p.done, p.total)

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from reader_app.narration.controller import NarrationController
 from reader_app.narration.engine_provider import qwen_engine_provider
+from reader_app.narration.pregen import NO_MODEL_TO_GENERATE
 from reader_app.narration.pregen_queue import EntryStatus, GenerationQueue, QueueEntry, playback_has_priority
 from reader_app.narration.queue_runner import Outcome, QueueJob, QueueRunner
 from reader_app.paths import path_from_text, path_to_text
@@ -171,7 +172,7 @@ class GenerationQueueController(QObject):
         services, settings = self.services, self.services.settings
         folder = entry.model_path or str(model_path_or_none(settings) or "")
         if not folder:
-            raise EngineError("No voice model is configured: choose a model folder to generate audio.")
+            raise EngineError(NO_MODEL_TO_GENERATE)
         info = inspect_model(folder)  # EngineError says what is wrong with it
         try:
             voice = resolve_voice(info, entry.voice_name)
