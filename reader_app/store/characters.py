@@ -18,7 +18,7 @@ from pathlib import Path
 
 from reader_app.store.db import ThreadConnections
 from reader_app.store.errors import translated
-from reader_app.store.maintenance import connect_read_only
+from reader_app.store.maintenance import read_only_rows
 
 NAME_MAX_CHARS = 80  # a character's name is a name, not a paragraph
 DETECTED_KEY = "characters_detected"  # meta: attribution ran for this book (a re-run reads the cache)
@@ -132,15 +132,9 @@ def _source(value: str | None) -> SpeakerSource:
 def voiced_lines_at(cache_path: Path) -> dict[str, str]:
     """Sentence id -> voice name for the lines of characters that have a voice, read-only from a book's cache
     file (no cache yet, or one older than schema v2, or damaged: none, and the narrator reads everything)."""
-    if not Path(cache_path).is_file():
-        return {}
     try:
-        conn = connect_read_only(Path(cache_path))
-        try:
-            rows = conn.execute("SELECT s.sentence_id, v.voice_name FROM speakers s "
-                                "JOIN character_voices v ON v.name = s.speaker").fetchall()
-        finally:
-            conn.close()
+        rows = read_only_rows(cache_path, "SELECT s.sentence_id, v.voice_name FROM speakers s "
+                                          "JOIN character_voices v ON v.name = s.speaker")
     except (sqlite3.Error, UnicodeDecodeError):
         return {}
     return {sid: voice for sid, voice in rows if voice}

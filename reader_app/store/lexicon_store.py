@@ -25,7 +25,7 @@ from filelock import FileLock, Timeout
 from reader_app.jsonfile import JsonFileError, read_json_file, write_json_file
 from reader_app.store.db import ThreadConnections
 from reader_app.store.errors import StoreError, StoreProblem, translated
-from reader_app.store.maintenance import connect_read_only
+from reader_app.store.maintenance import read_only_rows
 from reader_app.studio.lexicon import MAX_ENTRIES, Lexicon, LexiconEntry, LexiconError
 from reader_app.studio.lexicon_files import entry_from_json, entry_to_json
 
@@ -149,16 +149,8 @@ def read_book_entries(cache_path: Path) -> list[LexiconEntry]:
     """The book's entries read straight from its cache file, without opening a BookCache (for the narration
     config). A cache that does not exist yet, or older than schema v2, has none; one that cannot be read is
     said in a log line and counts as none (its audio is dealt with when the book's cache opens)."""
-    if not cache_path.is_file():
-        return []
     try:
-        conn = connect_read_only(cache_path)
-        try:
-            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'lexicon'").fetchone() is None:
-                return []
-            rows = conn.execute(f"SELECT {', '.join(LEXICON_COLUMNS)} FROM lexicon ORDER BY id").fetchall()
-        finally:
-            conn.close()
+        rows = read_only_rows(cache_path, f"SELECT {', '.join(LEXICON_COLUMNS)} FROM lexicon ORDER BY id")
     except (sqlite3.Error, UnicodeDecodeError, OSError) as exc:
         log.warning("the lexicon of %s could not be read: %s", cache_path.name, exc)
         return []

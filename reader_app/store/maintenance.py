@@ -288,6 +288,24 @@ def connect_read_only(path: Path, *, salvage: bool = False) -> sqlite3.Connectio
     return _checked_connection(uri + "&immutable=1", salvage)
 
 
+def read_only_rows(path: Path, sql: str) -> list[tuple]:
+    """The rows of one query on a database file opened read-only for it (the narration config reads a book's
+    studio tables this way, without opening its BookCache). [] when the file is not there or has no such table
+    (older than the schema step that made it); sqlite3.Error or UnicodeDecodeError when it cannot be read."""
+    path = Path(path)
+    if not path.is_file():
+        return []
+    conn = connect_read_only(path)
+    try:
+        return conn.execute(sql).fetchall()
+    except sqlite3.OperationalError as exc:
+        if str(exc).startswith("no such table"):
+            return []
+        raise
+    finally:
+        conn.close()
+
+
 def _checked_connection(uri: str, salvage: bool) -> sqlite3.Connection:
     conn = sqlite3.connect(uri, uri=True)
     try:

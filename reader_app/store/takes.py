@@ -22,7 +22,7 @@ from pathlib import Path
 
 from reader_app.store.db import ThreadConnections
 from reader_app.store.errors import translated
-from reader_app.store.maintenance import connect_read_only
+from reader_app.store.maintenance import read_only_rows
 
 
 @dataclass(frozen=True)
@@ -114,14 +114,8 @@ class Takes:
 
 def kept_takes_at(cache_path: Path) -> dict[str, int]:
     """The kept takes of a book's cache file, read-only (no cache yet, or one older than schema v2: none)."""
-    if not Path(cache_path).is_file():
-        return {}
     try:
-        conn = connect_read_only(Path(cache_path))
-        try:
-            rows = conn.execute("SELECT sentence_id, kept FROM takes WHERE kept != 0").fetchall()
-        finally:
-            conn.close()
+        rows = read_only_rows(cache_path, "SELECT sentence_id, kept FROM takes WHERE kept != 0")
     except (sqlite3.Error, UnicodeDecodeError):
         return {}  # damaged or not migrated yet: the first takes play (opening the book repairs or migrates it)
     return {sid: int(kept) for sid, kept in rows}
