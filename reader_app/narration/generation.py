@@ -20,11 +20,9 @@ from reader_app.audio.clip import AudioClip
 from reader_app.narration import retry, synthesis
 from reader_app.narration.narrator_base import NarratorBase
 from reader_app.narration.plan import NarrationPlan, PlayerItem
-from reader_app.narration.rendering import Renderer
 from reader_app.store.clip_key import ClipKey
 from reader_app.store.errors import StoreError
 from reader_app.tts.engine import SpeechEngine
-from reader_app.voices.compat import engine_mismatch
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +218,7 @@ class GenerationWorker(NarratorBase):
             reason = str(exc).rstrip(".")
             return None, self._engine_failed(f"The voice model could not be loaded: {reason}. {LOAD_ADVICE}")
         # Every voice of the config (the narrator's, the characters'): one the model cannot speak is said once.
-        problem = next(filter(None, (engine_mismatch(v.kind, engine) for v in Renderer(plan.config).voices())), None)
+        problem = plan.renderer.engine_problem(engine)
         if problem is not None:
             return None, self._engine_failed(f"{problem}. Sentences not in the cache are skipped.")
         return engine, ""

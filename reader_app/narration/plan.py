@@ -61,7 +61,7 @@ class NarrationPlan:
         self.keys = tuple(renderer.key(r) for r in self.renderings)
         self.items = tuple(PlannedSentence(i, key.digest, r.text)
                            for i, (r, key) in enumerate(zip(self.renderings, self.keys, strict=True)))
-        self._renderer = renderer
+        self.renderer = renderer  # keys and requests each sentence; knows the voices it narrates with
         self.boundaries = tuple(boundary_after(sentences, i) for i in range(len(sentences)))
         seconds = {Boundary.SENTENCE: config.pause_sentence_s, Boundary.PARAGRAPH: config.pause_paragraph_s,
                    Boundary.CHAPTER: config.pause_chapter_s}
@@ -82,7 +82,7 @@ class NarrationPlan:
 
     def request(self, index: int) -> SynthesisRequest:
         """What the engine is asked for this sentence: its rendered text, in its voice."""
-        return self._renderer.request(self.renderings[index])
+        return self.renderer.request(self.renderings[index])
 
     def pause_after(self, index: int) -> float:
         return self._pauses[index]

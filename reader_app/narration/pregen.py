@@ -30,7 +30,6 @@ from reader_app.narration.rendering import Renderer
 from reader_app.store.clip_key import ClipKey
 from reader_app.store.errors import StoreError
 from reader_app.tts.engine import SpeechEngine, SynthesisRequest
-from reader_app.voices.compat import engine_mismatch
 
 _ELSEWHERE_POLL_S = 0.2  # how often clips another worker is making are looked for in the store
 NO_MODEL_TO_GENERATE = "No voice model is configured: choose a model folder to generate audio."
@@ -137,8 +136,7 @@ class Pregenerator:
                 reason = str(exc).rstrip(".")
                 raise _Stop(f"The voice model could not be loaded: {reason}. Check the model folder "
                             "(Settings > Voice models…, or --model DIR).") from exc
-            problem = next(filter(None, (engine_mismatch(v.kind, self._engine) for v in self._renderer.voices())),
-                           None)
+            problem = self._renderer.engine_problem(self._engine)
             if problem is not None:  # every sentence would fail: the run ends with the reason instead
                 raise _Stop(problem)
         engine = self._engine

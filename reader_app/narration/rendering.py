@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from reader_app.store.clip_key import ClipKey
-from reader_app.tts.engine import SynthesisRequest, VoiceSpec
+from reader_app.tts.engine import SpeechEngine, SynthesisRequest, VoiceSpec
+from reader_app.voices.compat import engine_mismatch
 
 if TYPE_CHECKING:
     from reader_app.books.model import Sentence
@@ -39,9 +40,6 @@ class StudioChoices:
     lexicon: TextRewriter | None = None
     character_voices: Mapping[str, VoiceSpec] = field(default_factory=dict)  # sentence id -> its speaker's voice
     takes: Mapping[str, int] = field(default_factory=dict)  # sentence id -> the take kept (absent: 0)
-
-    def is_empty(self) -> bool:
-        return self.lexicon is None and not self.character_voices and not self.takes
 
 
 @dataclass(frozen=True)
@@ -88,7 +86,6 @@ class Renderer:
         """Every voice this configuration narrates with: the narrator's and the characters'."""
         return {self.config.voice, *self.config.studio.character_voices.values()}
 
-
-def rendered_voices(choices: StudioChoices, narrator: VoiceSpec) -> Mapping[str, VoiceSpec]:
-    """Sentence id -> voice, for the sentences a character reads (the rest are the narrator's)."""
-    return {sid: voice for sid, voice in choices.character_voices.items() if voice != narrator}
+    def engine_problem(self, engine: SpeechEngine) -> str | None:
+        """Why the engine cannot speak one of this configuration's voices (voices/compat.py), else None."""
+        return next(filter(None, (engine_mismatch(voice.kind, engine) for voice in self.voices())), None)
