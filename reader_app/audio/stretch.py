@@ -11,26 +11,19 @@ import math
 
 import numpy as np
 
-MIN_SPEED, MAX_SPEED = 0.5, 3.0
+from reader_app.audio.speed_range import SPEED_MAX, SPEED_MIN
+
 _WINDOW = 1024  # ~43 ms at 24 kHz: a few pitch periods of speech, the usual WSOLA choice
 _HOP = _WINDOW // 2
 
 
 def clamp_speed(speed: float) -> float:
-    """Into 0.5-3x; a speed that is not a finite number is refused (ValueError): it would fill the output with
-    NaN or stop the thread that stretches."""
+    """Into the one speed range (audio/speed_range.py); a speed that is not a finite number is refused
+    (ValueError): it would fill the output with NaN or stop the thread that stretches."""
     speed = float(speed)
     if not math.isfinite(speed):
-        raise ValueError(f"speed must be a number from {MIN_SPEED:g} to {MAX_SPEED:g} (got {speed})")
-    return min(max(speed, MIN_SPEED), MAX_SPEED)
-
-
-def checked_speed(speed: float) -> float:
-    """The speed if it is from 0.5 to 3, else ValueError (what a caller shows the user)."""
-    value = float(speed)
-    if not (math.isfinite(value) and MIN_SPEED <= value <= MAX_SPEED):
-        raise ValueError(f"speed must be a number from {MIN_SPEED:g} to {MAX_SPEED:g} (got {speed})")
-    return value
+        raise ValueError(f"speed must be a number from {SPEED_MIN:g} to {SPEED_MAX:g} (got {speed})")
+    return min(max(speed, SPEED_MIN), SPEED_MAX)
 
 
 def time_stretch(samples: np.ndarray, speed: float) -> np.ndarray:

@@ -10,6 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from reader_app.audio.speed_range import SPEED_MAX, SPEED_MIN
 from reader_app.narration.rendering import StudioChoices
 from reader_app.store.clip_key import ClipKey
 from reader_app.tts.engine import SpeechEngine, VoiceSpec
@@ -18,10 +19,8 @@ if TYPE_CHECKING:  # annotations only: the command line imports this module for 
     from reader_app.audio.clip import AudioClip
 
 
-# The one playback speed range: the command line's --speed, the narrator, the settings file and the window's
-# speed control all take it from here (the time stretch in audio/stretch.py can do at least this much).
-SPEED_MIN = 0.5
-SPEED_MAX = 3.0
+# The one playback speed range (audio/speed_range.py, which the time stretch is built for): the command line's
+# --speed, the narrator, the settings file and the window's speed control all take it from here.
 SPEED_STEP = 0.25  # between the window's choices
 SPEED_RANGE_TEXT = f"must be between {SPEED_MIN} and {SPEED_MAX}"
 
