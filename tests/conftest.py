@@ -8,6 +8,7 @@ by default under the real user cache), since rebuilding them on every run would 
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sys
@@ -37,6 +38,29 @@ for _var in ("READER_APP_MODEL", "READER_APP_MODELS_DIR"):
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(_SESSION_HOME, ignore_errors=True)
+
+
+# As in the app (ui/main_thread_gc.py): garbage holding a finished test's widgets must not be collected by a worker
+# thread of a later test (a segmentation fault). The automatic collector is off for the session; each test's
+# garbage is collected on the main thread when it ends, and while a QApplication runs, by the app's own timer.
+gc.disable()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    if "PySide6.QtWidgets" in sys.modules:
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance()
+        if app is not None:
+            from reader_app.ui import main_thread_gc
+
+            main_thread_gc.install(app)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    gc.collect()
 
 
 @pytest.fixture(scope="session")

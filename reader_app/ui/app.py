@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from reader_app import __version__
 from reader_app.resources import resource_path, sample_book_path
 from reader_app.settings import Settings
+from reader_app.ui import main_thread_gc
 from reader_app.ui.main_window import MainWindow
 from reader_app.ui.services import AppServices
 
@@ -46,6 +47,7 @@ def run_gui(book: Path | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    main_thread_gc.install(app)  # a worker thread must never collect (and so destroy) Qt objects
     app.setApplicationName("Reader")
     app.setApplicationVersion(__version__)
     icon = resource_path("icons", "app.png")

@@ -38,10 +38,12 @@ def take_screenshots(out_dir: Path, book: Path | None = None, model: str | None 
     from reader_app.audio.output import NullOutput
     from reader_app.settings import Settings, ThemeName
     from reader_app.store import Library
+    from reader_app.ui import main_thread_gc
     from reader_app.ui.app import create_window
     from reader_app.ui.services import AppServices
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    main_thread_gc.install(app)
     out_dir.mkdir(parents=True, exist_ok=True)
     settings = Settings.load()
     settings.theme = ThemeName.LIGHT
