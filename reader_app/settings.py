@@ -34,7 +34,7 @@ from reader_app.books.options import CodeListings
 from reader_app.jsonfile import JsonFileError, read_json_file
 from reader_app.narration.config import SPEED_MAX, SPEED_MIN
 from reader_app.paths import APP_AUTHOR, APP_NAME
-from reader_app.tts.engine import ModelKind
+from reader_app.tts.engine import EngineHost, ModelKind
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,11 @@ class Settings:
                          reloads=Reload.NARRATOR | Reload.ENGINE)
     cpu_threads: int = setting(0, "CPU threads", "Model", minimum=0, maximum=64,
                                reloads=Reload.NARRATOR | Reload.ENGINE, help="0 lets torch decide.")
+    engine_host: EngineHost = setting(EngineHost.PROCESS, "Run the engine", "Model", choices=tuple(EngineHost),
+                                      reloads=Reload.NARRATOR | Reload.ENGINE,
+                                      help="process: in a process of its own, so the window and playback "
+                                      "never wait for the model (and a crash of it is survived); inline: "
+                                      "in the app's own process. READER_APP_ENGINE_HOST overrides it.")
     # -- narration ------------------------------------------------------------------------------------------
     voice: str = setting("", reloads=Reload.NARRATOR,
                          help="Default voice for new books (empty: the model's first preset speaker).")

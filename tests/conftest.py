@@ -34,6 +34,9 @@ for _var, _sub in (("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache"), ("XDG
 # Settings from the developer's shell must not leak into tests.
 for _var in ("READER_APP_MODEL", "READER_APP_MODELS_DIR"):
     os.environ.pop(_var, None)
+# Engines run in the test process (a child process per test would cost seconds each); tests/service/ and the
+# play and GUI tests that check the engine process set it to "process" themselves.
+os.environ["READER_APP_ENGINE_HOST"] = "inline"
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

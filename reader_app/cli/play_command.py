@@ -172,11 +172,11 @@ class BookContext:
     def engine_provider(self):
         if self.model_path is None:
             return None
-        from reader_app.narration.engine_provider import qwen_engine_provider
+        from reader_app.narration.engine_provider import chosen_host, qwen_engine_provider
 
         s = self.settings
         return qwen_engine_provider(str(self.model_path), s.device, s.dtype, s.cpu_threads or None,
-                                    engine=self.engine, **self.options)
+                                    engine=self.engine, host=chosen_host(s.engine_host), **self.options)
 
     def close(self) -> None:
         self.cache.close()

@@ -20,11 +20,13 @@ from collections.abc import Callable
 from typing import Any
 
 from reader_app import gc_policy
-from reader_app.tts.engine import EngineKind, SpeechEngine
+from reader_app.tts.engine import EngineHost, EngineKind, SpeechEngine
 from reader_app.tts.fast.config import FastSettings  # torch-free
 from reader_app.tts.qwen_import import model_lock
 
 log = logging.getLogger(__name__)
+
+HOST_VARIABLE = "READER_APP_ENGINE_HOST"  # overrides the setting (the test suite runs engines inline)
 
 EngineFactory = Callable[[], SpeechEngine]
 
@@ -87,10 +89,19 @@ class EngineProvider:
         return self._engine is not None
 
 
+def chosen_host(setting: str = EngineHost.PROCESS) -> EngineHost:
+    """Where narration's engine runs: READER_APP_ENGINE_HOST if set, else the setting (engine_host)."""
+    value = os.environ.get(HOST_VARIABLE) or setting
+    try:
+        return EngineHost(value)
+    except ValueError:
+        raise ValueError(f"unknown engine host {value!r}: use {' or '.join(EngineHost)}") from None
+
+
 def engine_key(engine: str, model_path: str, device: str, dtype: str, threads: int | None,
-               options: dict[str, Any]) -> str:
-    """What makes two loaded engines the same: the engine, the folder (resolved), placement and options."""
-    return json.dumps([str(engine), os.path.realpath(model_path), device, dtype, threads, options],
+               options: dict[str, Any], host: EngineHost = EngineHost.INLINE) -> str:
+    """What makes two loaded engines the same: the engine, the folder (resolved), placement, options and host."""
+    return json.dumps([str(engine), os.path.realpath(model_path), device, dtype, threads, options, str(host)],
                       sort_keys=True, default=repr)
 
 
@@ -103,11 +114,14 @@ def shared_engine(engine: str, model_path: str, device: str = "auto", dtype: str
 
 def qwen_engine_provider(model_path: str, device: str = "auto", dtype: str = "auto",
                          threads: int | None = None, engine: str = EngineKind.FAST,
-                         **options: Any) -> EngineProvider:
+                         host: EngineHost = EngineHost.INLINE, **options: Any) -> EngineProvider:
     """options go to the engine (e.g. max_frames_per_char, greedy, seed). The fast engine is used when it
-    accepts every option; if it cannot load this checkpoint, the stock engine takes over with a warning."""
-    if engine not in tuple(EngineKind):
+    accepts every option; if it cannot load this checkpoint, the stock engine takes over with a warning.
+    host PROCESS: the engine runs in a child process (reader_app/service), loaded there the same way."""
+    if engine not in (EngineKind.FAST, EngineKind.STOCK):
         raise ValueError(f"unknown engine {engine!r}: use fast or stock")
+    if host == EngineHost.PROCESS:
+        return _process_provider(model_path, device, dtype, threads, engine, options)
 
     def stock() -> SpeechEngine:
         from reader_app.tts.stock.engine import load_engine  # heavy: torch + qwen_tts
@@ -131,6 +145,18 @@ def qwen_engine_provider(model_path: str, device: str = "auto", dtype: str = "au
             return stock()
 
     key = engine_key(engine, model_path, device, dtype, threads, options)
+    return EngineProvider(lambda: ENGINES.get(key, build))
+
+
+def _process_provider(model_path: str, device: str, dtype: str, threads: int | None, engine: str,
+                      options: dict[str, Any]) -> EngineProvider:
+    def build() -> SpeechEngine:
+        from reader_app.service.process_engine import ProcessEngine  # torch-free: the model loads in the child
+        from reader_app.service.protocol import EngineSpec
+
+        return ProcessEngine(EngineSpec(str(engine), model_path, device, dtype, threads, dict(options))).start()
+
+    key = engine_key(engine, model_path, device, dtype, threads, options, EngineHost.PROCESS)
     return EngineProvider(lambda: ENGINES.get(key, build))
 
 

@@ -32,6 +32,13 @@ class EngineKind(StrEnum):
     STOCK = "stock"  # reader_app.tts.stock: qwen_tts's own generate
 
 
+class EngineHost(StrEnum):
+    """Where the engine runs (reader_app.narration.engine_provider.chosen_host picks one)."""
+
+    PROCESS = "process"  # a child process of its own (reader_app/service): the app never imports torch
+    INLINE = "inline"  # in the asking process (the engine process itself, benchmarks, the voice studio)
+
+
 class ModelKind(StrEnum):
     """The three Qwen3-TTS checkpoint families (`tts_model_type` in a checkpoint's config.json)."""
 

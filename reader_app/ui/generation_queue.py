@@ -13,7 +13,7 @@ import logging
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from reader_app.narration.controller import NarrationController
-from reader_app.narration.engine_provider import qwen_engine_provider
+from reader_app.narration.engine_provider import chosen_host, qwen_engine_provider
 from reader_app.narration.pregen import NO_MODEL_TO_GENERATE
 from reader_app.narration.pregen_queue import EntryStatus, GenerationQueue, QueueEntry, playback_has_priority
 from reader_app.narration.queue_runner import Outcome, QueueJob, QueueRunner
@@ -190,7 +190,8 @@ class GenerationQueueController(QObject):
         config = dataclasses.replace(narration_config(settings, book, info.model_id, voice, audio_affecting(options)),
                                      studio=studio)
         provider = qwen_engine_provider(str(info.path), settings.device, settings.dtype,
-                                        settings.cpu_threads or None, **options)
+                                        settings.cpu_threads or None, host=chosen_host(settings.engine_host),
+                                        **options)
         return QueueJob(book, cache, config, provider, entry.chapters(len(book.chapters)), close=cache.close)
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from reader_app.audio.output import AudioOutput
 from reader_app.books.model import Book
 from reader_app.narration.config import NarrationConfig
-from reader_app.narration.engine_provider import EngineProvider, qwen_engine_provider
+from reader_app.narration.engine_provider import EngineProvider, chosen_host, qwen_engine_provider
 from reader_app.narration.session import book_narration_config, model_path_or_none
 from reader_app.settings import Reload, Settings
 from reader_app.tts.engine import EngineError
@@ -106,6 +106,7 @@ class AppServices:
         if self._provider is None or self._provider_path != str(path):
             threads = self.settings.cpu_threads or None
             self._provider = qwen_engine_provider(str(path), self.settings.device, self.settings.dtype, threads,
+                                                  host=chosen_host(self.settings.engine_host),
                                                   **self._engine_options)
             self._provider_path = str(path)
         return self._provider

@@ -1,9 +1,12 @@
 """The GUI thread never imports torch or qwen_tts: they load on worker threads, after the window shows."""
 
+import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,6 +48,11 @@ SCRIPT = textwrap.dedent("""
         app.processEvents(); time.sleep(0.01)
     window.close()
     assert heard, "nothing was played"
+    if sys.argv[3] == "process":  # the model lives in the engine process: torch never enters this one
+        assert not heavy_imports, f"imported in the GUI process: {heavy_imports}"
+        assert window.services.engine_provider().get().pid is not None
+        print("OK")
+        raise SystemExit(0)
     assert "torch" in sys.modules, "the model was never loaded"
     on_gui = [name for name, main in heavy_imports if main]
     print("HEAVY", heavy_imports[:4])
@@ -53,9 +61,11 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-def test_gui_thread_never_imports_torch_or_qwen_tts(tiny_custom_voice, tmp_path):
-    result = subprocess.run([sys.executable, "-c", SCRIPT, str(tiny_custom_voice), str(tmp_path / "lib")],
+@pytest.mark.parametrize("host", ["inline", "process"])
+def test_gui_thread_never_imports_torch_or_qwen_tts(tiny_custom_voice, tmp_path, host):
+    """inline: they load on a worker thread of the GUI process; process: only in the engine's own process."""
+    result = subprocess.run([sys.executable, "-c", SCRIPT, str(tiny_custom_voice), str(tmp_path / "lib"), host],
                             cwd=ROOT, capture_output=True, text=True, timeout=300,
-                            env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "READER_APP_ENGINE_HOST": host})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK" in result.stdout
