@@ -2,20 +2,23 @@
 
 Started by reader_app.service.process_engine with multiprocessing's spawn method (the same on Linux, macOS and
 Windows, and in a frozen build), so it begins as a fresh interpreter and imports only what it needs.
-The main thread reads the pipe (jobs, cancels, shutdown); one worker thread runs the jobs in order, so a cancel
-is seen while a job decodes. When the app goes away (its end of the pipe closes), this process ends too.
+The main thread reads the pipe (jobs, cancels, shutdown); one worker thread runs the engine over a continuous
+feed of every job's sentences (feed.py), so a cancel is seen while a job decodes. When the app goes away (its
+end of the pipe closes), this process ends too.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import queue
 import sys
 import threading
+from collections import deque
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from typing import Any
 
+from reader_app.service.feed import JobFeed
 from reader_app.service.protocol import (
     Cancel,
     Chunk,
@@ -27,7 +30,14 @@ from reader_app.service.protocol import (
     Shutdown,
     Synthesize,
 )
-from reader_app.tts.engine import AudioChunk, EngineError, SpeechEngine, StreamEvent, StreamingSpeechEngine
+from reader_app.tts.engine import (
+    AudioChunk,
+    EngineError,
+    FeedingSpeechEngine,
+    SpeechEngine,
+    StreamEvent,
+    StreamingSpeechEngine,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +67,23 @@ def load_engine(spec: EngineSpec) -> SpeechEngine:
 
 
 class JobServer:
-    """Runs jobs one after another on a worker thread while the main thread keeps reading the pipe."""
+    """Reads the pipe on the main thread; one worker thread runs the engine.
+
+    An engine that takes a continuous feed (the fast engine) gets every job's first takes through one JobFeed,
+    so all of them share its batch; other jobs (later takes, which sample alone, and every job of an engine
+    that cannot feed) run one after another, between feed runs.
+    """
 
     def __init__(self, conn: Connection, engine: SpeechEngine) -> None:
         self.conn = conn
         self.engine = engine
+        self.feeding = isinstance(engine, FeedingSpeechEngine)
+        self.feed = JobFeed(self._failed)
         self._send_lock = threading.Lock()
-        self._jobs: queue.Queue[Synthesize | None] = queue.Queue()
-        self._cancelled: set[int] = set()
-        self._cancel_lock = threading.Lock()
+        self._solo: deque[Synthesize] = deque()
+        self._cancelled: set[int] = set()  # solo jobs
+        self._lock = threading.Lock()
+        self._stopping = False
 
     def serve(self) -> None:
         worker = threading.Thread(target=self._work, name="engine-jobs", daemon=True)
@@ -76,20 +94,27 @@ class JobServer:
             except (EOFError, OSError):  # the app is gone
                 break
             if isinstance(message, Synthesize):
-                self._jobs.put(message)
+                self._submit(message)
             elif isinstance(message, Cancel):
-                with self._cancel_lock:
+                with self._lock:
                     self._cancelled.add(message.job)
+                self.feed.cancel(message.job)
             elif isinstance(message, Shutdown):
                 break
-        with self._cancel_lock:
-            self._cancelled.add(-1)  # every job: stop the one running at its next chunk
-        self._jobs.put(None)
+        with self._lock:
+            self._stopping = True
+        self.feed.held = True
+        self.feed.wake()
         worker.join(timeout=5)
 
-    def _is_cancelled(self, job: int) -> bool:
-        with self._cancel_lock:
-            return job in self._cancelled or -1 in self._cancelled
+    def _submit(self, job: Synthesize) -> None:
+        if self.feeding and all(request.take <= 0 for request in job.requests):
+            self.feed.add(job.job, job.requests)
+            return
+        with self._lock:
+            self._solo.append(job)
+        self.feed.held = True  # the running batch drains, then this job runs alone
+        self.feed.wake()
 
     def _send(self, message: Any) -> bool:
         try:
@@ -99,22 +124,61 @@ class JobServer:
         except (OSError, ValueError):  # the app closed the pipe
             return False
 
+    def _failed(self, job: int, error: Exception) -> None:
+        self._send(JobFailed(job, _one_line(error), user_error=isinstance(error, EngineError)))
+
+    # -- the worker thread ---------------------------------------------------------------------------------------
     def _work(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            try:
-                if not self._is_cancelled(job.job):
-                    self._run(job)
-            except EngineError as exc:
-                self._send(JobFailed(job.job, _one_line(exc), user_error=True))
-                continue
-            except Exception as exc:  # noqa: BLE001 - model code may raise anything: the app decides what to do
-                log.exception("job %d failed", job.job)
-                self._send(JobFailed(job.job, f"{type(exc).__name__}: {_one_line(exc)}", user_error=False))
-                continue
-            finally:
-                with self._cancel_lock:
-                    self._cancelled.discard(job.job)
-            self._send(JobDone(job.job))
+        while True:
+            with self._lock:
+                if self._stopping:
+                    return
+                solo = self._solo.popleft() if self._solo else None
+                self.feed.held = bool(self._solo)
+            if solo is not None:
+                self._run_solo(solo)
+            elif self.feed.has_waiting():
+                self._run_feed()
+            else:
+                self.feed.wait(0.5)
+
+    def _run_feed(self) -> None:
+        engine = self.engine
+        assert isinstance(engine, FeedingSpeechEngine)
+        try:
+            for event in engine.synthesize_feed(self.feed):
+                place = self.feed.place(event.index)
+                if place is None:  # its job was cancelled
+                    if event.is_last:
+                        self.feed.finished(event.index)
+                    continue
+                self._send(Chunk(place.job, replace(event, index=place.index)))
+                if event.is_last and self.feed.finished(event.index):
+                    self._send(JobDone(place.job))
+        except Exception as exc:  # noqa: BLE001 - model code may raise anything: the jobs in flight fail
+            log.exception("the continuous batch failed")
+            for job in self.feed.abandon_started():
+                self._failed(job, RuntimeError(f"{type(exc).__name__}: {_one_line(exc)}"))
+
+    def _is_cancelled(self, job: int) -> bool:
+        with self._lock:
+            return job in self._cancelled or self._stopping
+
+    def _run_solo(self, job: Synthesize) -> None:
+        try:
+            if not self._is_cancelled(job.job):
+                self._run(job)
+        except EngineError as exc:
+            self._failed(job.job, exc)
+            return
+        except Exception as exc:  # noqa: BLE001 - model code may raise anything: the app decides what to do
+            log.exception("job %d failed", job.job)
+            self._failed(job.job, RuntimeError(f"{type(exc).__name__}: {_one_line(exc)}"))
+            return
+        finally:
+            with self._lock:
+                self._cancelled.discard(job.job)
+        self._send(JobDone(job.job))
 
     def _run(self, job: Synthesize) -> None:
         engine = self.engine

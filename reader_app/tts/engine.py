@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -115,6 +115,9 @@ class SynthesisRequest:
     voice: VoiceSpec
     language: str = "auto"  # the model's language name ("English", "Chinese", ...) or "auto"
     take: int = 0  # 0: the first draw; a regenerated take n > 0 samples with its own seed (take_seed)
+    # Lower goes first where an engine queues requests (the engine process's feed): the sentence being heard
+    # before those ahead, playback before pregeneration. Not what is said: never part of a clip key.
+    priority: int = 0
 
 
 # Far from any seed a user types, so take n of seed s never collides with take 0 of another small seed.
@@ -148,6 +151,7 @@ class StopReason(StrEnum):
     BUDGET = "budget"  # the frame budget for its text ran out (reader_app.tts.budget)
     LOOP = "loop"  # the codes repeated: the model was stuck
     SILENCE = "silence"  # too long a silence after speech
+    CANCELLED = "cancelled"  # the one who asked no longer wants it (a continuous feed's cancel)
 
 
 @dataclass(frozen=True)
@@ -200,3 +204,26 @@ class StreamingSpeechEngine(SpeechEngine, Protocol):
     def synthesize_stream(self, requests: Sequence[SynthesisRequest]) -> Generator[StreamEvent, None, None]:
         """Chunks of every request as they are decoded; requests interleave and each ends with is_last.
         Closing the generator stops the decoding at once."""
+
+
+class RequestFeed(Protocol):
+    """Where a continuous feed's requests come from (the engine process's queue, reader_app/service/feed.py).
+    Keys are the feed's own ints; the engine's events carry them as their index."""
+
+    def take(self, n: int) -> list[tuple[int, SynthesisRequest]]:
+        """Up to n requests to start now (most urgent first); an empty list when there are none. Never blocks."""
+
+    def stops(self) -> Iterable[int]:
+        """Keys of started requests nobody wants any more: the engine ends them at its next chance."""
+
+    def fail(self, key: int, error: Exception) -> None:
+        """Request `key` could not be started (its prompt failed): the engine has dropped it."""
+
+
+@runtime_checkable
+class FeedingSpeechEngine(StreamingSpeechEngine, Protocol):
+    """An engine that takes requests while it decodes (the fast engine): a freed slot takes the next one."""
+
+    def synthesize_feed(self, feed: RequestFeed) -> Generator[StreamEvent, None, None]:
+        """Decodes the feed's requests until it has nothing more and nothing is in flight."""
+

@@ -75,7 +75,11 @@ class ContinuousBatcher:
         """Ask to end sentence `index` (takes effect at the next sync)."""
         self._stop_requests[index] = reason
 
-    def run(self, jobs: Iterable[Job]) -> Iterator[FrameEvent]:
+    def run(self, jobs: Iterable[Job], more: Callable[[int], list[Job]] | None = None,
+            stops: Callable[[], Iterable[int]] | None = None) -> Iterator[FrameEvent]:
+        """Decodes `jobs`, then, while `more` is given, whatever it hands over (up to the number of free slots
+        asked, when slots free up): the continuous feed. `stops` names sentences to end at the next window
+        (cancelled); the run ends when nothing is in flight and nothing more comes."""
         pending = deque(jobs)
         st = self.stepper
         slots: list[Job | None] = [None] * st.batch
@@ -83,7 +87,16 @@ class ContinuousBatcher:
         ring = torch.zeros(k, st.batch, st.parts.num_groups, dtype=torch.long, device=st.device)
         ring0 = torch.zeros(k, st.batch, dtype=torch.long, device=st.device)
         lead: Job | None = None
-        while pending or any(slots):
+        while True:
+            if stops is not None:
+                flying = {j.index for j in slots if j is not None}
+                for index in stops():
+                    if index in flying:
+                        self.stop(index, StopReason.CANCELLED)
+            if more is not None and slots.count(None) > len(pending):
+                pending.extend(more(slots.count(None) - len(pending)))
+            if not pending and not any(slots):
+                break
             free = [i for i, j in enumerate(slots) if j is None]
             admit: list[tuple[int, Job]] = []
             limit = 1 if not any(slots) else self.admit_per_window

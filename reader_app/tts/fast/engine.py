@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import torch
@@ -23,6 +23,7 @@ from reader_app.tts.engine import (
     AudioChunk,
     ClipCallback,
     EngineError,
+    RequestFeed,
     StopReason,
     StreamEvent,
     SynthesisRequest,
@@ -31,7 +32,7 @@ from reader_app.tts.engine import (
     take_groups,
     take_seed,
 )
-from reader_app.tts.fast.batcher import ContinuousBatcher, Job
+from reader_app.tts.fast.batcher import ContinuousBatcher, FrameEvent, Job
 from reader_app.tts.fast.codec_state import StatefulCodec
 from reader_app.tts.fast.codec_stream import CodecStreamer, codec_decoder
 from reader_app.tts.fast.config import FastSettings
@@ -44,6 +45,7 @@ from reader_app.tts.placement import model_load_dtype, resolve_placement, set_th
 from reader_app.tts.sampling_keys import SAMPLING_KEYS
 from reader_app.tts.silence import SilenceTrimmer
 
+_AudioStream: TypeAlias = tuple[CodecStreamer, SilenceTrimmer, list[int]]  # a sentence's codec, trimmer, offset
 
 class FastEngine:
     sample_rate = SAMPLE_RATE
@@ -143,17 +145,45 @@ class FastEngine:
     def _stream(self, requests: Sequence[SynthesisRequest], max_frames: int | None,
                 suppress_eos: bool) -> Generator[StreamEvent, None, None]:
         """One batch of requests of the same take (the lock held)."""
-        s = self.fast_settings
         prompts = [self._prompt(r) for r in requests]
-        streams: dict[int, tuple[CodecStreamer, SilenceTrimmer, list[int]]] = {}
-        for i, pr in enumerate(prompts):
-            ctx = pr.ref_codes.cpu().numpy() if pr.ref_codes is not None else None
-            streamer = CodecStreamer(self.streaming_codec, s.first_chunk_frames, s.chunk_frames,
-                                     s.left_context_frames, ctx)
-            trimmer = SilenceTrimmer(SAMPLE_RATE, s.silence_db, enabled=s.trim_silence)
-            streams[i] = (streamer, trimmer, [0])
+        streams = {i: self._audio_stream(pr) for i, pr in enumerate(prompts)}
         batcher = self._batcher(len(requests), suppress_eos, requests[0].take)
-        for ev in batcher.run(self._jobs(requests, prompts, max_frames, suppress_eos)):
+        yield from self._audio(batcher, batcher.run(self._jobs(requests, prompts, max_frames, suppress_eos)),
+                               streams)
+
+    def synthesize_feed(self, feed: RequestFeed) -> Generator[StreamEvent, None, None]:
+        """The continuous feed: decodes what `feed` hands over, taking more the moment a slot frees, until it
+        has nothing more and nothing is in flight. Events carry the feed's keys as their index. A request whose
+        prompt cannot be built is handed back with feed.fail; the others go on. First takes only (take 0)."""
+        streams: dict[int, _AudioStream] = {}
+
+        def more(n: int) -> list[Job]:
+            jobs = []
+            for key, request in feed.take(n):
+                try:
+                    prompt = self._prompt(request)
+                except Exception as exc:  # noqa: BLE001 - one bad request must not end everyone's batch
+                    feed.fail(key, exc)
+                    continue
+                streams[key] = self._audio_stream(prompt)
+                jobs.append(self._job(key, request, prompt, None, False))
+            return jobs
+
+        with self._lock:
+            batcher = self._batcher(self.fast_settings.max_batch, False)
+            yield from self._audio(batcher, batcher.run([], more=more, stops=feed.stops), streams)
+
+    def _audio_stream(self, prompt: Prompt) -> _AudioStream:
+        s = self.fast_settings
+        ctx = prompt.ref_codes.cpu().numpy() if prompt.ref_codes is not None else None
+        streamer = CodecStreamer(self.streaming_codec, s.first_chunk_frames, s.chunk_frames,
+                                 s.left_context_frames, ctx)
+        return streamer, SilenceTrimmer(SAMPLE_RATE, s.silence_db, enabled=s.trim_silence), [0]
+
+    def _audio(self, batcher: ContinuousBatcher, frames: Iterator[FrameEvent],
+               streams: dict[int, _AudioStream]) -> Generator[StreamEvent, None, None]:
+        """Frames -> trimmed audio chunks, sentence by sentence (each one's streamer, trimmer and offset)."""
+        for ev in frames:
             streamer, trimmer, written = streams[ev.index]
             audio = streamer.push(ev.frames) if len(ev.frames) else None
             if ev.done is not None:
@@ -165,6 +195,7 @@ class FastEngine:
                 if len(out):
                     yield self._event(ev.index, out, written, False)
             else:
+                del streams[ev.index]
                 out = np.concatenate([out, trimmer.finish()])
                 yield self._event(ev.index, out, written, True, ev.done)
 
@@ -197,14 +228,16 @@ class FastEngine:
 
     def _jobs(self, requests: Sequence[SynthesisRequest], prompts: list[Prompt], max_frames: int | None,
               suppress_eos: bool) -> list[Job]:
+        return [self._job(i, req, pr, max_frames, suppress_eos)
+                for i, (req, pr) in enumerate(zip(requests, prompts, strict=True))]
+
+    def _job(self, index: int, request: SynthesisRequest, prompt: Prompt, max_frames: int | None,
+             suppress_eos: bool) -> Job:
         s = self.fast_settings
-        jobs = []
-        for i, (req, pr) in enumerate(zip(requests, prompts, strict=True)):
-            budget = max_frames if max_frames is not None else frame_budgets.frame_budget(
-                req.text, s.max_frames_per_char, s.margin_frames, cap=s.max_frames, language=req.language)
-            loop = LoopDetector(0 if suppress_eos else s.loop_window_frames)
-            jobs.append(Job(index=i, prompt=pr, budget=budget, loop=loop))
-        return jobs
+        budget = max_frames if max_frames is not None else frame_budgets.frame_budget(
+            request.text, s.max_frames_per_char, s.margin_frames, cap=s.max_frames, language=request.language)
+        return Job(index=index, prompt=prompt, budget=budget, loop=LoopDetector(0 if suppress_eos else
+                                                                                s.loop_window_frames))
 
     def _batcher(self, n_requests: int, suppress_eos: bool, take: int = 0) -> ContinuousBatcher:
         s = self.fast_settings
