@@ -55,6 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     pregen.add_argument("book", type=Path)
     model_options(pregen)
     pregen.add_argument("--chapters", default="", metavar="A-B", help="chapter range, numbered from 1 (default: all)")
+    pregen.add_argument("--json", action="store_true",
+                        help="print a JSON summary at the end (generated, failed, audio_s, wall_s, x_realtime)")
     pregen.set_defaults(handler=run_pregen)
 
 
@@ -364,6 +366,14 @@ def chapter_range(book, spec: str) -> range:
     return range(a - 1, b)
 
 
+def pregen_summary(result) -> dict:
+    """What `pregen --json` prints: x_realtime is seconds of audio made per second of wall time."""
+    wall = round(result.elapsed_s, 3)
+    return {"generated": result.generated, "failed": result.failed, "audio_s": round(result.audio_s, 3),
+            "wall_s": wall, "x_realtime": round(result.audio_s / result.elapsed_s, 3) if result.elapsed_s else 0.0,
+            "done": result.done, "total": result.total, "cancelled": result.cancelled, "error": result.error}
+
+
 def run_pregen(args: argparse.Namespace) -> int:
     from reader_app.narration.pregen import Pregenerator, ProgressBar
 
@@ -375,6 +385,8 @@ def run_pregen(args: argparse.Namespace) -> int:
         pregen = Pregenerator(context.book, context.cache, context.config, context.engine_provider())
         bar = ProgressBar(sys.stderr)
         result = pregen.run(chapters, progress=bar.update)
+        if args.json:
+            print(json.dumps(pregen_summary(result)))
         if result.error is not None:  # the store refused a clip (disk full...): what was stored stays
             bar.stopped(result)
             say(f"error: {result.error}")

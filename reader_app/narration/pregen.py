@@ -14,6 +14,7 @@ what was stored stays (a later run continues from there).
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections import deque
@@ -32,6 +33,10 @@ from reader_app.store.errors import StoreError
 from reader_app.tts.engine import SpeechEngine, SynthesisRequest
 
 _ELSEWHERE_POLL_S = 0.2  # how often clips another worker is making are looked for in the store
+# Sentences handed to the engine at once, in batch widths: enough that a slot freed by a short sentence takes the
+# next one at once (the engine batches continuously) instead of idling until the batch's longest one ends.
+WINDOW_BATCHES = 4
+PREGEN_PRIORITY = 10  # behind the narrator's sentences (priority 0) where the engine queues (the engine process)
 NO_MODEL_TO_GENERATE = "No voice model is configured: choose a model folder to generate audio."
 
 
@@ -105,7 +110,7 @@ class Pregenerator:
     def _generate(self, pending: deque[ClipKey], state: PregenProgress, started: float,
                   progress: Callable[[PregenProgress], None] | None) -> None:
         elsewhere: list[ClipKey] = []  # claimed by another worker: looked for in the store later
-        size = max(1, self.config.batch_size)
+        size = max(1, self.config.batch_size) * WINDOW_BATCHES
         while (pending or elsewhere) and not self.cancel.is_set():
             if not pending:
                 self.cancel.wait(_ELSEWHERE_POLL_S)
@@ -120,15 +125,23 @@ class Pregenerator:
                 stored = self._cached([key for key in chunk if key.digest in digests])
                 state.done += len(stored)
                 mine = [key for key in chunk if key.digest in digests and key.digest not in stored]
+                if stored and progress:
+                    progress(state)
                 if mine:
-                    self._make(mine, state)
+                    self._make(mine, state, lambda: self._progress(state, started, progress))
             finally:
                 self.claims.release(digests)
             state.elapsed_s = time.monotonic() - started
-            if progress and (mine or stored):
-                progress(state)
 
-    def _make(self, keys: list[ClipKey], state: PregenProgress) -> None:
+    @staticmethod
+    def _progress(state: PregenProgress, started: float, progress: Callable[[PregenProgress], None] | None) -> None:
+        state.elapsed_s = time.monotonic() - started
+        if progress:
+            progress(state)
+
+    def _make(self, keys: list[ClipKey], state: PregenProgress, stored_one: Callable[[], None]) -> None:
+        """Synthesizes `keys`, storing each clip the moment the engine finishes it (a kill loses only the
+        sentences in flight) and releasing its claim; stored_one() reports progress after each."""
         if self._engine is None:  # on first need: nothing to load when others made it all
             try:
                 self._engine = self.engine_provider()
@@ -140,25 +153,44 @@ class Pregenerator:
             if problem is not None:  # every sentence would fail: the run ends with the reason instead
                 raise _Stop(problem)
         engine = self._engine
-        requests = [self._requests[key.digest] for key in keys]
-        done: list[tuple[ClipKey, AudioClip | None]]
+        requests = [dataclasses.replace(self._requests[key.digest], priority=PREGEN_PRIORITY) for key in keys]
+        kept: set[int] = set()
+
+        def keep(index: int, clip: AudioClip) -> None:  # a finished clip is kept, even when cancelled meanwhile
+            if index in kept:
+                return
+            self._store(keys[index], clip, state)
+            kept.add(index)
+            self.claims.release([keys[index].digest])  # stored: another worker may look it up now
+            stored_one()
+
         try:
-            done = list(zip(keys, synthesis.synthesize(engine, requests, self.cancel), strict=True))
+            synthesis.synthesize(engine, requests, self.cancel, on_clip=keep)
         except synthesis.Cancelled:
-            return
+            return  # what was finished is stored
+        except _Stop:
+            raise
         except Exception:  # noqa: BLE001 - model code may raise anything on a bad sentence: each is tried alone
-            done = [(key, self._one(engine, request, state)) for key, request in zip(keys, requests, strict=True)]
-        for key, clip in done:
-            if clip is None:
-                state.failed += 0 if self.cancel.is_set() else 1  # cancelled is not failed
-                continue
-            try:
-                self.cache.put_clip(key, clip)
-            except StoreError as exc:  # disk full, read-only, damaged: nothing more can be kept
-                raise _Stop(str(exc)) from exc
-            state.done += 1
-            state.generated += 1
-            state.audio_s += clip.duration_s
+            for index, request in enumerate(requests):
+                if index in kept or self.cancel.is_set():
+                    continue
+                clip = self._one(engine, request, state)
+                if clip is None:
+                    state.failed += 0 if self.cancel.is_set() else 1  # cancelled is not failed
+                else:
+                    keep(index, clip)
+            return
+        if not self.cancel.is_set():  # an engine that returned without some clips: those failed
+            state.failed += len(keys) - len(kept)
+
+    def _store(self, key: ClipKey, clip: AudioClip, state: PregenProgress) -> None:
+        try:
+            self.cache.put_clip(key, clip)
+        except StoreError as exc:  # disk full, read-only, damaged: nothing more can be kept
+            raise _Stop(str(exc)) from exc
+        state.done += 1
+        state.generated += 1
+        state.audio_s += clip.duration_s
 
     def _cached(self, keys: list[ClipKey]) -> set[str]:
         try:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from reader_app.audio.clip import AudioClip
-from reader_app.tts.engine import SpeechEngine, StreamingSpeechEngine, SynthesisRequest
+from reader_app.tts.engine import ClipCallback, SpeechEngine, StreamingSpeechEngine, SynthesisRequest
 
 # on_chunk(request index, samples, start sample in the sentence, is_last)
 ChunkCallback = Callable[[int, np.ndarray, int, bool], None]
@@ -28,12 +28,13 @@ def can_stream(engine: SpeechEngine) -> bool:
 
 
 def synthesize(engine: SpeechEngine, requests: Sequence[SynthesisRequest], cancel: threading.Event,
-               on_chunk: ChunkCallback | None = None) -> list[AudioClip]:
-    """One clip per request. Streams when the engine can (on_chunk sees every chunk); raises Cancelled when
-    `cancel` is set before the batch completes."""
+               on_chunk: ChunkCallback | None = None, on_clip: ClipCallback | None = None) -> list[AudioClip]:
+    """One clip per request. Streams when the engine can (on_chunk sees every chunk); on_clip sees each clip as
+    it is finished; raises Cancelled when `cancel` is set before the batch completes (after on_clip saw the
+    clips finished by then)."""
     if isinstance(engine, StreamingSpeechEngine):
-        return _collect_stream(engine, requests, cancel, on_chunk)
-    clips = engine.synthesize(requests, cancel=cancel)
+        return _collect_stream(engine, requests, cancel, on_chunk, on_clip)
+    clips = engine.synthesize(requests, cancel=cancel, on_clip=on_clip)
     if cancel.is_set() and len(clips) < len(requests):
         raise Cancelled()
     if on_chunk is not None:
@@ -43,7 +44,7 @@ def synthesize(engine: SpeechEngine, requests: Sequence[SynthesisRequest], cance
 
 
 def _collect_stream(engine: StreamingSpeechEngine, requests: Sequence[SynthesisRequest], cancel: threading.Event,
-                    on_chunk: ChunkCallback | None) -> list[AudioClip]:
+                    on_chunk: ChunkCallback | None, on_clip: ClipCallback | None) -> list[AudioClip]:
     pieces: dict[int, list[np.ndarray]] = {i: [] for i in range(len(requests))}
     clips: dict[int, AudioClip] = {}
     stream = engine.synthesize_stream(list(requests))
@@ -57,6 +58,8 @@ def _collect_stream(engine: StreamingSpeechEngine, requests: Sequence[SynthesisR
                 on_chunk(event.index, samples, event.chunk.start, event.is_last)
             if event.is_last:
                 clips[event.index] = AudioClip(np.concatenate(pieces.pop(event.index)), engine.sample_rate)
+                if on_clip is not None:
+                    on_clip(event.index, clips[event.index])
     finally:
         stream.close()  # stops the engine's decoding loop at once (generator exit)
     missing = [i for i in range(len(requests)) if i not in clips]
