@@ -125,25 +125,40 @@ class GenerationWorker(NarratorBase):
             self._sentences_unavailable(plan, batch, problem)
             return
         live = self._live_chunks(engine, plan, batch)
+        finished: dict[int, AudioClip] = {}  # stored the moment the engine finished it (sentence index -> clip)
 
         def attempt(indices: list[int], whole: bool) -> list[AudioClip]:
-            return self._synthesize(engine, plan, indices, live if whole else None)
+            todo = [index for index in indices if index not in finished]  # a retry never remakes a stored clip
+            if todo:
+                self._synthesize(engine, plan, todo, live if whole else None, finished)
+            missing = [index for index in indices if index not in finished]
+            if missing:
+                raise RuntimeError(f"the engine returned no audio for {len(missing)} sentence(s)")
+            return [finished[index] for index in indices]
 
         try:
             for index, result in retry.clips_or_failures(attempt, batch, self.config.max_attempts):
-                if isinstance(result, AudioClip):
-                    self._store(plan, index, result)
-                else:
+                if not isinstance(result, AudioClip):
                     self._sentence_skipped(plan, index, result)
         except synthesis.Cancelled:
             return  # closing: what finished was stored already
 
     def _synthesize(self, engine: SpeechEngine, plan: NarrationPlan, batch: list[int],
-                    on_chunk: synthesis.ChunkCallback | None) -> list[AudioClip]:
+                    on_chunk: synthesis.ChunkCallback | None, finished: dict[int, AudioClip]) -> None:
+        """Synthesizes `batch`, storing each clip as soon as it is finished (into `finished` too): a short
+        sentence is playable while the batch's longest one is still being made."""
         self.engine_calls += 1
-        requests = [plan.request(i) for i in batch]
+        with self._cond:
+            cursor = self._cursor
+        requests = [plan.request(i, priority=0 if i <= cursor else 1) for i in batch]
+
+        def keep(request_index: int, clip: AudioClip) -> None:
+            index = batch[request_index]
+            finished[index] = clip
+            self._store(plan, index, clip)
+
         try:
-            return synthesis.synthesize(engine, requests, self._cancel, on_chunk)
+            synthesis.synthesize(engine, requests, self._cancel, on_chunk, on_clip=keep)
         finally:
             with self._cond:
                 self._live_index = None

@@ -10,6 +10,7 @@ renderings, texts, pauses, config).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -80,9 +81,10 @@ class NarrationPlan:
     def key(self, index: int) -> ClipKey:
         return self.keys[index]
 
-    def request(self, index: int) -> SynthesisRequest:
-        """What the engine is asked for this sentence: its rendered text, in its voice."""
-        return self.renderer.request(self.renderings[index])
+    def request(self, index: int, priority: int = 0) -> SynthesisRequest:
+        """What the engine is asked for this sentence: its rendered text, in its voice (priority: how urgent,
+        lower first, where the engine queues requests)."""
+        return dataclasses.replace(self.renderer.request(self.renderings[index]), priority=priority)
 
     def pause_after(self, index: int) -> float:
         return self._pauses[index]
