@@ -66,8 +66,11 @@ class _Stop(Exception):
 
 class Pregenerator:
     def __init__(self, book: Book, cache: ClipCache, config: NarrationConfig, engine_provider: EngineProvider,
-                 cancel: threading.Event | None = None, claims: ClipClaims | None = None) -> None:
-        """claims: who makes which clip of this book (default: shared with every worker on the same cache)."""
+                 cancel: threading.Event | None = None, claims: ClipClaims | None = None,
+                 window_batches: int = WINDOW_BATCHES) -> None:
+        """claims: who makes which clip of this book (default: shared with every worker on the same cache);
+        window_batches: sentences handed to the engine at once, in batch widths (1: fixed batches)."""
+        self.window_batches = max(1, window_batches)
         self.book = book
         self.cache = cache
         self.config = config
@@ -110,7 +113,7 @@ class Pregenerator:
     def _generate(self, pending: deque[ClipKey], state: PregenProgress, started: float,
                   progress: Callable[[PregenProgress], None] | None) -> None:
         elsewhere: list[ClipKey] = []  # claimed by another worker: looked for in the store later
-        size = max(1, self.config.batch_size) * WINDOW_BATCHES
+        size = max(1, self.config.batch_size) * self.window_batches
         while (pending or elsewhere) and not self.cancel.is_set():
             if not pending:
                 self.cancel.wait(_ELSEWHERE_POLL_S)
