@@ -25,6 +25,7 @@ from reader_app.cli import (
     play_command,
     regen_command,
     screenshot_command,
+    serve_command,
     speak_command,
     voices_command,
 )
@@ -32,8 +33,8 @@ from reader_app.cli import (
 # Every subcommand, in `--help` order. Each module's register(subparsers) adds its parser and sets
 # `handler=`, a function of the parsed arguments returning the exit code.
 COMMANDS = (gui_command, parse_command, play_command, export_command, voices_command, speak_command,
-            regen_command, lexicon_command, characters_command, cache_command, bench_command, screenshot_command,
-            checkpoint_command)
+            regen_command, lexicon_command, characters_command, cache_command, serve_command, bench_command,
+            screenshot_command, checkpoint_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     speak.set_defaults(handler=run_speak)
 
 
-def _model_folder(args: argparse.Namespace) -> Path | None:
+def model_folder(args: argparse.Namespace) -> Path | None:
     from reader_app.models.catalog import configured_model_path
 
     if args.model:
@@ -89,7 +89,7 @@ def run_speak(args: argparse.Namespace) -> int:
     from reader_app.tts.engine import SynthesisRequest, VoiceKind
 
     text = sys.stdin.read() if args.text == "-" else args.text
-    folder = _model_folder(args)
+    folder = model_folder(args)
     if folder is None:
         raise UsageError("no model: pass --model DIR or set READER_APP_MODEL")
     info = inspect_model(folder)

@@ -14,11 +14,10 @@ import os
 import sys
 import threading
 from collections import deque
-from dataclasses import replace
 from multiprocessing.connection import Connection
 from typing import Any
 
-from reader_app.service.feed import JobFeed
+from reader_app.service.feed import JobFeed, run_feed
 from reader_app.service.protocol import (
     Cancel,
     Chunk,
@@ -145,20 +144,8 @@ class JobServer:
     def _run_feed(self) -> None:
         engine = self.engine
         assert isinstance(engine, FeedingSpeechEngine)
-        try:
-            for event in engine.synthesize_feed(self.feed):
-                place = self.feed.place(event.index)
-                if place is None:  # its job was cancelled
-                    if event.is_last:
-                        self.feed.finished(event.index)
-                    continue
-                self._send(Chunk(place.job, replace(event, index=place.index)))
-                if event.is_last and self.feed.finished(event.index):
-                    self._send(JobDone(place.job))
-        except Exception as exc:  # noqa: BLE001 - model code may raise anything: the jobs in flight fail
-            log.exception("the continuous batch failed")
-            for job in self.feed.abandon_started():
-                self._failed(job, RuntimeError(f"{type(exc).__name__}: {_one_line(exc)}"))
+        run_feed(engine, self.feed, lambda place, event: self._send(Chunk(place.job, event)),
+                 lambda job: self._send(JobDone(job)), self._failed)
 
     def _is_cancelled(self, job: int) -> bool:
         with self._lock:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from reader_app.tts.engine import SynthesisRequest
+from reader_app.tts.engine import FeedingSpeechEngine, StreamEvent, SynthesisRequest
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -139,3 +142,25 @@ class JobFeed:
             if not keys:
                 del self._open[place.job]
                 self._cancelled.discard(place.job)
+
+
+def run_feed(engine: FeedingSpeechEngine, feed: JobFeed, deliver: Callable[[Place, StreamEvent], object],
+             done: Callable[[int], object], failed: Callable[[int, Exception], object]) -> None:
+    """Decodes the feed until it is empty, handing each event to its job (`deliver`, with the job's own request
+    index), `done(job)` after a job's last request and `failed(job, error)` for the jobs in flight if the
+    decoding loop itself breaks (their waiting requests stay queued for the next run)."""
+    try:
+        for event in engine.synthesize_feed(feed):
+            place = feed.place(event.index)
+            if place is None:  # its job was cancelled: its audio is dropped
+                if event.is_last:
+                    feed.finished(event.index)
+                continue
+            deliver(place, replace(event, index=place.index))
+            if event.is_last and feed.finished(event.index):
+                done(place.job)
+    except Exception as exc:  # noqa: BLE001 - model code may raise anything: the jobs in flight fail, not the loop
+        log.exception("the continuous batch failed")
+        error = RuntimeError(f"{type(exc).__name__}: {' '.join(str(exc).split())}")
+        for job in feed.abandon_started():
+            failed(job, error)

@@ -118,6 +118,9 @@ class SynthesisRequest:
     # Lower goes first where an engine queues requests (the engine process's feed): the sentence being heard
     # before those ahead, playback before pregeneration. Not what is said: never part of a clip key.
     priority: int = 0
+    # A lower cap on this sentence's frames than its text's budget (a server client's max_new_tokens); it can
+    # only shorten a take, never lengthen it past the budget that guards against a missed EOS.
+    max_frames: int | None = None
 
 
 # Far from any seed a user types, so take n of seed s never collides with take 0 of another small seed.

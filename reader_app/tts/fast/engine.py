@@ -236,6 +236,8 @@ class FastEngine:
         s = self.fast_settings
         budget = max_frames if max_frames is not None else frame_budgets.frame_budget(
             request.text, s.max_frames_per_char, s.margin_frames, cap=s.max_frames, language=request.language)
+        if request.max_frames is not None:
+            budget = max(1, min(budget, request.max_frames))
         return Job(index=index, prompt=prompt, budget=budget, loop=LoopDetector(0 if suppress_eos else
                                                                                 s.loop_window_frames))
 

@@ -155,7 +155,10 @@ class QwenEngine:
         for i, request in enumerate(requests):
             # A later take is generated alone with its own seed (take_seed), so its draw is its own.
             group = (request.voice.voice_id, i if request.take > 0 else -1)
-            groups.setdefault(group, []).append(_Item(i, request, self.frame_budget(request.text)))
+            frames = self.frame_budget(request.text)
+            if request.max_frames is not None:  # a caller's lower cap (never above the text's budget)
+                frames = max(1, min(frames, request.max_frames))
+            groups.setdefault(group, []).append(_Item(i, request, frames))
         results: list[AudioClip | None] = [None] * len(requests)
         with self._lock:
             for items in groups.values():
