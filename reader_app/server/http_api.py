@@ -8,7 +8,9 @@ import base64
 import hmac
 import ipaddress
 import json
+import logging
 import queue
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -20,6 +22,8 @@ from reader_app.server.audio_format import CONTENT_TYPES, ResponseFormat, encode
 from reader_app.server.scheduler import DONE, SpeechScheduler
 from reader_app.server.speech_request import MAX_BATCH_ITEMS, MODEL_TASK, ApiError, SpeechJob, parse_speech
 from reader_app.tts.engine import EngineError, SpeechEngine, StreamEvent
+
+log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 12 << 20  # a JSON body with an 8 MiB recording in base64
 JOB_TIMEOUT_S = 1800.0  # a job that produces nothing for this long is given up (the engine is stuck)
@@ -46,6 +50,13 @@ class SpeechServer(ThreadingHTTPServer):
                 "model_kind": str(self.model.kind), "task_type": str(MODEL_TASK[self.model.kind]),
                 "sample_rate": self.engine.sample_rate, "max_batch": self.max_batch,
                 "feed_runs": self.scheduler.runs, "voices": list(self.model.speakers)}
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up is routine; anything else is logged once, the server keeps serving."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            return
+        log.exception("request from %s failed", client_address)
 
     def stop(self) -> None:
         self.shutdown()
