@@ -156,6 +156,7 @@ class GenerationWorker(NarratorBase):
             index = batch[request_index]
             finished[index] = clip
             self._store(plan, index, clip)
+            self.claims.release([plan.items[index].digest])  # stored: another worker may take it from the store
 
         try:
             synthesis.synthesize(engine, requests, self._cancel, on_chunk, on_clip=keep)

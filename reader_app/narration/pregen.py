@@ -3,8 +3,14 @@
 Resumable by construction: clips already cached are skipped, so a new run after a restart continues where
 the last one stopped. Progress reports done/total sentences and an ETA from the measured rate.
 
+Continuous feed: a streaming engine (the fast engine, the engine process) is handed a window of several batch
+widths at once, and a slot freed by a short sentence takes the next one instead of idling until the batch's
+longest one ends. Each clip is stored the moment it is finished and its claim released at once, so a killed run
+loses only the sentences in flight. An engine that cannot stop mid-call gets one batch width per call, so a
+cancel still stops within a batch.
+
 Shared work: other workers may be generating the same book at the same time (a second run, the narrator of
-`play` or of the window). Before each batch the store is asked again what it holds, and each clip is claimed
+`play` or of the window). Before each window the store is asked again what it holds, and each clip is claimed
 (narration/claims.py) before it is synthesized; a clip claimed elsewhere is left to its claimer and looked for
 in the store later, so no clip is generated twice.
 
@@ -113,8 +119,8 @@ class Pregenerator:
     def _generate(self, pending: deque[ClipKey], state: PregenProgress, started: float,
                   progress: Callable[[PregenProgress], None] | None) -> None:
         elsewhere: list[ClipKey] = []  # claimed by another worker: looked for in the store later
-        size = max(1, self.config.batch_size) * self.window_batches
         while (pending or elsewhere) and not self.cancel.is_set():
+            size = self._width()
             if not pending:
                 self.cancel.wait(_ELSEWHERE_POLL_S)
                 pending.extend(elsewhere)  # each is checked again below: stored meanwhile, or free to make
@@ -136,6 +142,14 @@ class Pregenerator:
                 self.claims.release(digests)
             state.elapsed_s = time.monotonic() - started
 
+    def _width(self) -> int:
+        """Sentences claimed at once: a window for an engine that batches continuously (assumed until the
+        engine is loaded), one batch for any other (it gains nothing from more, and a cancel waits for its call)."""
+        batch = max(1, self.config.batch_size)
+        if self._engine is None or synthesis.can_stream(self._engine):
+            return batch * self.window_batches
+        return batch
+
     @staticmethod
     def _progress(state: PregenProgress, started: float, progress: Callable[[PregenProgress], None] | None) -> None:
         state.elapsed_s = time.monotonic() - started
@@ -156,6 +170,14 @@ class Pregenerator:
             if problem is not None:  # every sentence would fail: the run ends with the reason instead
                 raise _Stop(problem)
         engine = self._engine
+        width = len(keys) if synthesis.can_stream(engine) else max(1, self.config.batch_size)
+        for start in range(0, len(keys), width):  # a fixed-batch engine: batch by batch, a cancel between
+            if self.cancel.is_set():
+                return
+            self._make_some(engine, keys[start:start + width], state, stored_one)
+
+    def _make_some(self, engine: SpeechEngine, keys: list[ClipKey], state: PregenProgress,
+                   stored_one: Callable[[], None]) -> None:
         requests = [dataclasses.replace(self._requests[key.digest], priority=PREGEN_PRIORITY) for key in keys]
         kept: set[int] = set()
 

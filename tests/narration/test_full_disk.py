@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from reader_app.narration.config import wait_until
-from reader_app.narration.pregen import WINDOW_BATCHES, Pregenerator
+from reader_app.narration.pregen import Pregenerator
 from reader_app.narration.pregen_controller import PregenController
 from reader_app.store import BookCache
 from tests.support.books import make_book
@@ -34,7 +34,7 @@ def test_pregen_stops_at_a_full_disk_keeps_what_it_stored_and_a_later_run_resume
     assert result.error is not None and result.error.startswith("Disk full")
     assert result.generated == 5 and result.done == 5 and not result.cancelled
     assert full.refused == 1  # stopped at the first refusal, not one per remaining sentence
-    assert len(engine.synthesized_texts()) <= 2 * WINDOW_BATCHES  # at most the window that hit the full disk
+    assert len(engine.synthesized_texts()) <= 6  # at most the batch that hit the full disk
     keys = Pregenerator(book, cache, config(), lambda: engine).keys(range(2))
     assert len(cache.cached_digests(keys)) == 5
     assert all(cache.get_clip(key) is not None for key in keys if cache.has_clip(key))  # stored ones intact

@@ -6,7 +6,7 @@ import pytest
 
 from reader_app.audio.output import AudioOutputError, ManualOutput
 from reader_app.narration.config import wait_until
-from reader_app.narration.pregen import WINDOW_BATCHES, Pregenerator
+from reader_app.narration.pregen import Pregenerator
 from reader_app.narration.pregen_controller import PregenController
 from reader_app.store import BookCache
 from tests.support.books import make_book
@@ -39,16 +39,14 @@ def test_pregen_cancel_stops_and_a_new_run_resumes_skipping_cached_clips(book, c
             cancel.set()
 
     first = Pregenerator(book, cache, config(batch_size=2), lambda: engine, cancel).run(range(2), progress)
-    # The tone engine cannot stop mid-call (as the stock engine): the window it was given is finished and kept.
-    window = 2 * WINDOW_BATCHES
-    assert first.cancelled and first.generated == window and first.failed == 0
+    assert first.cancelled and first.generated == 4 and first.failed == 0
     assert seen[0] == (0, 16, None)  # ETA unknown before the first batch
     assert seen[-1][2] > 0
     calls = len(engine.synthesized_texts())
     second = Pregenerator(book, cache, config(batch_size=2), lambda: engine).run(range(2))
-    assert not second.cancelled and second.generated == 16 - window and second.done == 16
+    assert not second.cancelled and second.generated == 12 and second.done == 16
     texts = engine.synthesized_texts()
-    assert len(texts) == len(set(texts)) == 16 and len(texts) - calls == 16 - window
+    assert len(texts) == len(set(texts)) == 16 and len(texts) - calls == 12
 
 
 def test_pregen_cancel_interrupts_a_streaming_batch(book, cache):

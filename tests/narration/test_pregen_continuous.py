@@ -15,6 +15,7 @@ from pathlib import Path
 from reader_app.narration.pregen import PREGEN_PRIORITY, Pregenerator
 from reader_app.resources import sample_book_path
 from reader_app.store import BookCache
+from reader_app.store.maintenance import read_only_rows
 from tests.support.books import make_book
 from tests.support.engines import StreamingToneEngine
 from tests.support.narration import config
@@ -51,6 +52,34 @@ def test_each_clip_is_in_the_cache_as_soon_as_it_is_finished(tmp_path):
     assert set(engine.priorities) == {PREGEN_PRIORITY}  # behind the narrator where the engine queues
 
 
+def test_with_a_real_engine_short_sentences_are_stored_while_a_long_one_is_still_decoding(tiny_custom_voice, tmp_path):
+    from reader_app.tts.fast import load_fast_engine
+
+    # Two slots: the long sentence holds one while the four short ones pass through the other, one by one. With
+    # fixed batches of two, the second short one could not start before the long one ended.
+    engine = load_fast_engine(str(tiny_custom_voice), device="cpu", threads=1, max_batch=2, seed=0,
+                              max_frames_per_char=0.1, margin_frames=4)
+    long_text = "A long sentence that keeps its slot busy " * 8 + "until the very end."
+    texts = [long_text] + [f"Short one number {n}." for n in range(4)]
+    book = make_book([[texts]])
+    cache = BookCache(tmp_path / "book.db")
+    cache.sync_sentences(book)
+    pregen = Pregenerator(book, cache, config(batch_size=2, model_id=engine.model_id), lambda: engine)
+    keys = pregen.keys([0])
+    long_key = keys[0]
+    seen: list[tuple[int, bool]] = []  # (clips in the cache, the long one among them) at each report
+
+    def progress(p) -> None:
+        stored = cache.cached_digests(keys)
+        seen.append((len(stored), long_key.digest in stored))
+
+    result = pregen.run([0], progress)
+    cache.close()
+    assert result.generated == 5 and result.failed == 0 and result.error is None
+    assert [count for count, _ in seen] == [0, 1, 2, 3, 4, 5]  # each clip stored the moment it was finished
+    assert [has_long for _, has_long in seen] == [False] * 5 + [True]  # the short ones did not wait for it
+
+
 TINY = ["--threads", "1", "--engine-option", "max_frames=40", "--engine-option", "max_batch=2"]
 
 
@@ -63,15 +92,15 @@ def _env(home: Path) -> dict:
             "XDG_CACHE_HOME": str(home / "cache"), "XDG_CONFIG_HOME": str(home / "config")}
 
 
-def _stored_clips(home: Path) -> int:
-    total = 0
+def _stored_clips(home: Path) -> set[str]:
+    """Digests of the clips committed to the book's cache, read through a read-only connection."""
+    digests: set[str] = set()
     for db in (home / "data").rglob("books/*.db"):
         try:
-            with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
-                total += conn.execute("SELECT COUNT(*) FROM clips").fetchone()[0]
+            digests.update(row[0] for row in read_only_rows(db, "SELECT digest FROM clips"))
         except sqlite3.Error:
             pass  # not created yet, or mid-write: looked at again
-    return total
+    return digests
 
 
 def test_a_killed_pregen_keeps_every_clip_it_stored_and_a_rerun_makes_only_the_rest(tiny_custom_voice, tmp_path):
@@ -81,22 +110,26 @@ def test_a_killed_pregen_keeps_every_clip_it_stored_and_a_rerun_makes_only_the_r
                            stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
-        while _stored_clips(tmp_path) == 0 and time.monotonic() < deadline and run.poll() is None:
-            time.sleep(0.05)
+        while not _stored_clips(tmp_path) and time.monotonic() < deadline and run.poll() is None:
+            time.sleep(0.02)
         assert run.poll() is None, "pregen ended before it could be killed"
         before_kill = _stored_clips(tmp_path)
         run.send_signal(signal.SIGKILL)
         run.wait(10)
     finally:
         run.kill()
-    assert before_kill >= 1
+        run.communicate()
+    # Committed one by one as each was finished: not a whole batch (the default batch size, 4) at once.
+    assert 1 <= len(before_kill) < 4
     kept = _stored_clips(tmp_path)
-    assert kept >= before_kill  # nothing stored was lost with the process
+    assert kept >= before_kill  # every clip committed before the kill survived it
     again = subprocess.run(_cli(tmp_path, *args, "--json"), env=_env(tmp_path), capture_output=True, text=True,
                            timeout=300)
     assert again.returncode == 0, again.stderr
     summary = json.loads(again.stdout)
-    assert summary["done"] == summary["total"] and summary["generated"] == summary["total"] - kept
+    assert summary["done"] == summary["total"] and summary["generated"] == summary["total"] - len(kept)
     assert summary["failed"] == 0 and summary["cancelled"] is False and summary["error"] is None
     assert summary["audio_s"] > 0 and summary["wall_s"] > 0
     assert abs(summary["x_realtime"] - summary["audio_s"] / summary["wall_s"]) < 0.01
+    final = _stored_clips(tmp_path)
+    assert kept <= final and len(final) == summary["total"]  # the rerun made exactly the rest
