@@ -102,6 +102,9 @@ class Settings:
                          reloads=Reload.NARRATOR | Reload.ENGINE)
     cpu_threads: int = setting(0, "CPU threads", "Model", minimum=0, maximum=64,
                                reloads=Reload.NARRATOR | Reload.ENGINE, help="0 lets torch decide.")
+    # The speech server `--engine remote` uses when --server/--token are not given (command line only so far).
+    remote_server: str = setting("", pattern=r"(https?://\S{1,2000})?", reloads=Reload.NARRATOR | Reload.ENGINE)
+    remote_token: str = setting("", reloads=Reload.ENGINE)
     engine_host: EngineHost = setting(EngineHost.PROCESS, "Run the engine", "Model", choices=tuple(EngineHost),
                                       reloads=Reload.NARRATOR | Reload.ENGINE,
                                       help="process: in a process of its own, so the window and playback "

@@ -91,7 +91,12 @@ def model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=None, help="auto, cuda, mps or cpu")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for the engine (default: settings)")
     parser.add_argument("--engine", choices=list(EngineKind), default=EngineKind.FAST,
-                        help="fast (streaming; default) or stock qwen_tts generation")
+                        help="fast (streaming; default), stock qwen_tts generation, or remote (a speech server: "
+                        "--server)")
+    parser.add_argument("--server", default=None, metavar="URL",
+                        help="speech server for --engine remote: reader-app serve or vLLM-Omni, e.g. "
+                        "http://gpu-box:8000 (default: settings)")
+    parser.add_argument("--token", default=None, help="the server's token (sent as 'Authorization: Bearer')")
     parser.add_argument("--engine-option", action="append", default=[], metavar="KEY=VALUE",
                         help="engine option, e.g. max_frames_per_char=0.05 (advanced; repeatable)")
 
@@ -141,8 +146,13 @@ class BookContext:
         if getattr(args, "speed", None) is not None:
             self.settings.speed = args.speed
         require_file(args.book)  # not found: the same exit code as every other missing name (cli/errors.py)
-        self.model_path = model_path_or_none(self.settings)
-        self.model = inspect_model(self.model_path) if self.model_path is not None else None
+        self.remote = remote_provider(args, self.settings)
+        if self.remote is not None:  # the server's model: its kind checks the voice, its id keys the clips
+            self.model_path = None
+            self.model = self.remote.get().model_info()
+        else:
+            self.model_path = model_path_or_none(self.settings)
+            self.model = inspect_model(self.model_path) if self.model_path is not None else None
         if self.model is not None and args.voice:
             resolve_voice(self.model, args.voice)  # a wrong kind or an unknown name: said before anything starts
         self.engine = args.engine
@@ -171,7 +181,13 @@ class BookContext:
                                                 self.voice_name, engine_settings=audio_options)
             undo.pop_all()  # opened: close() closes them
 
+    @property
+    def can_generate(self) -> bool:
+        return self.model_path is not None or self.remote is not None
+
     def engine_provider(self):
+        if self.remote is not None:
+            return self.remote
         if self.model_path is None:
             return None
         from reader_app.narration.engine_provider import chosen_host, qwen_engine_provider
@@ -183,6 +199,21 @@ class BookContext:
     def close(self) -> None:
         self.cache.close()
         self.library.close()
+
+
+def remote_provider(args: argparse.Namespace, settings):
+    """The speech server's engine provider for --engine remote (None otherwise); reaching it is checked now."""
+    if args.engine != EngineKind.REMOTE:
+        return None
+    from reader_app.narration.engine_provider import remote_engine_provider
+
+    server = args.server or settings.remote_server
+    if not server:
+        raise UsageError("--engine remote needs --server URL (reader-app serve or vLLM-Omni, e.g. "
+                         "http://gpu-box:8000)")
+    provider = remote_engine_provider(server, args.token or settings.remote_token or None)
+    provider.get()  # EngineError with the reason when the server cannot be reached
+    return provider
 
 
 def open_context(args: argparse.Namespace) -> BookContext:
@@ -379,8 +410,9 @@ def run_pregen(args: argparse.Namespace) -> int:
 
     context = open_context(args)
     try:
-        if context.model_path is None:
-            raise UsageError("pregen needs a model: pass --model DIR or set READER_APP_MODEL")
+        if not context.can_generate:
+            raise UsageError("pregen needs a model: pass --model DIR, set READER_APP_MODEL, or use "
+                             "--engine remote --server URL")
         chapters = chapter_range(context.book, args.chapters)
         pregen = Pregenerator(context.book, context.cache, context.config, context.engine_provider())
         bar = ProgressBar(sys.stderr)

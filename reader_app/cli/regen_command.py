@@ -52,7 +52,7 @@ def run_regen(args: argparse.Namespace) -> int:
         index = sentence_index(context.book, args.at, "--at")
         generate = args.takes is not None or args.keep is None
         count = args.takes or 1
-        if generate and context.model_path is None:
+        if generate and not context.can_generate:
             raise UsageError("regen needs a model to make new takes: pass --model DIR or set READER_APP_MODEL "
                              "(--keep K alone switches among the takes made)")
         maker = TakeMaker(context.book, context.cache, context.config,

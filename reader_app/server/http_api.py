@@ -49,7 +49,8 @@ class SpeechServer(ThreadingHTTPServer):
         return {"status": "ok", "model": self.model_name, "model_id": self.engine.model_id,
                 "model_kind": str(self.model.kind), "task_type": str(MODEL_TASK[self.model.kind]),
                 "sample_rate": self.engine.sample_rate, "max_batch": self.max_batch,
-                "feed_runs": self.scheduler.runs, "voices": list(self.model.speakers)}
+                "feed_runs": self.scheduler.runs, "voices": list(self.model.speakers),
+                "languages": list(self.model.languages)}
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hung up is routine; anything else is logged once, the server keeps serving."""

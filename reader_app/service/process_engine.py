@@ -22,8 +22,6 @@ from collections.abc import Generator, Sequence
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-import numpy as np
-
 from reader_app.audio.clip import AudioClip
 from reader_app.service.child import child_main
 from reader_app.service.protocol import (
@@ -38,6 +36,7 @@ from reader_app.service.protocol import (
     Synthesize,
 )
 from reader_app.tts.engine import SAMPLE_RATE, ClipCallback, EngineError, StreamEvent, SynthesisRequest
+from reader_app.tts.stream_clips import collect_clips
 
 log = logging.getLogger(__name__)
 
@@ -253,19 +252,4 @@ class ProcessEngine:
     def synthesize(self, requests: Sequence[SynthesisRequest], *, cancel: threading.Event | None = None,
                    on_clip: ClipCallback | None = None) -> list[AudioClip]:
         """Whole clips, assembled from the stream; `cancel` stops the job between chunks."""
-        pieces: dict[int, list[np.ndarray]] = {}
-        clips: dict[int, AudioClip] = {}
-        stream = self.synthesize_stream(requests)
-        try:
-            for event in stream:
-                if cancel is not None and cancel.is_set():
-                    break
-                pieces.setdefault(event.index, []).append(event.chunk.samples)
-                if event.is_last:
-                    clip = AudioClip(np.concatenate(pieces.pop(event.index)).astype(np.float32), self.sample_rate)
-                    clips[event.index] = clip
-                    if on_clip is not None:
-                        on_clip(event.index, clip)
-        finally:
-            stream.close()
-        return [clips[i] for i in sorted(clips)]
+        return collect_clips(self.synthesize_stream(requests), self.sample_rate, cancel, on_clip)

@@ -30,6 +30,7 @@ class EngineKind(StrEnum):
 
     FAST = "fast"  # reader_app.tts.fast: our own decoding loop, streaming (preferred)
     STOCK = "stock"  # reader_app.tts.stock: qwen_tts's own generate
+    REMOTE = "remote"  # reader_app.tts.remote: a speech server (reader-app serve, vLLM-Omni) over HTTP
 
 
 class EngineHost(StrEnum):

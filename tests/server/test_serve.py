@@ -20,19 +20,9 @@ import soundfile as sf
 
 from reader_app.models.catalog import inspect_model
 from reader_app.server.audio_format import from_pcm16
-from reader_app.server.http_api import check_binding, serve
+from reader_app.server.http_api import check_binding
 
 TEXT = "Hello there, this is a test of the speech server."
-
-
-@pytest.fixture(scope="module")
-def server(tiny_custom_voice):
-    from reader_app.tts.fast import load_fast_engine
-
-    engine = load_fast_engine(str(tiny_custom_voice), device="cpu", threads=1, max_frames=24, max_batch=4, seed=1)
-    running = serve(engine, inspect_model(tiny_custom_voice), port=0, token="s3cret", max_batch=4)
-    yield running
-    running.stop()
 
 
 def call(server, method: str, path: str, body=None, token: str | None = "s3cret", raw: bytes | None = None):

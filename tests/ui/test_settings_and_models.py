@@ -56,10 +56,11 @@ def test_settings_dialog_covers_every_field_and_round_trips(qtbot, tmp_path, tin
 
 
 def test_settings_declare_what_a_change_reloads_and_keep_their_json_strings(tmp_path):
-    assert Settings.names_reloading(Reload.ENGINE) == {"device", "dtype", "cpu_threads", "engine_host"}
+    assert Settings.names_reloading(Reload.ENGINE) == {"device", "dtype", "cpu_threads", "engine_host",
+                                                       "remote_server", "remote_token"}
     assert Settings.names_reloading(Reload.NARRATOR) == {
         "model_path", "model_kind", "model_size", "device", "dtype", "cpu_threads", "engine_host", "lookahead_s",
-        "batch_size",
+        "remote_server", "batch_size",
         "pause_sentence_s", "pause_paragraph_s", "pause_chapter_s", "voice"}
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"model_kind": "voice_design", "theme": "dark", "font_size": 18}), encoding="utf-8")

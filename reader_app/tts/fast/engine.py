@@ -44,6 +44,7 @@ from reader_app.tts.fast.step import FrameStepper
 from reader_app.tts.placement import model_load_dtype, resolve_placement, set_threads
 from reader_app.tts.sampling_keys import SAMPLING_KEYS
 from reader_app.tts.silence import SilenceTrimmer
+from reader_app.tts.stream_clips import collect_clips
 
 _AudioStream: TypeAlias = tuple[CodecStreamer, SilenceTrimmer, list[int]]  # a sentence's codec, trimmer, offset
 
@@ -111,22 +112,7 @@ class FastEngine:
     def synthesize(self, requests: Sequence[SynthesisRequest], *, cancel: threading.Event | None = None,
                    on_clip: ClipCallback | None = None) -> list[AudioClip]:
         """Whole clips, from the stream; `cancel` stops the decoding between chunks."""
-        pieces: dict[int, list[np.ndarray]] = {i: [] for i in range(len(requests))}
-        clips: dict[int, AudioClip] = {}
-        stream = self.synthesize_stream(requests)
-        try:
-            for event in stream:
-                if cancel is not None and cancel.is_set():
-                    break
-                pieces[event.index].append(event.chunk.samples)
-                if event.is_last:
-                    clip = AudioClip(np.concatenate(pieces.pop(event.index)).astype(np.float32), SAMPLE_RATE)
-                    clips[event.index] = clip
-                    if on_clip is not None:
-                        on_clip(event.index, clip)
-        finally:
-            stream.close()  # a generator exit stops the batch at once
-        return [clips[i] for i in sorted(clips)]
+        return collect_clips(self.synthesize_stream(requests), SAMPLE_RATE, cancel, on_clip)
 
     # -- streaming ------------------------------------------------------------------------------------------
     def synthesize_stream(self, requests: Sequence[SynthesisRequest], *, max_frames: int | None = None,

@@ -1,0 +1,152 @@
+"""RemoteEngine against a real `reader-app serve` (and its retry policy against a tiny failing server), and the
+command line's --engine remote."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pytest
+
+from reader_app.resources import sample_book_path
+from reader_app.server.audio_format import pcm16
+from reader_app.tts.engine import EngineError, ModelKind, SynthesisRequest, VoiceKind, VoiceSpec
+from reader_app.tts.remote.engine import RemoteEngine
+from reader_app.tts.remote.http_client import SpeechServerClient
+from tests.server.conftest import TOKEN
+
+REQUESTS = [SynthesisRequest("Hello there.", VoiceSpec()), SynthesisRequest("A second sentence here.", VoiceSpec()),
+            SynthesisRequest("Third one.", VoiceSpec())]
+
+
+def test_the_remote_engine_speaks_through_the_server(server):
+    engine = RemoteEngine(server.url, TOKEN)
+    assert engine.model_id == f"remote:{server.engine.model_id}" and engine.kind == ModelKind.CUSTOM_VOICE
+    assert engine.settings == {"engine": "remote", "server_model": server.model_name}
+    assert engine.model_info().speakers == server.model.speakers
+    seen: list[int] = []
+    clips = engine.synthesize(REQUESTS, on_clip=lambda index, clip: seen.append(index))
+    assert len(clips) == 3 and sorted(seen) == [0, 1, 2]
+    assert all(clip.sample_rate == 24_000 and 0.1 < clip.duration_s < 2.5 for clip in clips)
+
+
+def test_its_stream_is_in_order_per_request_and_can_be_closed(server):
+    engine = RemoteEngine(server.url, TOKEN)
+    written: dict[int, int] = {}
+    ends = set()
+    for event in engine.synthesize_stream(REQUESTS[:2]):
+        assert event.chunk.start == written.get(event.index, 0)
+        written[event.index] = event.chunk.start + len(event.chunk.samples)
+        if event.is_last:
+            ends.add(event.index)
+    assert ends == {0, 1}
+    stream = engine.synthesize_stream(REQUESTS)
+    next(stream)
+    stream.close()  # hangs up; the next call is unaffected
+    cancel = threading.Event()
+    cancel.set()
+    assert engine.synthesize(REQUESTS, cancel=cancel) == []
+    assert len(engine.synthesize(REQUESTS[:1])) == 1
+
+
+def test_the_request_carries_a_length_bound_from_the_text_and_never_a_path(tmp_path):
+    body = RemoteEngine.request_body(SynthesisRequest("Short.", VoiceSpec(speaker="ryan", instruct="Calmly.")))
+    assert body["voice"] == "ryan" and body["instructions"] == "Calmly." and body["task_type"] == "CustomVoice"
+    assert 1 < body["max_new_tokens"] < 100 and body["stream"] is True and body["language"] == "Auto"
+    ref = tmp_path / "ref.wav"
+    ref.write_bytes(b"RIFF....WAVE")
+    clone = RemoteEngine.request_body(SynthesisRequest("Hi.", VoiceSpec(kind=VoiceKind.CLONE, ref_audio=str(ref))))
+    assert clone["ref_audio"].startswith("data:audio/wav;base64,") and str(ref) not in json.dumps(clone)
+    assert clone["x_vector_only_mode"] is True and clone["task_type"] == "Base"
+
+
+class Flaky(BaseHTTPRequestHandler):
+    """Answers 503 `fail` times, then audio; or always `status` for the speech call."""
+
+    protocol_version = "HTTP/1.1"
+    fail = 2
+    status = 503
+    calls = 0
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._send(200, json.dumps({"model": "m", "model_id": "abc", "model_kind": "custom_voice"}).encode(),
+                   "application/json")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).calls += 1
+        if type(self).calls <= type(self).fail:
+            body = json.dumps({"error": {"message": "busy", "type": "x", "code": "x"}}).encode()
+            self._send(type(self).status, body, "application/json")
+            return
+        self._send(200, pcm16(np.full(2400, 0.1, np.float32)), "audio/pcm")
+
+    def _send(self, status: int, body: bytes, kind: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def flaky():
+    Flaky.calls, Flaky.fail, Flaky.status = 0, 2, 503
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_busy_answers_are_retried_with_backoff(flaky):
+    waits: list[float] = []
+    client = SpeechServerClient(flaky, sleep=waits.append)
+    clip, = RemoteEngine(flaky, client=client).synthesize(REQUESTS[:1])
+    assert Flaky.calls == 3 and waits == [0.5, 1.0] and client.retries == 2
+    assert len(clip.samples) == 2400
+
+
+def test_a_refused_request_is_never_retried(flaky):
+    Flaky.status, Flaky.fail = 400, 10
+    client = SpeechServerClient(flaky, sleep=lambda s: None)
+    with pytest.raises(EngineError, match="refused the request \\(400\\): busy"):
+        RemoteEngine(flaky, client=client).synthesize(REQUESTS[:1])
+    assert Flaky.calls == 1
+
+
+def test_a_server_that_is_down_is_said_in_one_line():
+    with pytest.raises(EngineError, match="did not answer"):
+        RemoteEngine("http://127.0.0.1:9", client=SpeechServerClient("http://127.0.0.1:9", sleep=lambda s: None))
+
+
+def test_pregen_and_play_with_the_engine_remote(server, tmp_path):
+    env = {**os.environ, "OMP_NUM_THREADS": "1",  # a data folder of its own: other tests use the sample book
+           **{f"XDG_{name}_HOME": str(tmp_path / name.lower()) for name in ("DATA", "CACHE", "CONFIG")}}
+
+    def _cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "reader_app", *args], capture_output=True, text=True,
+                              timeout=300, env=env)
+
+    book = str(sample_book_path())
+    remote = ["--engine", "remote", "--server", server.url, "--token", TOKEN]
+    made = _cli("pregen", book, "--chapters", "2-2", "--json", *remote)
+    assert made.returncode == 0, made.stderr
+    summary = json.loads(made.stdout)
+    assert summary["generated"] == summary["total"] > 0 and summary["failed"] == 0
+    played = _cli("play", book, "--from", "2:1", "--sentences", "2", "--output", "null", "--json", *remote)
+    assert played.returncode == 0, played.stderr
+    report = json.loads(played.stdout)
+    assert report["sentences_played"] == 2 and all(s.get("cached") for s in report["sentences"][:2])
+    wrong = _cli("play", book, "--output", "null", "--engine", "remote", "--server", server.url, "--token", "no")
+    assert wrong.returncode != 0 and "401" in wrong.stderr and "Traceback" not in wrong.stderr
+    missing = _cli("play", book, "--output", "null", "--engine", "remote")
+    assert missing.returncode == 2 and "--server" in missing.stderr
