@@ -15,7 +15,7 @@ from typing import Any
 
 from reader_app.models.catalog import ModelInfo
 from reader_app.server.audio_format import ResponseFormat
-from reader_app.tts.engine import ModelKind, SynthesisRequest, VoiceKind, VoiceSpec
+from reader_app.tts.engine import MODEL_KIND_LABEL, SynthesisRequest, VoiceKind, VoiceSpec
 
 MAX_INPUT_CHARS = 4_000
 MAX_REF_AUDIO_BYTES = 8 << 20  # decoded; about 3 minutes of 16-bit 24 kHz audio, far more than cloning needs
@@ -31,8 +31,8 @@ class TaskType(StrEnum):
     BASE = "Base"
 
 
-TASK_MODEL_KIND = {TaskType.CUSTOM_VOICE: ModelKind.CUSTOM_VOICE, TaskType.VOICE_DESIGN: ModelKind.VOICE_DESIGN,
-                   TaskType.BASE: ModelKind.BASE}
+# The task names are Qwen's names of its checkpoint families (tts.engine.MODEL_KIND_LABEL).
+TASK_MODEL_KIND = {TaskType(label): kind for kind, label in MODEL_KIND_LABEL.items()}
 MODEL_TASK = {kind: task for task, kind in TASK_MODEL_KIND.items()}
 
 

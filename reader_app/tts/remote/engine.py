@@ -23,7 +23,9 @@ from reader_app.audio.clip import AudioClip
 from reader_app.models.catalog import ModelInfo
 from reader_app.tts import budget
 from reader_app.tts.engine import (
+    MODEL_KIND_LABEL,
     SAMPLE_RATE,
+    VOICE_MODEL_KIND,
     AudioChunk,
     ClipCallback,
     EngineError,
@@ -37,7 +39,6 @@ from reader_app.tts.stream_clips import collect_clips
 
 MAX_CONCURRENT = 8
 _CHUNK_BYTES = 9_600  # 0.2 s of 16-bit audio at 24 kHz per read
-_TASK = {VoiceKind.PRESET: "CustomVoice", VoiceKind.DESIGN: "VoiceDesign", VoiceKind.CLONE: "Base"}
 _KIND_BY_NAME = (("customvoice", ModelKind.CUSTOM_VOICE), ("voicedesign", ModelKind.VOICE_DESIGN),
                  ("base", ModelKind.BASE))
 _END = object()
@@ -168,9 +169,10 @@ class RemoteEngine:
         if request.max_frames is not None:
             frames = min(frames, request.max_frames)
         language = request.language or "auto"
-        body: dict[str, Any] = {"input": request.text, "task_type": _TASK[voice.kind], "response_format": "pcm",
-                                "stream": True, "language": "Auto" if language.lower() == "auto"
-                                else language.capitalize(), "max_new_tokens": budget.max_new_tokens(frames)}
+        task = MODEL_KIND_LABEL[VOICE_MODEL_KIND[voice.kind]]  # vLLM-Omni's task_type: Qwen's family names
+        body: dict[str, Any] = {"input": request.text, "task_type": task, "response_format": "pcm", "stream": True,
+                                "language": "Auto" if language.lower() == "auto" else language.capitalize(),
+                                "max_new_tokens": budget.max_new_tokens(frames)}
         if voice.kind == VoiceKind.PRESET:
             if voice.speaker:
                 body["voice"] = voice.speaker
