@@ -51,6 +51,8 @@ CASES = [
     ["characters", BOOK, "--chat"],
     ["cache", "MISSING.epub"], ["cache", "DIR"], ["cache", "JUNK"], ["cache", "JUNK_DB"], ["cache", "MISSING.db"],
     ["bench", "--model", "MISSING"], ["bench", "--model", "DIR"],
+    ["serve"], ["serve", "--model", "DIR"], ["serve", "--model", "TINY", "--host", "0.0.0.0"],
+    ["serve", "--model", "TINY", "--max-batch", "0"], ["play", BOOK, "--output", "null", "--engine", "remote"],
     ["screenshot", "TEXT"], ["screenshot", "shots", "MISSING.epub"],
     ["make-checkpoint", "--kind", "custom_voice", "TEXT"], ["make-checkpoint", "--kind", "bogus", "out"],
 ]
