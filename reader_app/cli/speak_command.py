@@ -31,6 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     speak.add_argument("--max-frames-per-char", type=float, help="runaway guard: codec frames allowed per "
                                                                  "character (12.5 frames = 1 s)")
     speak.add_argument("--margin-frames", type=int, help="runaway guard: frames allowed on top (default 25)")
+    speak.add_argument("--engine", choices=("stock", "remote"), default="stock",
+                       help="stock: load the model here (default); remote: a speech server (--server)")
+    speak.add_argument("--server", metavar="URL", help="speech server for --engine remote (reader-app serve, "
+                                                       "vLLM-Omni), e.g. http://gpu-box:8000")
+    speak.add_argument("--token", help="the server's token (sent as 'Authorization: Bearer')")
     speak.set_defaults(handler=run_speak)
 
 
@@ -89,10 +94,19 @@ def run_speak(args: argparse.Namespace) -> int:
     from reader_app.tts.engine import SynthesisRequest, VoiceKind
 
     text = sys.stdin.read() if args.text == "-" else args.text
-    folder = model_folder(args)
-    if folder is None:
-        raise UsageError("no model: pass --model DIR or set READER_APP_MODEL")
-    info = inspect_model(folder)
+    remote = None
+    if args.engine == "remote":  # the server's model: its kind and speakers check the voice
+        from reader_app.tts.remote.engine import RemoteEngine
+
+        if not args.server:
+            raise UsageError("--engine remote needs --server URL (reader-app serve or vLLM-Omni)")
+        remote = RemoteEngine(args.server, args.token)
+        info = remote.model_info()
+    else:
+        folder = model_folder(args)
+        if folder is None:
+            raise UsageError("no model: pass --model DIR or set READER_APP_MODEL")
+        info = inspect_model(folder)
     voice = _voice_for(info, args)
     if not text.strip():
         raise UsageError("nothing to say: --text is empty")
@@ -108,7 +122,7 @@ def run_speak(args: argparse.Namespace) -> int:
         extra["max_frames_per_char"] = args.max_frames_per_char
     if args.margin_frames is not None:
         extra["margin_frames"] = args.margin_frames
-    engine = load_engine(info.path, device=args.device, dtype=args.dtype, threads=args.threads, **extra)
+    engine = remote or load_engine(info.path, device=args.device, dtype=args.dtype, threads=args.threads, **extra)
     loaded = time.perf_counter()
     clip = engine.synthesize([SynthesisRequest(text=text.strip(), voice=voice, language=args.language)])[0]
     done = time.perf_counter()
@@ -120,5 +134,5 @@ def run_speak(args: argparse.Namespace) -> int:
         raise OSError(f"cannot write {args.output}: {exc}") from exc
     note = " (random test weights: noise)" if info.is_random_test_checkpoint else ""
     print(f"wrote {out}: {clip.duration_s:.2f} s of audio in {done - loaded:.2f} s "
-          f"(model load {loaded - started:.1f} s, {engine.device}, {info.kind}){note}")
+          f"(model load {loaded - started:.1f} s, {getattr(engine, 'device', args.server)}, {info.kind}){note}")
     return 0

@@ -150,3 +150,19 @@ def test_pregen_and_play_with_the_engine_remote(server, tmp_path):
     assert wrong.returncode != 0 and "401" in wrong.stderr and "Traceback" not in wrong.stderr
     missing = _cli("play", book, "--output", "null", "--engine", "remote")
     assert missing.returncode == 2 and "--server" in missing.stderr
+
+
+def test_speak_with_the_engine_remote(server, tmp_path):
+    import soundfile as sf
+
+    out = tmp_path / "hi.wav"
+    result = subprocess.run([sys.executable, "-m", "reader_app", "speak", "--engine", "remote", "--server",
+                             server.url, "--token", TOKEN, "--voice", server.model.speakers[1], "--text",
+                             "Hello from the server.", "-o", str(out)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    samples, rate = sf.read(str(out))
+    assert rate == 24_000 and len(samples) > 0 and "wrote" in result.stdout
+    unknown = subprocess.run([sys.executable, "-m", "reader_app", "speak", "--engine", "remote", "--server",
+                              server.url, "--token", TOKEN, "--voice", "nobody", "--text", "Hi.", "-o", str(out)],
+                             capture_output=True, text=True, timeout=120)
+    assert unknown.returncode == 2 and "nobody" in unknown.stderr and "Traceback" not in unknown.stderr
