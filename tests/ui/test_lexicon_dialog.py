@@ -93,3 +93,15 @@ def test_the_pronunciation_dialog_edits_applies_and_listens(qtbot, shared_servic
     narrator_lexicon = narrator.config.studio.lexicon
     assert narrator_lexicon is not None and [e.pattern for e in narrator_lexicon.entries] == [r"(\d+)"]
     dialog.glob.remove_pattern(r"(\d+)")  # the module's library is shared: leave no global entry behind
+
+
+def test_listen_uses_the_narrations_engine_for_the_narrations_model(qtbot, shared_services, tiny_base):
+    """No second model is loaded (in the engine process by default, so no torch in the window's process)."""
+    window = open_window(qtbot, shared_services)
+    window.actions_.pronunciation.trigger()
+    dialog = window.findChild(LexiconDialog)
+    narrating = shared_services.engine_provider().get()
+    assert dialog._load_engine(shared_services.settings.model_path) is narrating
+    other = dialog._load_engine(str(tiny_base))  # another folder: its own (stock) engine
+    assert other is not narrating and other.kind == "base"
+    dialog.close()
