@@ -205,7 +205,7 @@ def remote_provider(args: argparse.Namespace, settings):
     """The speech server's engine provider for --engine remote (None otherwise); reaching it is checked now."""
     if args.engine != EngineKind.REMOTE:
         return None
-    from reader_app.narration.engine_provider import remote_engine_provider
+    from reader_app.tts.remote.provider import remote_engine_provider
 
     server = args.server or settings.remote_server
     if not server:

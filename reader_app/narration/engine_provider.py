@@ -162,16 +162,3 @@ def _process_provider(model_path: str, device: str, dtype: str, threads: int | N
 
 # Options the fast engine takes as keyword arguments (device, dtype and threads are the provider's own).
 _FAST_OPTIONS = {f.name for f in dataclasses.fields(FastSettings)} - {"device", "dtype", "threads"}
-
-
-def remote_engine_provider(url: str, token: str | None = None) -> EngineProvider:
-    """The engine of a speech server (reader_app/tts/remote), one per URL and token in the process."""
-
-    def build() -> SpeechEngine:
-        from reader_app.tts.remote.engine import RemoteEngine
-
-        return RemoteEngine(url, token)
-
-    key = json.dumps(["remote", url.rstrip("/"), token or ""])
-    return EngineProvider(lambda: ENGINES.get(key, build))
-
