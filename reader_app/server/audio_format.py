@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 from enum import StrEnum
 
 import numpy as np
@@ -14,6 +15,7 @@ class ResponseFormat(StrEnum):
     PCM = "pcm"  # 16-bit signed little-endian mono at the model's rate (24 kHz), no header: what streams
 
 
+STREAM_FORMATS = (ResponseFormat.PCM, ResponseFormat.WAV)  # as vLLM-Omni: a streamed WAV is a header, then PCM
 CONTENT_TYPES = {ResponseFormat.WAV: "audio/wav", ResponseFormat.FLAC: "audio/flac",
                  ResponseFormat.PCM: "audio/pcm"}
 
@@ -36,3 +38,10 @@ def encode(samples: np.ndarray, sample_rate: int, fmt: ResponseFormat) -> bytes:
     out = io.BytesIO()
     sf.write(out, np.asarray(samples, dtype=np.float32), sample_rate, format=fmt.value.upper(), subtype="PCM_16")
     return out.getvalue()
+
+
+def wav_stream_header(sample_rate: int) -> bytes:
+    """A 16-bit mono WAV header for a stream of unknown length (sizes 0xFFFFFFFF, as streaming servers send)."""
+    unknown = 0xFFFFFFFF
+    return (b"RIFF" + struct.pack("<I", unknown) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, sample_rate,
+            sample_rate * 2, 2, 16) + b"data" + struct.pack("<I", unknown))

@@ -4,7 +4,6 @@ has its own, scheduler.py). Loopback unless a token guards it; bodies and inputs
 
 from __future__ import annotations
 
-import base64
 import hmac
 import ipaddress
 import json
@@ -18,9 +17,10 @@ from typing import Any
 import numpy as np
 
 from reader_app.models.catalog import ModelInfo
-from reader_app.server.audio_format import CONTENT_TYPES, ResponseFormat, encode, pcm16
+from reader_app.server.audio_format import CONTENT_TYPES, ResponseFormat, encode, pcm16, wav_stream_header
+from reader_app.server.batch import run_batch
 from reader_app.server.scheduler import DONE, SpeechScheduler
-from reader_app.server.speech_request import MAX_BATCH_ITEMS, MODEL_TASK, ApiError, SpeechJob, parse_speech
+from reader_app.server.speech_request import MODEL_TASK, ApiError, SpeechJob, parse_speech
 from reader_app.tts.engine import EngineError, SpeechEngine, StreamEvent
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class SpeechHandler(BaseHTTPRequestHandler):
             self._json(200, {"object": "list", "data": [{"id": self.server.model_name, "object": "model",
                                                          "owned_by": "reader-app"}]})
         elif path == "/v1/audio/voices":
-            self._json(200, {"voices": list(self.server.model.speakers)})
+            self._json(200, {"voices": list(self.server.model.speakers), "uploaded_voices": []})
         else:
             self._error(ApiError(404, f"No such endpoint: GET {path}", "not_found"))
 
@@ -128,49 +128,24 @@ class SpeechHandler(BaseHTTPRequestHandler):
             if job.stream:
                 self._stream(job)
                 return
-            samples = self._collect(job)
+            samples = self._at_speed(self._collect(job), job)
             self._send(200, CONTENT_TYPES[job.response_format],
                        encode(samples, self.server.engine.sample_rate, job.response_format))
         finally:
             job.discard()
 
     def _batch(self, body: Any) -> None:
-        items = body.get("items") if isinstance(body, dict) else None
-        if not isinstance(items, list) or not items:
-            raise ApiError(400, "The batch body is {\"items\": [speech requests...]}.", "items")
-        if len(items) > MAX_BATCH_ITEMS:
-            raise ApiError(413, f"At most {MAX_BATCH_ITEMS} items per batch (got {len(items)}).", "batch_too_large")
-        jobs: list[SpeechJob | ApiError] = []
-        for item in items:
-            try:
-                parsed = parse_speech(item, self.server.model)
-                if parsed.stream:
-                    raise ApiError(400, "A batch item cannot stream.", "stream")
-                jobs.append(parsed)
-            except ApiError as exc:
-                jobs.append(exc)
-        started = {i: self.server.scheduler.submit([job.request]) for i, job in enumerate(jobs)
-                   if isinstance(job, SpeechJob)}  # all at once: they share the engine's batch
-        results = []
-        try:
-            for i, job in enumerate(jobs):
-                if isinstance(job, ApiError):
-                    results.append({"index": i, **job.body()})
-                    continue
-                try:
-                    samples = self._drain(*started[i])
-                except ApiError as exc:
-                    results.append({"index": i, **exc.body()})
-                    continue
-                audio = encode(samples, self.server.engine.sample_rate, job.response_format)
-                results.append({"index": i, "response_format": str(job.response_format),
-                                "duration_s": round(len(samples) / self.server.engine.sample_rate, 3),
-                                "audio": base64.b64encode(audio).decode("ascii")})
-        finally:
-            for job in jobs:
-                if isinstance(job, SpeechJob):
-                    job.discard()
-        self._json(200, {"results": results})
+        server = self.server
+        self._json(200, run_batch(body, server.model, server.scheduler, server.engine.sample_rate, self._drain,
+                                  self._at_speed))
+
+    @staticmethod
+    def _at_speed(samples: np.ndarray, job: SpeechJob) -> np.ndarray:
+        if job.speed == 1.0:
+            return samples
+        from reader_app.audio.stretch import time_stretch
+
+        return time_stretch(samples, job.speed)
 
     def _collect(self, job: SpeechJob) -> np.ndarray:
         return self._drain(*self.server.scheduler.submit([job.request]))
@@ -199,12 +174,15 @@ class SpeechHandler(BaseHTTPRequestHandler):
         job_id, events = self.server.scheduler.submit([job.request])
         stream = self._events(job_id, events)
         first = next(stream, None)  # an error before any audio is still a proper JSON answer (ApiError)
+        rate = self.server.engine.sample_rate
         self.send_response(200)
-        self.send_header("Content-Type", CONTENT_TYPES[ResponseFormat.PCM])
+        self.send_header("Content-Type", CONTENT_TYPES[job.response_format])
         self.send_header("Transfer-Encoding", "chunked")
-        self.send_header("X-Sample-Rate", str(self.server.engine.sample_rate))
+        self.send_header("X-Sample-Rate", str(rate))
         self.end_headers()
         try:
+            if job.response_format is ResponseFormat.WAV:
+                self._chunk(wav_stream_header(rate))
             if first is not None:
                 self._chunk(pcm16(first.chunk.samples))
             for event in stream:

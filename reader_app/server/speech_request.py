@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from reader_app.audio.speed_range import SPEED_MAX, SPEED_MIN
 from reader_app.models.catalog import ModelInfo
-from reader_app.server.audio_format import ResponseFormat
+from reader_app.server.audio_format import STREAM_FORMATS, ResponseFormat
 from reader_app.tts.engine import MODEL_KIND_LABEL, SynthesisRequest, VoiceKind, VoiceSpec
 
 MAX_INPUT_CHARS = 4_000
@@ -52,6 +53,7 @@ class SpeechJob:
     request: SynthesisRequest
     response_format: ResponseFormat
     stream: bool
+    speed: float = 1.0  # applied to the whole take (pitch kept); a stream is always 1.0
     temp_files: list[str] = field(default_factory=list)  # decoded reference audio, removed when the job ends
 
     def discard(self) -> None:
@@ -62,7 +64,8 @@ class SpeechJob:
                 pass
 
 
-def parse_speech(body: Any, model: ModelInfo) -> SpeechJob:
+def parse_speech(body: Any, model: ModelInfo, ref_cache: dict[str, str] | None = None) -> SpeechJob:
+    """`ref_cache` (a batch's): the same inline recording sent for many items is decoded once."""
     if not isinstance(body, dict):
         raise ApiError(400, "The request body must be a JSON object.")
     text = body.get("input")
@@ -75,18 +78,16 @@ def parse_speech(body: Any, model: ModelInfo) -> SpeechJob:
     stream = body.get("stream", False)
     if not isinstance(stream, bool):
         raise ApiError(400, "'stream' must be true or false.")
-    if stream and fmt is not ResponseFormat.PCM:
-        raise ApiError(400, "Streaming sends raw audio: ask for response_format 'pcm' with stream true.",
-                       "stream_format")
-    speed = body.get("speed", 1.0)
-    if not isinstance(speed, (int, float)) or float(speed) != 1.0:
-        raise ApiError(400, "Only speed 1.0 is served; the app changes speed when it plays.", "speed")
+    if stream and fmt not in STREAM_FORMATS:
+        raise ApiError(400, "Streaming sends audio as it is decoded: ask for response_format 'pcm' (or 'wav') "
+                       "with stream true.", "stream_format")
+    speed = _speed(body.get("speed"), stream)
     task = _choice(body.get("task_type", MODEL_TASK[model.kind]), TaskType, "task_type")
     if TASK_MODEL_KIND[task] != model.kind:
         raise ApiError(400, f"This server's model is a {MODEL_TASK[model.kind]} model; it cannot do {task}.",
                        "task_type")
-    job = SpeechJob(SynthesisRequest(text, VoiceSpec()), fmt, stream)
-    voice = _voice(body, task, model, job)
+    job = SpeechJob(SynthesisRequest(text, VoiceSpec()), fmt, stream, speed)
+    voice = _voice(body, task, model, job, ref_cache)
     request = SynthesisRequest(text.strip(), voice, _language(body.get("language"), model),
                                max_frames=_max_frames(body.get("max_new_tokens")))
     job.request = request
@@ -98,6 +99,19 @@ def _choice(value: Any, enum: type[StrEnum], name: str) -> Any:
         return enum(value)
     except ValueError:
         raise ApiError(400, f"'{name}' must be one of {', '.join(enum)} (got {value!r}).", name) from None
+
+
+def _speed(value: Any, stream: bool) -> float:
+    """vLLM-Omni's `speed` (1.0 when streaming, as there); the app's time stretch serves SPEED_MIN..SPEED_MAX."""
+    if value is None:
+        return 1.0
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not SPEED_MIN <= value <= SPEED_MAX:
+        raise ApiError(400, f"'speed' must be a number from {SPEED_MIN:g} to {SPEED_MAX:g} (got {value!r}).",
+                       "speed")
+    if stream and value != 1.0:
+        raise ApiError(400, "Speed other than 1.0 cannot stream: set speed 1.0 or omit it, or ask without "
+                       "stream (the app's players change speed themselves).", "speed")
+    return float(value)
 
 
 def _language(value: Any, model: ModelInfo) -> str:
@@ -126,7 +140,8 @@ def _text(body: dict, name: str) -> str | None:
     return value.strip() or None
 
 
-def _voice(body: dict, task: TaskType, model: ModelInfo, job: SpeechJob) -> VoiceSpec:
+def _voice(body: dict, task: TaskType, model: ModelInfo, job: SpeechJob,
+           ref_cache: dict[str, str] | None) -> VoiceSpec:
     instructions = _text(body, "instructions")
     if task is TaskType.CUSTOM_VOICE:
         speaker = body.get("voice") or (model.speakers[0] if model.speakers else None)
@@ -145,7 +160,12 @@ def _voice(body: dict, task: TaskType, model: ModelInfo, job: SpeechJob) -> Voic
     if not x_vector_only and not ref_text:
         raise ApiError(400, "Base (cloning) needs 'ref_text', the transcript of ref_audio, unless "
                        "x_vector_only_mode is true.", "ref_text")
-    path = _reference_file(body.get("ref_audio"), job)
+    value = body.get("ref_audio")
+    path = ref_cache.get(value) if ref_cache is not None and isinstance(value, str) else None
+    if path is None:
+        path = _reference_file(value, job)
+        if ref_cache is not None and isinstance(value, str):
+            ref_cache[value] = path
     return VoiceSpec(kind=VoiceKind.CLONE, ref_audio=path, ref_text=None if x_vector_only else ref_text)
 
 

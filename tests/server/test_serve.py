@@ -106,13 +106,19 @@ def test_health_models_and_voices(server):
 
 
 def test_a_batch_answers_every_item_and_an_error_per_bad_one(server):
-    status, _, data = call(server, "POST", "/v1/audio/speech/batch",
-                           {"items": [{"input": "One."}, {"input": "Two.", "voice": "nobody"}, {"input": "Three."}]})
-    results = json.loads(data)["results"]
-    assert status == 200 and [("audio" in r, "error" in r) for r in results] == [(True, False), (False, True),
-                                                                                  (True, False)]
-    samples, rate = sf.read(io.BytesIO(base64.b64decode(results[0]["audio"])))
+    runs_before = json.loads(call(server, "GET", "/health")[2])["feed_runs"]
+    status, _, data = call(server, "POST", "/v1/audio/speech/batch",  # vLLM-Omni's shape: shared fields on top
+                           {"response_format": "flac", "voice": server.model.speakers[1],
+                            "items": [{"input": "One."}, {"input": "Two.", "voice": "nobody"},
+                                      {"input": "Three.", "response_format": "wav"}]})
+    answer = json.loads(data)
+    results = answer["results"]
+    assert status == 200 and (answer["total"], answer["succeeded"], answer["failed"]) == (3, 2, 1)
+    assert [r["status"] for r in results] == ["success", "error", "success"] and "nobody" in results[1]["error"]
+    assert [r.get("media_type") for r in results] == ["audio/flac", None, "audio/wav"]
+    samples, rate = sf.read(io.BytesIO(base64.b64decode(results[0]["audio_data"])))
     assert rate == 24_000 and len(samples) > 0
+    assert json.loads(call(server, "GET", "/health")[2])["feed_runs"] == runs_before + 1  # the items shared one
 
 
 @pytest.mark.parametrize("body, status, code", [
@@ -120,7 +126,7 @@ def test_a_batch_answers_every_item_and_an_error_per_bad_one(server):
     ({"input": TEXT, "voice": "nobody"}, 400, "voice_not_found"),
     ({"input": ""}, 400, "missing_input"),
     ({"input": TEXT, "task_type": "Base", "ref_audio": "/etc/passwd", "ref_text": "hi"}, 400, "task_type"),
-    ({"input": TEXT, "response_format": "wav", "stream": True}, 400, "stream_format"),
+    ({"input": TEXT, "response_format": "flac", "stream": True}, 400, "stream_format"),
     ({"input": TEXT, "response_format": "mp4"}, 400, "response_format"),
     ({"input": TEXT, "max_new_tokens": -3}, 400, "max_new_tokens"),
 ])

@@ -79,7 +79,18 @@ class RemoteEngine:
             raise EngineError(f"The speech server at {self.client.url} names no model (/v1/models).") from None
         folded = name.lower().replace("-", "").replace("_", "")
         kind = next((k for tag, k in _KIND_BY_NAME if tag in folded), None)
-        return name, name, kind, []
+        return name, name, kind, self._listed_voices()
+
+    def _listed_voices(self) -> list[str]:
+        """vLLM-Omni's GET /v1/audio/voices: {"voices": [names], "uploaded_voices": [{"name": ...}]}; the
+        presets are what a CustomVoice model speaks (a server without the endpoint: none known)."""
+        try:
+            listing = self.client.get_json("/v1/audio/voices")
+        except EngineError:
+            return []
+        voices = listing.get("voices") if isinstance(listing, dict) else None
+        names = [v.get("name") if isinstance(v, dict) else v for v in voices or []]
+        return [name for name in names if isinstance(name, str) and name]
 
     @property
     def model_id(self) -> str:
