@@ -18,10 +18,12 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reader_app import gc_policy
 from reader_app.audio.output_kind import OutputKind
 from reader_app.books.options import CodeListings
+from reader_app.cli.engine_args import engine_options, model_options, remote_provider
 from reader_app.cli.errors import UsageError, require_file, say, stdout_closed
 from reader_app.narration.config import (
     SPEED_MAX,
@@ -31,8 +33,11 @@ from reader_app.narration.config import (
     NarrationState,
     check_speed,
 )
-from reader_app.tts.engine import EngineKind
 from reader_app.tts.fast.config import audio_affecting
+from reader_app.tts.remote.provider import remote_model_info
+
+if TYPE_CHECKING:
+    from reader_app.models.catalog import ModelInfo
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -83,44 +88,6 @@ class _SpeedAction(argparse.Action):
         setattr(namespace, self.dest, speed)
 
 
-def model_options(parser: argparse.ArgumentParser) -> None:
-    """The model, voice and engine options of every command that narrates (play, pregen, export)."""
-    parser.add_argument("--model", default=None, help="Qwen3-TTS checkpoint folder (default: settings or "
-                                                      "READER_APP_MODEL)")
-    parser.add_argument("--voice", default=None, help="preset speaker or saved voice name")
-    parser.add_argument("--device", default=None, help="auto, cuda, mps or cpu")
-    parser.add_argument("--threads", type=int, default=None, help="CPU threads for the engine (default: settings)")
-    parser.add_argument("--engine", choices=list(EngineKind), default=EngineKind.FAST,
-                        help="fast (streaming; default), stock qwen_tts generation, or remote (a speech server: "
-                        "--server)")
-    parser.add_argument("--server", default=None, metavar="URL",
-                        help="speech server for --engine remote: reader-app serve or vLLM-Omni, e.g. "
-                        "http://gpu-box:8000 (default: settings)")
-    parser.add_argument("--token", default=None, help="the server's token (sent as 'Authorization: Bearer')")
-    parser.add_argument("--engine-option", action="append", default=[], metavar="KEY=VALUE",
-                        help="engine option, e.g. max_frames_per_char=0.05 (advanced; repeatable)")
-
-
-def engine_options(pairs: list[str]) -> dict:
-    """KEY=VALUE strings -> typed values (int, float, true/false, else text)."""
-    options: dict = {}
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--engine-option wants KEY=VALUE (got {pair!r})")
-        value: object = text
-        for cast in (int, float):
-            try:
-                value = cast(text)
-                break
-            except ValueError:
-                pass
-        if text.lower() in ("true", "false"):
-            value = text.lower() == "true"
-        options[key] = value
-    return options
-
-
 class BookContext:
     """Book, library, cache, model and voice: what play, pregen and export open the same way."""
 
@@ -147,9 +114,10 @@ class BookContext:
             self.settings.speed = args.speed
         require_file(args.book)  # not found: the same exit code as every other missing name (cli/errors.py)
         self.remote = remote_provider(args, self.settings)
+        self.model: ModelInfo | None
         if self.remote is not None:  # the server's model: its kind checks the voice, its id keys the clips
             self.model_path = None
-            self.model = self.remote.get().model_info()
+            self.model = remote_model_info(self.remote)
         else:
             self.model_path = model_path_or_none(self.settings)
             self.model = inspect_model(self.model_path) if self.model_path is not None else None
@@ -199,21 +167,6 @@ class BookContext:
     def close(self) -> None:
         self.cache.close()
         self.library.close()
-
-
-def remote_provider(args: argparse.Namespace, settings):
-    """The speech server's engine provider for --engine remote (None otherwise); reaching it is checked now."""
-    if args.engine != EngineKind.REMOTE:
-        return None
-    from reader_app.tts.remote.provider import remote_engine_provider
-
-    server = args.server or settings.remote_server
-    if not server:
-        raise UsageError("--engine remote needs --server URL (reader-app serve or vLLM-Omni, e.g. "
-                         "http://gpu-box:8000)")
-    provider = remote_engine_provider(server, args.token or settings.remote_token or None)
-    provider.get()  # EngineError with the reason when the server cannot be reached
-    return provider
 
 
 def open_context(args: argparse.Namespace) -> BookContext:

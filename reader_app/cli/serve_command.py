@@ -26,8 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    from reader_app.cli.engine_args import engine_options
     from reader_app.cli.errors import UsageError
-    from reader_app.cli.play_command import engine_options
     from reader_app.cli.speak_command import model_folder
     from reader_app.models.catalog import inspect_model
     from reader_app.narration.engine_provider import qwen_engine_provider

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from reader_app.tts.engine import SpeechEngine
 
 if TYPE_CHECKING:
+    from reader_app.models.catalog import ModelInfo
     from reader_app.narration.engine_provider import EngineProvider
 
 
@@ -23,3 +24,12 @@ def remote_engine_provider(url: str, token: str | None = None) -> EngineProvider
 
     key = json.dumps(["remote", url.rstrip("/"), token or ""])
     return EngineProvider(lambda: ENGINES.get(key, build))
+
+
+def remote_model_info(provider: EngineProvider) -> ModelInfo:
+    """The server's model as narration knows models (kind and voices for the voice check, id for clip keys)."""
+    from reader_app.tts.remote.engine import RemoteEngine
+
+    engine = provider.get()
+    assert isinstance(engine, RemoteEngine), "a remote provider builds a RemoteEngine"
+    return engine.model_info()
