@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -67,29 +66,29 @@ def test_a_stream_arrives_in_chunks_and_adds_up_to_the_whole(server):
     assert status == 200 and abs(len(from_pcm16(whole)) - len(streamed)) <= 24_000 * 0.2
 
 
-def test_two_clients_share_one_continuous_batch(server):
-    before = call(server, "GET", "/health")[2]
-    runs_before = json.loads(before)["feed_runs"]
-    results = []
+def _open_stream(server, text: str) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+    connection = http.client.HTTPConnection(server.server_address[0], server.server_address[1], timeout=120)
+    connection.request("POST", "/v1/audio/speech", json.dumps({"input": text, "response_format": "pcm",
+                                                               "stream": True}),
+                       {"Authorization": "Bearer s3cret", "Content-Type": "application/json"})
+    return connection, connection.getresponse()
 
-    def client(text: str) -> None:
-        results.append(speech(server, input=text, response_format="pcm")[0])
 
-    threads = [threading.Thread(target=client, args=(f"{TEXT} Client {i}.",)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert results == [200, 200]
+def test_a_second_client_joins_the_batch_the_first_is_decoding(server):
+    runs_before = json.loads(call(server, "GET", "/health")[2])["feed_runs"]
+    first, first_response = _open_stream(server, f"{TEXT} The first client.")
+    assert first_response.status == 200 and first_response.read1(64)  # decoding: its first chunk is out
+    second, second_response = _open_stream(server, f"{TEXT} The second client.")  # asked while it decodes
+    for connection, response in ((first, first_response), (second, second_response)):
+        assert response.status == 200
+        while response.read1(65536):
+            pass
+        connection.close()
     assert json.loads(call(server, "GET", "/health")[2])["feed_runs"] == runs_before + 1  # one run for both
 
 
 def test_a_client_that_disconnects_mid_stream_does_not_hurt_another(server):
-    connection = http.client.HTTPConnection(server.server_address[0], server.server_address[1], timeout=120)
-    connection.request("POST", "/v1/audio/speech", json.dumps({"input": TEXT, "response_format": "pcm",
-                                                               "stream": True}),
-                       {"Authorization": "Bearer s3cret", "Content-Type": "application/json"})
-    response = connection.getresponse()
+    connection, response = _open_stream(server, TEXT)
     response.read1(100)
     connection.sock.close()  # gone mid-sentence
     status, _, data = speech(server, response_format="pcm")
