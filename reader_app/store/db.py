@@ -18,6 +18,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -164,8 +165,7 @@ class ThreadConnections:
                     if is_new:
                         for pragma in self._new_db_pragmas:  # e.g. auto_vacuum, which only works before any table
                             conn.execute(f"PRAGMA {pragma}")
-                    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                        conn.execute("PRAGMA journal_mode=WAL")
+                    _enable_wal(conn)
                     # NORMAL in WAL mode: a crash of the app never loses a commit; a power cut may lose the last few.
                     conn.execute("PRAGMA synchronous=NORMAL")
                     conn.execute(f"PRAGMA journal_size_limit={8 * 1024 * 1024}")  # shrink the WAL after checkpoints
@@ -318,3 +318,19 @@ def _close_quietly(conn: sqlite3.Connection) -> None:
         conn.close()
     except sqlite3.Error:
         pass
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL, waiting for another process doing the same on a new file: SQLite answers "database is
+    locked" at once there, without its busy handler (seen when two pregen processes open a new library)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
