@@ -4,7 +4,6 @@ command line's --engine remote."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ from reader_app.tts.engine import EngineError, ModelKind, SynthesisRequest, Voic
 from reader_app.tts.remote.engine import RemoteEngine
 from reader_app.tts.remote.http_client import SpeechServerClient
 from tests.server.conftest import TOKEN
+from tests.support.cli import isolated_home, run_cli
 
 REQUESTS = [SynthesisRequest("Hello there.", VoiceSpec()), SynthesisRequest("A second sentence here.", VoiceSpec()),
             SynthesisRequest("Third one.", VoiceSpec())]
@@ -129,12 +129,10 @@ def test_a_server_that_is_down_is_said_in_one_line():
 
 
 def test_pregen_and_play_with_the_engine_remote(server, tmp_path):
-    env = {**os.environ, "OMP_NUM_THREADS": "1",  # a data folder of its own: other tests use the sample book
-           **{f"XDG_{name}_HOME": str(tmp_path / name.lower()) for name in ("DATA", "CACHE", "CONFIG")}}
+    home = isolated_home(tmp_path)  # a data folder of its own: other tests use the sample book
 
     def _cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "reader_app", *args], capture_output=True, text=True,
-                              timeout=300, env=env)
+        return run_cli(home, *args, timeout=300)
 
     book = str(sample_book_path())
     remote = ["--engine", "remote", "--server", server.url, "--token", TOKEN]

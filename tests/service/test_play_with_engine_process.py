@@ -4,11 +4,11 @@ and cached audio starts at once while the engine process loads the model for the
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 from reader_app.resources import sample_book_path
+from tests.support.cli import isolated_home
 
 TINY = ["--threads", "1", "--engine-option", "max_frames=12"]
 RUN = """
@@ -22,8 +22,7 @@ print(json.dumps({"exit": code, "torch": "torch" in sys.modules, "qwen_tts": "qw
 
 def cli(home, *args: str, timeout: float = 180) -> tuple[subprocess.CompletedProcess, dict]:
     """The command in a data folder of its own (other tests pregenerate the same sample book)."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "READER_APP_ENGINE_HOST": "process",
-           **{f"XDG_{name}_HOME": str(home / name.lower()) for name in ("DATA", "CACHE", "CONFIG")}}
+    env = {**isolated_home(home).env, "READER_APP_ENGINE_HOST": "process"}
     result = subprocess.run([sys.executable, "-c", RUN, *args], capture_output=True, text=True, timeout=timeout,
                             env=env)
     last = result.stderr.strip().splitlines()[-1]
