@@ -4,7 +4,8 @@ auto device: CUDA, else Apple's Metal (MPS), else the CPU.
 auto dtype: bfloat16 on CUDA (float16 on GPUs without bf16); float16 on MPS (its bf16 support depends on the
 macOS version, float16 works everywhere and halves memory traffic against float32); on the CPU bfloat16 only
 where the CPU does bf16 math in hardware, else float32. The fast engine then packs its linear weights as fp16
-for fbgemm on CPUs without bf16 (weights="auto").
+for fbgemm on CPUs without bf16 (weights="auto"). int8 weights (fbgemm, CPU only) are opt-in: see
+docs/BENCHMARKS.md for their measured fidelity against fp32 and against qwentts.cpp's Q8_0.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import torch
 
 from reader_app.tts.engine import EngineError
+from reader_app.tts.fast.config import WeightFormat
 
 _DTYPES = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
            "float16": torch.float16, "fp16": torch.float16}
@@ -24,7 +26,7 @@ _DTYPES = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bf
 class Placement:
     device: torch.device
     dtype: torch.dtype  # activations and dense weights
-    weights: str  # dense | fp16_packed
+    weights: WeightFormat  # never AUTO: the format chosen
 
     @property
     def label(self) -> str:
@@ -63,15 +65,27 @@ def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
 
 
 @functools.lru_cache(maxsize=1)
+def _cpu_flags() -> frozenset[str]:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return frozenset(line.partition(":")[2].split())
+    except OSError:
+        pass
+    return frozenset()
+
+
 def cpu_has_native_bf16() -> bool:
     """True when this CPU does bf16 math in hardware (AVX512-BF16 or AMX); otherwise bf16 GEMMs are emulated
     and cost about as much per row as the whole weight read, which ruins batching."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            flags = f.read()
-        return "avx512_bf16" in flags or "amx_bf16" in flags
-    except OSError:
-        return False
+    return bool(_cpu_flags() & {"avx512_bf16", "amx_bf16"})
+
+
+def int8_reduce_range() -> bool:
+    """fbgemm's int8 kernels without VNNI sum pairs of u8 x s8 products in saturating int16, so activations
+    must keep to 7 bits there; with AVX512-VNNI they accumulate in int32 and use all 8."""
+    return "avx512_vnni" not in _cpu_flags()
 
 
 @functools.lru_cache(maxsize=1)
@@ -86,27 +100,41 @@ def fbgemm_fp16_available() -> bool:
         return False
 
 
-def resolve_placement(device: str = "auto", dtype: str = "auto", weights: str = "auto") -> Placement:
+@functools.lru_cache(maxsize=1)
+def fbgemm_int8_available() -> bool:
+    try:
+        if "fbgemm" not in torch.backends.quantized.supported_engines:
+            return False
+        from reader_app.tts.fast.linear import Int8Linear
+
+        probe = Int8Linear(torch.eye(8), None, int8_reduce_range())
+        return bool(torch.isfinite(probe(torch.ones(2, 8))).all())
+    except Exception:  # noqa: BLE001 - a probe, as above (torch may drop its quantized tensors one day)
+        return False
+
+
+def resolve_placement(device: str = "auto", dtype: str = "auto", weights: str = WeightFormat.AUTO) -> Placement:
     dev = resolve_device(device)
     dt = resolve_dtype(dtype, dev)
-    if weights == "auto":
+    try:
+        fmt = WeightFormat(weights)
+    except ValueError:
+        raise ValueError(f"unknown weights format {weights!r}; use one of: "
+                         f"{', '.join(WeightFormat)}") from None
+    if fmt == WeightFormat.AUTO:
         packed = dev.type == "cpu" and dt == torch.float32 and fbgemm_fp16_available() and dtype == "auto"
-        fmt = "fp16_packed" if packed else "dense"
-    elif weights == "fp16_packed":
-        if dev.type != "cpu" or not fbgemm_fp16_available():
-            raise ValueError("fp16_packed weights need a CPU with fbgemm")
+        fmt = WeightFormat.FP16_PACKED if packed else WeightFormat.DENSE
+    elif fmt in (WeightFormat.FP16_PACKED, WeightFormat.INT8):
+        available = fbgemm_fp16_available() if fmt == WeightFormat.FP16_PACKED else fbgemm_int8_available()
+        if dev.type != "cpu" or not available:
+            raise ValueError(f"{fmt} weights need the CPU and torch's fbgemm kernels (device here: {dev.type})")
         dt = torch.float32  # fbgemm computes in fp32
-        fmt = weights
-    elif weights == "dense":
-        fmt = weights
-    else:
-        raise ValueError(f"unknown weights format {weights!r}; use auto, dense or fp16_packed")
     return Placement(dev, dt, fmt)
 
 
 def model_load_dtype(placement: Placement) -> torch.dtype:
     """dtype to load the stock model in: it builds prompts and runs the codec."""
-    if placement.device.type == "cpu" and placement.weights == "fp16_packed":
+    if placement.device.type == "cpu" and placement.weights in (WeightFormat.FP16_PACKED, WeightFormat.INT8):
         return torch.bfloat16  # halves resident memory; packed weights are re-rounded to fp16 anyway
     return placement.dtype
 

@@ -7,6 +7,7 @@ clip cache key and the app's engine options follow one rule (audio_affecting).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
 from typing import Any
 
 from reader_app.tts import budget, silence
@@ -15,6 +16,15 @@ from reader_app.tts import budget, silence
 def _runtime(default: Any) -> Any:
     """A setting that changes how fast audio is made, never the samples (kept out of clip cache keys)."""
     return field(default=default, metadata={"audio": False})
+
+
+class WeightFormat(StrEnum):
+    """How the talker's and the code predictor's linear weights are stored (the codec keeps its own dtype)."""
+
+    AUTO = "auto"  # the placement rule (reader_app.tts.placement) picks per device
+    DENSE = "dense"  # plain tensors in the compute dtype
+    FP16_PACKED = "fp16_packed"  # CPU: fp16 packed for fbgemm, multiplied in fp32
+    INT8 = "int8"  # CPU: int8 per output channel, activations quantised per row on the fly (fbgemm)
 
 
 @dataclass(frozen=True)
@@ -42,9 +52,9 @@ class FastSettings:
     # dtype and weight format change the samples (bf16 and fp32 round differently), so they stay in the key.
     device: str = _runtime("auto")  # auto | cpu | cuda | cuda:N | mps
     dtype: str = "auto"  # compute dtype: auto | float32 | bfloat16 | float16
-    # auto: CPU without native bf16 math keeps fp32 activations and stores linear weights as fp16 packed
-    # for fbgemm (half the memory traffic, fast skinny GEMMs); dense: plain weights in the compute dtype.
-    weights: str = "auto"  # auto | dense | fp16_packed
+    # A WeightFormat (see reader_app.tts.placement for what auto picks). int8 halves fp16's weight traffic
+    # again; the output heads and the codec stay in higher precision.
+    weights: str = WeightFormat.AUTO
     threads: int | None = _runtime(None)  # torch.set_num_threads on CPU; None leaves torch's choice
     max_batch: int = _runtime(8)  # sentences decoded together (continuous batching)
     cuda_graphs: bool = _runtime(True)  # capture the per-frame step on CUDA
@@ -61,7 +71,9 @@ class FastSettings:
     silence_db: float = silence.THRESHOLD_DB
     # Streaming codec decode (stateful: chunks join exactly, nothing is decoded twice).
     codec_decode: str = "stateful-v1"  # names the decode method, so cached clips of an older one are not reused
-    first_chunk_frames: int = 4  # first audio after 4 frames (320 ms of speech)
+    # First audio after 2 frames (160 ms of speech; the stateful codec decodes any chunk), then chunks double
+    # up to chunk_frames (codec_stream.CodecStreamer.next_chunk).
+    first_chunk_frames: int = 2
     chunk_frames: int = 16
     left_context_frames: int = 25  # ICL cloning: reference frames that prime the codec, as upstream's decode
 

@@ -68,6 +68,7 @@ class FastEngine:
         except Exception as exc:  # one clear message for any loader failure
             raise EngineError(f"Could not load the model in {info.path}: {type(exc).__name__}: {exc}") from exc
         self._setup(wrapper, settings, info.model_id)
+        self._own_model()
 
     @classmethod
     def from_wrapper(cls, wrapper: Any, settings: FastSettings | None = None,
@@ -97,6 +98,16 @@ class FastEngine:
         self._steppers: dict[int, tuple[FrameStepper, Callable[[int], None], TalkerLogits]] = {}
         self._lock = threading.Lock()
         self.use_graphs = settings.cuda_graphs and self.placement.device.type == "cuda"
+
+    def _own_model(self) -> None:
+        """This engine loaded its model for itself: keep one copy of each weight (tts/fast/memory.py), and let
+        the stock tokenizer decode with the codec this engine streams with (an fp32 copy where it made one)."""
+        from reader_app.tts.fast import memory
+
+        tokenizer = self.wrapper.model.speech_tokenizer.model
+        tokenizer.decoder = self.codec
+        memory.release_stock_decoders(self.wrapper.model, self.parts)
+        memory.return_freed_memory()
 
     # -- SpeechEngine -----------------------------------------------------------------------------------
     @property
@@ -197,6 +208,14 @@ class FastEngine:
                 for ev in batcher.run(self._jobs(part, prompts, max_frames, suppress_eos)):
                     out[group[ev.index]].append(ev.frames)
         return [np.concatenate(out[i]) if out[i] else np.zeros((0, 16), np.int64) for i in range(len(requests))]
+
+    def build_prompt(self, request: SynthesisRequest) -> Prompt:
+        """The talker prompt of a request (diagnostics: reader_app.devtools.bench.fidelity)."""
+        return self._prompt(request)
+
+    def stepper(self, batch: int) -> tuple[FrameStepper, Callable[[int], None], TalkerLogits]:
+        """This engine's stepper of `batch` slots, its step runner and its logits masks (diagnostics)."""
+        return self._stepper(batch)
 
     # -- internals ------------------------------------------------------------------------------------------
     def _prompt(self, request: SynthesisRequest) -> Prompt:

@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from reader_app.tts.fast.config import WeightFormat
 from reader_app.tts.fast.linear import fuse_linears, single_linear
 from reader_app.tts.fast.rope import RopeTable
 from reader_app.tts.fast.stack import DecoderStack
@@ -17,6 +18,8 @@ ROPE_TABLE_LEN = 16384  # talker positions (prompt + frames); about 20 minutes o
 class ModelParts:
     def __init__(self, model: Any, placement: Placement) -> None:
         dev, dt, fmt = placement.device, placement.dtype, placement.weights
+        # The output heads are 2 % of a frame's weight reads but give the logits directly: int8 stays out there.
+        head_fmt = WeightFormat.FP16_PACKED if fmt == WeightFormat.INT8 else fmt
         self.placement = placement
         talker = model.talker
         cfg = model.config.talker_config
@@ -27,7 +30,7 @@ class ModelParts:
 
         with torch.no_grad():
             self.talker = DecoderStack(talker.model.layers, talker.model.norm, fmt, dt, dev)
-            self.codec_head = fuse_linears([talker.codec_head], fmt, dt, dev)
+            self.codec_head = fuse_linears([talker.codec_head], head_fmt, dt, dev)
             self.codec_embed = talker.model.codec_embedding.weight.detach().to(dev, dt)
             rot = talker.model.rotary_emb
             self.talker_rope = RopeTable(rot.inv_freq.to(dev), rot.attention_scaling, ROPE_TABLE_LEN, dt, dev)
@@ -37,7 +40,7 @@ class ModelParts:
             self.pred_proj = single_linear(cp.small_to_mtp_projection, fmt, dt, dev)
             # (15, 2048, D_talker): embeddings of codebooks 1..15, gathered in one op per frame
             self.pred_embed = torch.stack([e.weight.detach() for e in cp.model.codec_embedding]).to(dev, dt)
-            self.pred_heads = [fuse_linears([h], fmt, dt, dev) for h in cp.lm_head]
+            self.pred_heads = [fuse_linears([h], head_fmt, dt, dev) for h in cp.lm_head]
             self.pred_vocab = cp.config.vocab_size
             prot = cp.model.rotary_emb
             self.pred_rope = RopeTable(prot.inv_freq.to(dev), prot.attention_scaling, self.num_groups + 1, dt, dev)

@@ -113,7 +113,12 @@ class FrameStepper:
     def _sample_talker(self, hidden: torch.Tensor, seen: torch.Tensor, n_new: torch.Tensor) -> torch.Tensor:
         logits = self.parts.codec_head(hidden).float()
         logits = self.logits.process(logits, seen, n_new, self.talker_params.repetition_penalty)
-        return pick(logits, self.talker_params, self.generator)
+        return self.choose(logits, self.talker_params, None)
+
+    def choose(self, logits: torch.Tensor, params: SamplerParams, group: int | None) -> torch.Tensor:
+        """The token of each row from its processed logits: the talker's (group None) or codebook group+1's.
+        Diagnostics replace it per instance (teacher forcing: reader_app.devtools.bench.fidelity)."""
+        return pick(logits, params, self.generator)
 
     # -- the step -----------------------------------------------------------------------------------------
     @torch.no_grad()
@@ -186,7 +191,7 @@ class FrameStepper:
             logits = p.pred_heads[j](out[:, -1]).float()
             if seen is not None:
                 logits = apply_repetition_penalty(logits, seen, penalty)
-            tok = pick(logits, params, self.generator)
+            tok = self.choose(logits, params, j)
             if seen is not None:
                 seen[s.rows, tok] = True
             groups.append(tok)
