@@ -31,8 +31,10 @@ class CodecStreamer:
 
     @property
     def next_chunk(self) -> int:
-        """Frames the next chunk waits for: few for the first (a fast start), then `chunk`."""
-        return self.first_chunk if self._chunks_done == 0 else self.chunk
+        """Frames the next chunk waits for: few for the first (a fast start), then twice as many each time up
+        to `chunk`. Doubling keeps the audio already out at least as long as the next chunk takes to make
+        whenever generation keeps up with real time, so a small first chunk does not leave a gap after it."""
+        return min(max(self.chunk, self.first_chunk), self.first_chunk << self._chunks_done)
 
     def push(self, frames: np.ndarray) -> np.ndarray | None:
         """Add frames (k, 16); returns new audio when enough frames are waiting, else None."""

@@ -38,9 +38,9 @@ def test_streamed_decode_equals_full_decode(tiny_custom_voice):
     codes = np.random.default_rng(0).integers(0, 2048, (150, 16))  # beyond the 72-frame attention window
     full = decode_codes(decoder, codes)
     assert full.shape == (150 * 1920,) and np.sqrt(np.mean(full ** 2)) > 0.01  # audible, not silence
-    parts = _stream(decoder, codes, first=4, chunk=16)
-    assert len(parts[0]) == 4 * 1920  # first audio after 4 frames
-    assert all(len(p) == 16 * 1920 for p in parts[1:-2])  # then whole chunks
+    parts = _stream(decoder, codes, first=2, chunk=16)
+    assert [len(p) // 1920 for p in parts[:4]] == [2, 4, 8, 16]  # first audio after 2 frames, then doubling
+    assert all(len(p) == 16 * 1920 for p in parts[4:-2])  # then whole chunks
     streamed = np.concatenate(parts)
     assert streamed.shape == full.shape
     assert np.max(np.abs(streamed - full)) < 1e-4  # exact up to float rounding: no seams at all
@@ -128,6 +128,7 @@ def test_engine_stream_events(tiny_custom_voice):
         assert mine[-1].is_last and not any(e.is_last for e in mine[:-1])
         assert mine[-1].stop_reason == "budget"
         assert len(mine[0].chunk.samples) == 3 * 1920  # playable after three frames
+        assert [len(e.chunk.samples) // 1920 for e in mine[:3]] == [3, 6, 8]  # doubling up to chunk_frames
         starts = [e.chunk.start for e in mine]
         lengths = [len(e.chunk.samples) for e in mine]
         assert starts == list(np.cumsum([0] + lengths[:-1]))  # contiguous
