@@ -35,6 +35,7 @@ from reader_app.jsonfile import JsonFileError, read_json_file
 from reader_app.narration.config import SPEED_MAX, SPEED_MIN
 from reader_app.paths import APP_AUTHOR, APP_NAME
 from reader_app.tts.engine import EngineHost, ModelKind
+from reader_app.tts.fast.config import WeightFormat
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,11 @@ class Settings:
                          reloads=Reload.NARRATOR | Reload.ENGINE)
     cpu_threads: int = setting(0, "CPU threads", "Model", minimum=0, maximum=64,
                                reloads=Reload.NARRATOR | Reload.ENGINE, help="0 lets torch decide.")
+    weights: WeightFormat = setting(WeightFormat.AUTO, "Weights", "Model", choices=tuple(WeightFormat),
+                                    reloads=Reload.NARRATOR | Reload.ENGINE,
+                                    help="How the model's weights are stored on the CPU. auto: fp16 (or bf16 "
+                                    "where the CPU has bf16 math); int8: about twice as fast again on one core, "
+                                    "with a small loss of fidelity (docs/BENCHMARKS.md).")
     # The speech server `--engine remote` uses when --server/--token are not given (command line only so far).
     remote_server: str = setting("", pattern=r"(https?://\S{1,2000})?", reloads=Reload.NARRATOR | Reload.ENGINE)
     remote_token: str = setting("", reloads=Reload.ENGINE)

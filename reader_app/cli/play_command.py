@@ -33,6 +33,7 @@ from reader_app.narration.config import (
     NarrationState,
     check_speed,
 )
+from reader_app.narration.engine_provider import settings_engine_options
 from reader_app.tts.fast.config import audio_affecting
 from reader_app.tts.remote.provider import remote_model_info
 
@@ -124,7 +125,7 @@ class BookContext:
         if self.model is not None and args.voice:
             resolve_voice(self.model, args.voice)  # a wrong kind or an unknown name: said before anything starts
         self.engine = args.engine
-        self.options = engine_options(args.engine_option)
+        self.options = {**settings_engine_options(self.settings), **engine_options(args.engine_option)}
         # Options that change the audio are part of each clip's cache key (as in the app).
         audio_options = audio_affecting(self.options)
         listings = getattr(args, "code_listings", None) or self.settings.code_listings  # as the window parses it

@@ -30,8 +30,9 @@ def run_serve(args: argparse.Namespace) -> int:
     from reader_app.cli.errors import UsageError
     from reader_app.cli.speak_command import model_folder
     from reader_app.models.catalog import inspect_model
-    from reader_app.narration.engine_provider import qwen_engine_provider
+    from reader_app.narration.engine_provider import qwen_engine_provider, settings_engine_options
     from reader_app.server.http_api import check_binding, serve
+    from reader_app.settings import Settings
 
     if args.max_batch < 1:
         raise UsageError("--max-batch must be at least 1")
@@ -43,7 +44,8 @@ def run_serve(args: argparse.Namespace) -> int:
     if folder is None:
         raise UsageError("serve needs a model: pass --model DIR or set READER_APP_MODEL")
     info = inspect_model(folder)
-    options = {**engine_options(args.engine_option), "max_batch": args.max_batch}
+    options = {**settings_engine_options(Settings.load()), **engine_options(args.engine_option),
+               "max_batch": args.max_batch}
     engine = qwen_engine_provider(str(info.path), args.device, "auto", args.threads, **options).get()
     try:
         server = serve(engine, info, args.host, args.port, args.token, args.max_batch)

@@ -21,7 +21,7 @@ from typing import Any
 
 from reader_app import gc_policy
 from reader_app.tts.engine import EngineHost, EngineKind, SpeechEngine
-from reader_app.tts.fast.config import FastSettings  # torch-free
+from reader_app.tts.fast.config import FastSettings, WeightFormat  # torch-free
 from reader_app.tts.qwen_import import model_lock
 
 log = logging.getLogger(__name__)
@@ -162,3 +162,10 @@ def _process_provider(model_path: str, device: str, dtype: str, threads: int | N
 
 # Options the fast engine takes as keyword arguments (device, dtype and threads are the provider's own).
 _FAST_OPTIONS = {f.name for f in dataclasses.fields(FastSettings)} - {"device", "dtype", "threads"}
+
+
+def settings_engine_options(settings: Any) -> dict[str, Any]:
+    """The engine options the user's settings choose besides device, precision and threads (the window's and
+    the command line's engines both get them; those that change the audio also key its clips)."""
+    weights = WeightFormat(settings.weights)
+    return {} if weights == WeightFormat.AUTO else {"weights": str(weights)}

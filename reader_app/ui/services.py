@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING
 from reader_app.audio.output import AudioOutput
 from reader_app.books.model import Book
 from reader_app.narration.config import NarrationConfig
-from reader_app.narration.engine_provider import EngineProvider, chosen_host, qwen_engine_provider
+from reader_app.narration.engine_provider import (
+    EngineProvider,
+    chosen_host,
+    qwen_engine_provider,
+    settings_engine_options,
+)
 from reader_app.narration.session import book_narration_config, model_path_or_none
 from reader_app.settings import Reload, Settings
 from reader_app.tts.engine import EngineError
@@ -37,7 +42,7 @@ class AppServices:
     @property
     def engine_options(self) -> dict:
         """Options every engine this app creates gets (a copy: callers may add their own)."""
-        return dict(self._engine_options)
+        return {**settings_engine_options(self.settings), **self._engine_options}
 
     def make_output(self) -> AudioOutput:
         if self._output_factory is not None:
@@ -107,7 +112,7 @@ class AppServices:
             threads = self.settings.cpu_threads or None
             self._provider = qwen_engine_provider(str(path), self.settings.device, self.settings.dtype, threads,
                                                   host=chosen_host(self.settings.engine_host),
-                                                  **self._engine_options)
+                                                  **self.engine_options)
             self._provider_path = str(path)
         return self._provider
 
@@ -118,4 +123,4 @@ class AppServices:
         except EngineError:
             info = None
         return book_narration_config(self.settings, self.library, book, info,
-                                     engine_settings=audio_affecting(self._engine_options))
+                                     engine_settings=audio_affecting(self.engine_options))

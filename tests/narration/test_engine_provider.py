@@ -48,3 +48,14 @@ def test_a_fast_engine_that_fails_to_load_falls_back_with_a_warning(monkeypatch,
 def test_unknown_engine_name_is_refused():
     with pytest.raises(ValueError):
         qwen_engine_provider("/m", engine="turbo")
+
+
+def test_the_weights_setting_becomes_an_engine_option_unless_auto():
+    from reader_app.narration.engine_provider import settings_engine_options
+    from reader_app.settings import Settings
+    from reader_app.tts.fast.config import WeightFormat, audio_affecting
+
+    assert settings_engine_options(Settings()) == {}
+    options = settings_engine_options(Settings(weights=WeightFormat.INT8))
+    assert options == {"weights": "int8"}
+    assert audio_affecting(options) == options  # int8 clips are keyed apart from fp16 ones

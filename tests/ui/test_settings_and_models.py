@@ -41,11 +41,15 @@ def test_settings_dialog_covers_every_field_and_round_trips(qtbot, tmp_path, tin
     dialog.set_value("lookahead_s", 30.0)
     dialog.set_value("cache_limit_mb", 512)
     dialog.set_value("model_size", "1.7b")
+    assert services.engine_options.get("weights") is None  # auto: the placement rule decides
+    dialog.set_value("weights", "int8")
     dialog.accept()
     s = services.settings
     assert (s.font_size, s.theme, s.device, s.dtype, s.lookahead_s, s.cache_limit_mb, s.model_size) == \
         (21, "dark", "cpu", "float32", 30.0, 512, "1.7b")
     assert s.model_path == str(tiny_custom_voice)  # no 1.7B folder known: the model stays
+    assert s.weights == "int8" and services.engine_options["weights"] == "int8"  # every engine it makes
+    assert services.engine_options["max_frames_per_char"] == TINY_ENGINE["max_frames_per_char"]
     assert library.cache_limits().total_bytes == 512 * 1024 * 1024
     assert window.reading_view.font_size == 21
     s.save(path)
@@ -56,10 +60,11 @@ def test_settings_dialog_covers_every_field_and_round_trips(qtbot, tmp_path, tin
 
 
 def test_settings_declare_what_a_change_reloads_and_keep_their_json_strings(tmp_path):
-    assert Settings.names_reloading(Reload.ENGINE) == {"device", "dtype", "cpu_threads", "engine_host",
+    assert Settings.names_reloading(Reload.ENGINE) == {"device", "dtype", "cpu_threads", "weights", "engine_host",
                                                        "remote_server", "remote_token"}
     assert Settings.names_reloading(Reload.NARRATOR) == {
-        "model_path", "model_kind", "model_size", "device", "dtype", "cpu_threads", "engine_host", "lookahead_s",
+        "model_path", "model_kind", "model_size", "device", "dtype", "cpu_threads", "weights", "engine_host",
+        "lookahead_s",
         "remote_server", "batch_size",
         "pause_sentence_s", "pause_paragraph_s", "pause_chapter_s", "voice"}
     path = tmp_path / "settings.json"
