@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from reader_app.devtools.bench.versus_peer import Peer
 from reader_app.tts.engine import ModelKind
+from reader_app.tts.fast.config import WeightFormat
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,7 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="cpu", help="cpu | cuda | mps | auto")
     p.add_argument("--dtype", default="bfloat16", help="dtype the model (and stock) runs in")
     p.add_argument("--engine-dtype", default="auto", help="fast engine compute dtype (auto picks per device)")
-    p.add_argument("--weights", default="auto", help="fast engine weights: auto | dense | fp16_packed")
+    p.add_argument("--weights", choices=list(WeightFormat), default=WeightFormat.AUTO,
+                   help="fast engine weights (int8: CPU, int8 per channel through fbgemm)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     p.add_argument("--no-stock", action="store_true", help="skip the stock baseline")
     p.add_argument("--no-shipped-stock", action="store_true",
@@ -27,6 +30,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "and talker-only baselines still run")
     p.add_argument("--no-graphs", action="store_true", help="CUDA: plain steps instead of CUDA graphs")
     p.add_argument("--cache-dir", type=Path, help="where built benchmark checkpoints are kept")
+    p.add_argument("--peer", choices=list(Peer), type=Peer, default=None,
+                   help="also time a peer engine on the same checkpoint, alone on the cores (needs the "
+                        "optional 'peer' dependencies: pip install -e '.[peer]')")
+    p.add_argument("--fidelity", action="store_true",
+                   help="also measure each weight format against fp32, teacher-forced (logit error, top-1 "
+                        "agreement; q8_0 = qwentts.cpp's arithmetic, emulated)")
+    p.add_argument("--fidelity-frames", type=int, default=256, help="frames per sentence for --fidelity")
+    p.add_argument("--fidelity-sentences", type=int, default=1, help="sentences for --fidelity")
     p.add_argument("--json", type=Path, help="also write the results here")
     p.set_defaults(handler=run_bench)
 

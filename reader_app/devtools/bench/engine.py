@@ -179,10 +179,24 @@ def run_bench(args: argparse.Namespace) -> int:
         result["batches"][str(b)] = entry
         if b == 1:
             result["ms_per_frame"] = round(1000 * wall / frames, 1)
+            result["codes_ms_per_frame"] = entry["codes_only_ms_per_frame"]
+            result["codec_ms_per_frame"] = round(result["ms_per_frame"] - entry["codes_only_ms_per_frame"], 1)
             result["first_audio_ms"] = entry["first_audio_ms"]
         print(f"fast batch {b}: {audio_s:.2f} s audio in {wall:.2f} s = {entry['x_realtime']}x real time"
               + (f", {entry['speedup_vs_stock']}x stock" if "speedup_vs_stock" in entry else "")
               + f", first audio {entry['first_audio_ms']} ms", flush=True)
+    if args.peer:
+        from reader_app.devtools.bench.versus_peer import peer_figures
+
+        result.update(peer_figures(args.peer, Path(folder), SENTENCES[0], getattr(voice, "speaker", None),
+                                   frames, args.threads, result))
+    if args.fidelity:
+        from reader_app.devtools.bench.versus_peer import fidelity_figures
+
+        del engine, wrapper  # the fidelity run loads its own fp32 copy
+        fid_requests = [SynthesisRequest(text, voice, "english") for text in SENTENCES[:args.fidelity_sentences]]
+        result["fidelity_frames"] = args.fidelity_frames
+        result["fidelity"] = fidelity_figures(Path(folder), fid_requests, args.fidelity_frames)
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
