@@ -30,7 +30,7 @@ def _shares(parts_tensor: torch.Tensor, stock: torch.Tensor) -> bool:
 
 
 def release_stock_decoders(model: Any, parts: ModelParts) -> int:
-    """Free the stock talker's and code predictor's layers, heads and predictor embeddings where `parts` holds
+    """Free the stock talker's and code predictor's layers and heads where `parts` holds
     its own copies (packed or converted weights; dense weights already in place are shared views and stay).
     Afterwards the stock model can build prompts but no longer generate: only an engine that loaded the model
     for itself may call this. Returns the bytes freed."""
@@ -41,8 +41,7 @@ def release_stock_decoders(model: Any, parts: ModelParts) -> int:
         freed += _free(talker.model.layers) + _free(cp.model.layers) + _free(cp.lm_head) + _free(talker.codec_head)
         if not isinstance(cp.small_to_mtp_projection, nn.Identity):
             freed += _free(cp.small_to_mtp_projection)
-    if not _shares(parts.pred_embed, cp.model.codec_embedding[0].weight):
-        freed += _free(cp.model.codec_embedding)
+    # The predictor's codebook embeddings stay: ICL clone prompts embed the reference codes with them.
     return freed
 
 

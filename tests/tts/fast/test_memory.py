@@ -41,3 +41,20 @@ def test_an_engine_on_a_shared_wrapper_frees_nothing(tiny_custom_voice):
     engine = FastEngine.from_wrapper(load_wrapper(str(tiny_custom_voice)), FastSettings(device="cpu",
                                      weights="fp16_packed"), "tiny")
     assert _stock_layer_bytes(engine) > 0  # other engines and stock generation use the same wrapper
+
+
+def test_a_clone_prompt_still_builds_after_the_release(tiny_base, tmp_path):
+    """ICL prompts embed the reference codes with the predictor's codebook embeddings: those must stay."""
+    import numpy as np
+    import soundfile as sf
+
+    from reader_app.tts.fast import FastEngine
+
+    ref = tmp_path / "ref.wav"
+    t = np.arange(24000) / 24000
+    sf.write(ref, (0.3 * np.sin(2 * np.pi * 180 * t)).astype(np.float32), 24000)
+    engine = FastEngine(tiny_base, device="cpu", weights="fp16_packed", max_frames=6)
+    assert _stock_layer_bytes(engine) == 0
+    voice = VoiceSpec(kind="clone", ref_audio=str(ref), ref_text="Hello world, this is a test.")
+    clip = engine.synthesize([SynthesisRequest("Call me Ishmael.", voice, "english")])[0]
+    assert clip.duration_s > 0
