@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
@@ -19,6 +18,7 @@ from reader_app.tts.remote.engine import RemoteEngine
 from reader_app.tts.remote.http_client import SpeechServerClient
 from tests.server.conftest import TOKEN
 from tests.support.cli import isolated_home, run_cli
+from tests.support.fake_http import FakeHandler, fake_server
 
 REQUESTS = [SynthesisRequest("Hello there.", VoiceSpec()), SynthesisRequest("A second sentence here.", VoiceSpec()),
             SynthesisRequest("Third one.", VoiceSpec())]
@@ -65,19 +65,15 @@ def test_the_request_carries_a_length_bound_from_the_text_and_never_a_path(tmp_p
     assert clone["x_vector_only_mode"] is True and clone["task_type"] == "Base"
 
 
-class Flaky(BaseHTTPRequestHandler):
+class Flaky(FakeHandler):
     """Answers 503 `fail` times, then audio; or always `status` for the speech call."""
 
-    protocol_version = "HTTP/1.1"
     fail = 2
     status = 503
     calls = 0
 
-    def log_message(self, *args) -> None:
-        pass
-
     def do_GET(self) -> None:  # noqa: N802
-        self._send(200, json.dumps({"model": "m", "model_id": "abc", "model_kind": "custom_voice"}).encode(),
+        self.answer(200, json.dumps({"model": "m", "model_id": "abc", "model_kind": "custom_voice"}).encode(),
                    "application/json")
 
     def do_POST(self) -> None:  # noqa: N802
@@ -85,26 +81,16 @@ class Flaky(BaseHTTPRequestHandler):
         type(self).calls += 1
         if type(self).calls <= type(self).fail:
             body = json.dumps({"error": {"message": "busy", "type": "x", "code": "x"}}).encode()
-            self._send(type(self).status, body, "application/json")
+            self.answer(type(self).status, body, "application/json")
             return
-        self._send(200, pcm16(np.full(2400, 0.1, np.float32)), "audio/pcm")
-
-    def _send(self, status: int, body: bytes, kind: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.answer(200, pcm16(np.full(2400, 0.1, np.float32)), "audio/pcm")
 
 
 @pytest.fixture
 def flaky():
     Flaky.calls, Flaky.fail, Flaky.status = 0, 2, 503
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with fake_server(Flaky) as url:
+        yield url
 
 
 def test_busy_answers_are_retried_with_backoff(flaky):

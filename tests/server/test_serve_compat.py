@@ -11,8 +11,6 @@ import io
 import json
 import os
 import tempfile
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
@@ -25,6 +23,7 @@ from reader_app.tts.engine import ModelKind, SynthesisRequest, VoiceKind, VoiceS
 from reader_app.tts.remote.engine import RemoteEngine
 from tests.server.conftest import TOKEN
 from tests.server.test_serve import TEXT, call, speech
+from tests.support.fake_http import FakeHandler, fake_server
 
 
 def test_a_stream_equals_the_whole_take_sample_for_sample(server):
@@ -108,42 +107,29 @@ def test_the_remote_engine_clones_through_the_server(base_server, tmp_path):
 
 
 # -- a server shaped like vLLM-Omni ----------------------------------------------------------------------------------
-class OmniLike(BaseHTTPRequestHandler):
+class OmniLike(FakeHandler):
     """vLLM-Omni's answers as documented: /health empty, the model in /v1/models, the presets in /v1/audio/voices,
     a whole WAV file per speech request."""
 
-    protocol_version = "HTTP/1.1"
     bodies: list[dict] = []
-
-    def log_message(self, *args) -> None:
-        pass
 
     def do_GET(self) -> None:  # noqa: N802
         answers = {"/health": b"", "/v1/models": json.dumps({"object": "list", "data": [
                        {"id": "Qwen/Qwen3-TTS-12Hz-1.7B-CustomVoice", "object": "model"}]}).encode(),
                    "/v1/audio/voices": json.dumps({"voices": ["Vivian", "Ryan"], "uploaded_voices": []}).encode()}
-        self._send(200, answers[self.path], "application/json")
+        self.answer(200, answers[self.path], "application/json")
 
     def do_POST(self) -> None:  # noqa: N802
         type(self).bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
         out = io.BytesIO()
         sf.write(out, np.full(4800, 0.1, np.float32), 24_000, format="WAV", subtype="PCM_16")
-        self._send(200, out.getvalue(), "audio/wav")
-
-    def _send(self, status: int, body: bytes, kind: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.answer(200, out.getvalue(), "audio/wav")
 
 
 def test_the_remote_engine_reads_a_vllm_omni_server():
     OmniLike.bodies = []
-    omni = ThreadingHTTPServer(("127.0.0.1", 0), OmniLike)
-    threading.Thread(target=omni.serve_forever, daemon=True).start()
-    try:
-        engine = RemoteEngine(f"http://127.0.0.1:{omni.server_address[1]}")
+    with fake_server(OmniLike) as url:
+        engine = RemoteEngine(url)
         assert engine.model_id == "remote:Qwen/Qwen3-TTS-12Hz-1.7B-CustomVoice"
         assert engine.kind == ModelKind.CUSTOM_VOICE and engine.model_info().speakers == ("vivian", "ryan")
         clip, = engine.synthesize([SynthesisRequest("Hello.", VoiceSpec(speaker="ryan"), language="english")])
@@ -151,6 +137,3 @@ def test_the_remote_engine_reads_a_vllm_omni_server():
         body, = OmniLike.bodies
         assert body["voice"] == "ryan" and body["task_type"] == "CustomVoice" and body["language"] == "English"
         assert 0 < body["max_new_tokens"] < 100
-    finally:
-        omni.shutdown()
-        omni.server_close()
