@@ -45,6 +45,7 @@ class PackedFp16Linear:
 
 
 _SPAN_COLUMNS = 4  # zero-weight input columns holding -1 and +1 (4: fbgemm packs K in groups of 4)
+_KEPT_ROWS = 64  # input buffers are kept for decode steps up to this many rows; a prefill's are made per call
 
 
 class Int8Linear:
@@ -71,14 +72,15 @@ class Int8Linear:
         self.in_features = w.shape[1] - _SPAN_COLUMNS
         # Without VNNI fbgemm sums u8 x s8 pairs in saturating int16: 7-bit activations keep those sums exact.
         self.reduce_range = reduce_range
-        self._buffers: dict[int, torch.Tensor] = {}  # rows -> (rows, in + span) input buffer
+        self._buffers: dict[int, torch.Tensor] = {}  # rows -> (rows, in + span) input buffer of decode steps
 
     def _buffer(self, rows: int) -> torch.Tensor:
         buf = self._buffers.get(rows)
         if buf is None:
             buf = torch.zeros(rows, self.in_features + _SPAN_COLUMNS)
             buf[:, self.in_features], buf[:, self.in_features + 1] = -1.0, 1.0
-            self._buffers[rows] = buf
+            if rows <= _KEPT_ROWS:  # prompts of every length would otherwise each leave a buffer per layer
+                self._buffers[rows] = buf
         return buf
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:

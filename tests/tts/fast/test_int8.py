@@ -46,6 +46,13 @@ def test_a_row_gives_the_same_result_alone_and_in_any_batch():
     assert torch.equal(layer(rows[[4, 2]])[1], batched[2])
 
 
+def test_only_decode_sized_inputs_keep_a_buffer():
+    layer, _, _, gen = _linear()
+    for rows in (1, 8, 300, 301):  # decode steps, then two prompts' prefill
+        layer(torch.randn(rows, 128, generator=gen))
+    assert sorted(layer._buffers) == [1, 8]
+
+
 def test_a_zero_row_stays_zero():
     layer, _, bias, _ = _linear()
     out = layer(torch.zeros(2, 128))
