@@ -30,24 +30,20 @@ def _shares(parts_tensor: torch.Tensor, stock: torch.Tensor) -> bool:
 
 
 def release_stock_decoders(model: Any, parts: ModelParts) -> int:
-    """Free the stock talker's and code predictor's layers and heads where `parts` holds
-    its own copies (packed or converted weights; dense weights already in place are shared views and stay).
+    """Free the stock talker's and code predictor's layers and heads where `parts` holds its own copies
+    (packed or converted weights; dense weights already in place are shared views and stay).
     Afterwards the stock model can build prompts but no longer generate: only an engine that loaded the model
     for itself may call this. Returns the bytes freed."""
     talker = model.talker
     cp = talker.code_predictor
     freed = 0
-    if not any(_shares(t, talker.model.layers[0].mlp.down_proj.weight) for t in _dense_weights(parts)):
+    ours = getattr(parts.talker.layers[0].down, "weight", None)  # dense layers have one; packed ones do not
+    if not (isinstance(ours, torch.Tensor) and _shares(ours, talker.model.layers[0].mlp.down_proj.weight)):
         freed += _free(talker.model.layers) + _free(cp.model.layers) + _free(cp.lm_head) + _free(talker.codec_head)
         if not isinstance(cp.small_to_mtp_projection, nn.Identity):
             freed += _free(cp.small_to_mtp_projection)
     # The predictor's codebook embeddings stay: ICL clone prompts embed the reference codes with them.
     return freed
-
-
-def _dense_weights(parts: ModelParts) -> list[torch.Tensor]:
-    weight = getattr(parts.talker.layers[0].down, "weight", None)
-    return [weight] if isinstance(weight, torch.Tensor) else []
 
 
 def return_freed_memory() -> None:
