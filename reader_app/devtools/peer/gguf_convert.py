@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -239,34 +238,28 @@ def storage_type(gguf_name: str, shape: tuple[int, ...], weights: PeerWeights) -
 # --- reading ---------------------------------------------------------------------------------------------------
 
 class SafeTensors:
-    """A minimal safetensors reader (F32 / F16 / BF16 to float32) so conversion needs neither torch nor a GPU."""
+    """The tensors of one safetensors file as float32 numpy arrays, read one at a time by the safetensors
+    library (F32 / F16 / BF16; anything else is refused)."""
+
+    _FLOATS = ("F32", "F16", "BF16")
 
     def __init__(self, path: Path) -> None:
+        from safetensors import safe_open
+
         self.path = Path(path)
-        with self.path.open("rb") as f:
-            size = struct.unpack("<Q", f.read(8))[0]
-            header = json.loads(f.read(size))
-        header.pop("__metadata__", None)
-        self.header: dict[str, dict[str, Any]] = header
-        self._base = 8 + size
+        self._file = safe_open(str(self.path), framework="pt")
 
     def names(self) -> list[str]:
-        return list(self.header)
+        return list(self._file.keys())
 
     def shape(self, name: str) -> tuple[int, ...]:
-        return tuple(self.header[name]["shape"])
+        return tuple(self._file.get_slice(name).get_shape())
 
     def get(self, name: str) -> np.ndarray:
-        info = self.header[name]
-        start, end = info["data_offsets"]
-        raw = np.fromfile(self.path, dtype=np.uint8, count=end - start, offset=self._base + start)
-        if info["dtype"] == "BF16":
-            arr = (raw.view(np.uint16).astype(np.uint32) << 16).view(np.float32)
-        elif info["dtype"] in ("F32", "F16"):
-            arr = raw.view(np.float32 if info["dtype"] == "F32" else np.float16).astype(np.float32)
-        else:
-            raise PeerConversionError(f"{self.path.name}: tensor {name!r} has unsupported dtype {info['dtype']}")
-        return arr.reshape(info["shape"])
+        dtype = self._file.get_slice(name).get_dtype()
+        if dtype not in self._FLOATS:
+            raise PeerConversionError(f"{self.path.name}: tensor {name!r} has unsupported dtype {dtype}")
+        return self._file.get_tensor(name).float().numpy()
 
 
 def _require_gguf() -> Any:
