@@ -30,7 +30,10 @@ from reader_app.settings import Settings
 CHOICE_LABELS = {"custom_voice": "CustomVoice (preset speakers)", "voice_design": "VoiceDesign (described voice)",
                  "base": "Base (cloned voice)", "0.6b": "0.6B (faster)", "1.7b": "1.7B (better)",
                  "auto": "Automatic", "cuda": "CUDA (NVIDIA GPU)", "mps": "MPS (Apple GPU)", "cpu": "CPU",
-                 "default": "Default sound device", "null": "Silent", "light": "Light", "dark": "Dark"}
+                 "default": "Default sound device", "null": "Silent", "light": "Light", "dark": "Dark",
+                 "dense": "Plain (the precision above)", "fp16_packed": "fp16, packed (CPU)",
+                 "int8": "int8 (CPU, fastest, slightly less faithful)",
+                 "process": "In a process of its own", "inline": "Inside the app"}
 
 
 def editor_for(spec: Field, value: Any, parent: QWidget) -> QWidget:

@@ -42,6 +42,9 @@ def test_settings_dialog_covers_every_field_and_round_trips(qtbot, tmp_path, tin
     dialog.set_value("cache_limit_mb", 512)
     dialog.set_value("model_size", "1.7b")
     assert services.engine_options.get("weights") is None  # auto: the placement rule decides
+    for name in ("weights", "engine_host"):  # each choice reads as words, not as its stored value
+        box = dialog.editors[name]
+        assert all(box.itemText(i) != str(box.itemData(i)) for i in range(box.count())), name
     dialog.set_value("weights", "int8")
     dialog.accept()
     s = services.settings
