@@ -120,6 +120,8 @@ def qwen_engine_provider(model_path: str, device: str = "auto", dtype: str = "au
     host PROCESS: the engine runs in a child process (reader_app/service), loaded there the same way."""
     if engine not in (EngineKind.FAST, EngineKind.STOCK):
         raise ValueError(f"unknown engine {engine!r}: use fast or stock")
+    if host == EngineHost.REMOTE:  # a server has no model folder: its provider is built from its URL
+        raise ValueError("a speech server's engine comes from reader_app.tts.remote.provider.remote_engine_provider")
     if host == EngineHost.PROCESS:
         return _process_provider(model_path, device, dtype, threads, engine, options)
 

@@ -37,7 +37,8 @@ class EngineHost(StrEnum):
     """Where the engine runs (reader_app.narration.engine_provider.chosen_host picks one)."""
 
     PROCESS = "process"  # a child process of its own (reader_app/service): the app never imports torch
-    INLINE = "inline"  # in the asking process (the engine process itself, benchmarks, the voice studio)
+    INLINE = "inline"  # in the asking process (the engine process itself, benchmarks)
+    REMOTE = "remote"  # a speech server (settings.remote_server), for narration; the studio runs as PROCESS
 
 
 class ModelKind(StrEnum):
