@@ -68,14 +68,17 @@ class SettingError(ValueError):
 def setting(default: Any, label: str = "", group: str = "", choices: tuple = (), minimum: float | None = None,
             maximum: float | None = None, step: float | None = None, suffix: str = "", hidden: bool = False,
             help: str = "", reloads: Reload = Reload.NOTHING, pattern: str = "",
-            item_type: type | None = None) -> Any:
-    """A dataclass field that also carries how the settings dialog shows it (hidden: not in the dialog), what a
+            item_type: type | None = None, secret: bool = False,
+            enabled_when: tuple[str, Any] | None = None) -> Any:
+    """A dataclass field that also carries how the settings dialog shows it (hidden: not in the dialog; secret:
+    typed as a password; enabled_when (name, value): editable only while that setting has that value), what a
     change of it reloads, and what it accepts: minimum/maximum for numbers; for text its `choices` (what the
     dialog offers, and all it accepts unless a `pattern` accepts more, like "cuda:1"); for a dict the type of its
     values (item_type)."""
     meta = {"label": label, "group": group, "choices": choices, "minimum": minimum, "maximum": maximum,
             "step": step, "suffix": suffix, "hidden": hidden or not label, "help": help, "reloads": reloads,
-            "pattern": pattern, "item_type": item_type, "transient": False}
+            "pattern": pattern, "item_type": item_type, "transient": False, "secret": secret,
+            "enabled_when": enabled_when}
     if isinstance(default, (dict, list)):
         return field(default_factory=lambda: type(default)(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -108,14 +111,22 @@ class Settings:
                                     help="How the model's weights are stored on the CPU. auto: fp16 (or bf16 "
                                     "where the CPU has bf16 math); int8: about twice as fast again on one core, "
                                     "with a small loss of fidelity (docs/BENCHMARKS.md).")
-    # The speech server `--engine remote` uses when --server/--token are not given (command line only so far).
-    remote_server: str = setting("", pattern=r"(https?://\S{1,2000})?", reloads=Reload.NARRATOR | Reload.ENGINE)
-    remote_token: str = setting("", reloads=Reload.ENGINE)
     engine_host: EngineHost = setting(EngineHost.PROCESS, "Run the engine", "Model", choices=tuple(EngineHost),
                                       reloads=Reload.NARRATOR | Reload.ENGINE,
                                       help="process: in a process of its own, so the window and playback "
                                       "never wait for the model (and a crash of it is survived); inline: "
-                                      "in the app's own process. READER_APP_ENGINE_HOST overrides it.")
+                                      "in the app's own process; remote: on the speech server below "
+                                      "(narration only: the voice studio still uses a local model). "
+                                      "READER_APP_ENGINE_HOST overrides it.")
+    # The server narration uses with engine_host remote, and `--engine remote` without --server/--token.
+    remote_server: str = setting("", "Speech server", "Model", pattern=r"(https?://\S{1,2000})?",
+                                 reloads=Reload.NARRATOR | Reload.ENGINE,
+                                 enabled_when=("engine_host", EngineHost.REMOTE),
+                                 help="reader-app serve or vLLM-Omni's speech API, e.g. http://gpu-box:8000. "
+                                 "Its clips are cached apart from local ones (keyed by the server's model).")
+    remote_token: str = setting("", "Server token", "Model", reloads=Reload.ENGINE, secret=True,
+                                pattern=r"[\x21-\x7e]{0,512}", enabled_when=("engine_host", EngineHost.REMOTE),
+                                help="Sent as 'Authorization: Bearer <token>'; reader-app serve --token sets it.")
     # -- narration ------------------------------------------------------------------------------------------
     voice: str = setting("", reloads=Reload.NARRATOR,
                          help="Default voice for new books (empty: the model's first preset speaker).")

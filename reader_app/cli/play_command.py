@@ -159,11 +159,11 @@ class BookContext:
             return self.remote
         if self.model_path is None:
             return None
-        from reader_app.narration.engine_provider import chosen_host, qwen_engine_provider
+        from reader_app.narration.engine_provider import local_host, qwen_engine_provider
 
-        s = self.settings
+        s = self.settings  # a speech server narrates only with --engine remote: here the model is local
         return qwen_engine_provider(str(self.model_path), s.device, s.dtype, s.cpu_threads or None,
-                                    engine=self.engine, host=chosen_host(s.engine_host), **self.options)
+                                    engine=self.engine, host=local_host(s.engine_host), **self.options)
 
     def close(self) -> None:
         self.cache.close()

@@ -48,6 +48,7 @@ KNOWN_MODELS: dict[str, KnownModel] = {m.repo_id: m for m in (
 # What a loadable folder must hold. Tokenizer files are checked separately (either layout works).
 _REQUIRED = ("config.json", "generation_config.json", "speech_tokenizer/config.json",
              "speech_tokenizer/preprocessor_config.json")
+REMOTE_SIZE = "remote"  # ModelInfo.size of a speech server's model (reader_app.tts.remote)
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,15 @@ class ModelInfo:
         """The VoiceSpec kind this model speaks."""
         return next(voice for voice, model in VOICE_MODEL_KIND.items() if model == self.kind)
 
+    @property
+    def on_server(self) -> bool:
+        """A speech server's model (reader_app.tts.remote): no folder here, `extra["server"]` says where."""
+        return self.size == REMOTE_SIZE
+
     def describe(self) -> str:
         label = MODEL_KIND_LABEL[self.kind]
+        if self.on_server:
+            return f"{self.name}: Qwen3-TTS {label} on the speech server {self.extra.get('server', '')}".rstrip()
         random_note = " (random test weights)" if self.is_random_test_checkpoint else ""
         return f"{self.name}: Qwen3-TTS {self.size} {label}{random_note}"
 

@@ -98,6 +98,13 @@ def chosen_host(setting: str = EngineHost.PROCESS) -> EngineHost:
         raise ValueError(f"unknown engine host {value!r}: use {' or '.join(EngineHost)}") from None
 
 
+def local_host(setting: str = EngineHost.PROCESS) -> EngineHost:
+    """Where an engine of a local model folder runs: chosen_host, except that narration on a speech server
+    (REMOTE) leaves local engines (the command line's, the voice studio's) in their own process."""
+    host = chosen_host(setting)
+    return EngineHost.PROCESS if host == EngineHost.REMOTE else host
+
+
 def engine_key(engine: str, model_path: str, device: str, dtype: str, threads: int | None,
                options: dict[str, Any], host: EngineHost = EngineHost.INLINE) -> str:
     """What makes two loaded engines the same: the engine, the folder (resolved), placement, options and host."""

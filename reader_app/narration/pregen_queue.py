@@ -47,7 +47,7 @@ class QueueEntry:
     title: str
     first_chapter: int = 0
     last_chapter: int | None = None  # inclusive; None: to the book's end
-    model_path: str = ""  # "" = the model configured when it runs
+    model_path: str = ""  # the model folder or speech server URL ("" = the one configured when it runs)
     voice_name: str = ""  # "" = the book's own voice
     status: EntryStatus = EntryStatus.QUEUED
     done: int = 0  # sentences (distinct texts) cached, as last reported

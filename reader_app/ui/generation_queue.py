@@ -13,7 +13,6 @@ import logging
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from reader_app.narration.controller import NarrationController
-from reader_app.narration.engine_provider import chosen_host, qwen_engine_provider
 from reader_app.narration.pregen import NO_MODEL_TO_GENERATE
 from reader_app.narration.pregen_queue import EntryStatus, GenerationQueue, QueueEntry, playback_has_priority
 from reader_app.narration.queue_runner import Outcome, QueueJob, QueueRunner
@@ -58,12 +57,9 @@ class GenerationQueueController(QObject):
         record = library.get_book(book_id)
         if record is None:
             return None
-        from reader_app.narration.session import model_path_or_none
-
-        model = model_path_or_none(settings)
         voice = library.book_setting(book_id, "voice_name", settings.voice) or ""
         entry = self.queue.add(book_id, path_to_text(record.path), record.title, first_chapter, last_chapter,
-                               str(model or ""), voice)
+                               self.services.narration_source(), voice)
         self.changed.emit()
         self.tick()
         return entry
@@ -165,15 +161,14 @@ class GenerationQueueController(QObject):
     def _prepare(self, entry: QueueEntry) -> QueueJob:
         """The entry's book, cache, config and engine; raises with a one-line reason when it cannot run."""
         from reader_app.books import load_book
-        from reader_app.models.catalog import inspect_model
-        from reader_app.narration.session import model_path_or_none, narration_config, resolve_voice, studio_choices
+        from reader_app.narration.session import narration_config, resolve_voice, studio_choices
         from reader_app.tts.fast.config import audio_affecting
 
         services, settings = self.services, self.services.settings
-        folder = entry.model_path or str(model_path_or_none(settings) or "")
-        if not folder:
+        source = entry.model_path or services.narration_source()  # a model folder or a speech server's URL
+        if not source:
             raise EngineError(NO_MODEL_TO_GENERATE)
-        info = inspect_model(folder)  # EngineError says what is wrong with it
+        info, provider = services.source_engine(source)  # EngineError says what is wrong with it
         try:
             voice = resolve_voice(info, entry.voice_name)
         except EngineError as exc:  # a voice deleted since it was queued: the model's default, as when playing
@@ -189,9 +184,6 @@ class GenerationQueueController(QObject):
             raise
         config = dataclasses.replace(narration_config(settings, book, info.model_id, voice, audio_affecting(options)),
                                      studio=studio)
-        provider = qwen_engine_provider(str(info.path), settings.device, settings.dtype,
-                                        settings.cpu_threads or None, host=chosen_host(settings.engine_host),
-                                        **options)
         return QueueJob(book, cache, config, provider, entry.chapters(len(book.chapters)), close=cache.close)
 
 

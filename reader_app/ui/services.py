@@ -13,19 +13,24 @@ from reader_app.narration.config import NarrationConfig
 from reader_app.narration.engine_provider import (
     EngineProvider,
     chosen_host,
+    local_host,
     qwen_engine_provider,
     settings_engine_options,
 )
 from reader_app.narration.session import book_narration_config, model_path_or_none
 from reader_app.settings import Reload, Settings
-from reader_app.tts.engine import EngineError
+from reader_app.tts.engine import EngineError, EngineHost
 from reader_app.tts.fast.config import audio_affecting
+from reader_app.tts.remote.probe import ServerProbe
 
 if TYPE_CHECKING:  # annotations only: both load when first used
     from reader_app.models.catalog import ModelInfo
     from reader_app.store.library import Library
 
 log = logging.getLogger(__name__)
+
+NO_SERVER = ("No speech server is set: Settings > Model > Speech server (reader-app serve or vLLM-Omni, "
+             "e.g. http://gpu-box:8000).")
 
 
 class AppServices:
@@ -37,7 +42,8 @@ class AppServices:
         self._save_settings = save_settings
         self._engine_options = dict(engine_options or {})  # e.g. a short frame budget for random test models
         self._provider: EngineProvider | None = None
-        self._provider_path: str | None = None
+        self._provider_source: str | None = None
+        self._server_probe = ServerProbe()
 
     @property
     def engine_options(self) -> dict:
@@ -53,13 +59,36 @@ class AppServices:
 
     # -- model -------------------------------------------------------------------------------------------
     def model_info(self) -> ModelInfo | None:
-        """The configured model's description (no torch import), or None; raises EngineError if invalid."""
+        """The narration model's description (no torch import), or None; raises EngineError if invalid. With the
+        engine on a speech server, the server's model (asked once, quickly: tts/remote/probe.py)."""
+        if self.narrates_remotely():
+            return self._server_probe.model_info(*self.speech_server())
+        return self.local_model_info()
+
+    def local_model_info(self) -> ModelInfo | None:
+        """The configured model folder's description, wherever narration runs (the voice studio's models)."""
         path = model_path_or_none(self.settings)
         if path is None:
             return None
         from reader_app.models.catalog import inspect_model
 
         return inspect_model(path)
+
+    def narrates_remotely(self) -> bool:
+        return chosen_host(self.settings.engine_host) == EngineHost.REMOTE
+
+    def speech_server(self) -> tuple[str, str | None]:
+        """(URL, token) of the speech server narration uses; EngineError when none is set."""
+        if not self.settings.remote_server:
+            raise EngineError(NO_SERVER)
+        return self.settings.remote_server, self.settings.remote_token or None
+
+    def narration_source(self) -> str:
+        """Where narration's audio comes from, as the generation queue remembers it: the speech server's URL or
+        the model folder ("" when there is neither)."""
+        if self.narrates_remotely():
+            return self.settings.remote_server
+        return str(model_path_or_none(self.settings) or "")
 
     def model_problem(self) -> str | None:
         try:
@@ -96,6 +125,7 @@ class AppServices:
             setattr(old, name, value)  # the same object stays shared with whoever holds it
         if Settings.names_reloading(Reload.ENGINE) & changed:
             self._provider = None
+            self._server_probe.forget_failures()
         if "cache_limit_mb" in changed:
             from reader_app.store.records import CacheLimits
 
@@ -105,16 +135,38 @@ class AppServices:
         return changed
 
     def engine_provider(self) -> EngineProvider | None:
-        path = model_path_or_none(self.settings)
-        if path is None:
+        """Narration's engine (loaded, or the server reached, on first use by a worker thread: never here); None
+        without a model or server (model_problem says which)."""
+        source = self.narration_source()
+        if not source:
             return None
-        if self._provider is None or self._provider_path != str(path):
-            threads = self.settings.cpu_threads or None
-            self._provider = qwen_engine_provider(str(path), self.settings.device, self.settings.dtype, threads,
-                                                  host=chosen_host(self.settings.engine_host),
-                                                  **self.engine_options)
-            self._provider_path = str(path)
+        if self._provider is None or self._provider_source != source:
+            self._provider = self._provider_for(source)
+            self._provider_source = source
         return self._provider
+
+    def source_engine(self, source: str) -> tuple[ModelInfo, EngineProvider]:
+        """The model and engine provider of a narration_source() (a queued book remembers its own), for worker
+        threads: a server is asked what it serves, a folder is inspected; EngineError says what is wrong."""
+        if _is_server(source):
+            from reader_app.tts.remote.provider import remote_model_info
+
+            provider = self._provider_for(source)
+            return remote_model_info(provider), provider
+        from reader_app.models.catalog import inspect_model
+
+        info = inspect_model(source)  # a hub cache entry resolves to its snapshot: the folder the engine loads
+        return info, self._provider_for(str(info.path))
+
+    def _provider_for(self, source: str) -> EngineProvider:
+        if _is_server(source):
+            from reader_app.tts.remote.provider import remote_engine_provider
+
+            token = self.settings.remote_token if source == self.settings.remote_server else ""
+            return remote_engine_provider(source, token or None)
+        return qwen_engine_provider(source, self.settings.device, self.settings.dtype,
+                                    self.settings.cpu_threads or None, host=local_host(self.settings.engine_host),
+                                    **self.engine_options)
 
     # -- narration ---------------------------------------------------------------------------------------
     def narration_config(self, book: Book) -> NarrationConfig:
@@ -124,3 +176,7 @@ class AppServices:
             info = None
         return book_narration_config(self.settings, self.library, book, info,
                                      engine_settings=audio_affecting(self.engine_options))
+
+
+def _is_server(source: str) -> bool:
+    return source.startswith(("http://", "https://"))

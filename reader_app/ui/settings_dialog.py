@@ -33,7 +33,8 @@ CHOICE_LABELS = {"custom_voice": "CustomVoice (preset speakers)", "voice_design"
                  "default": "Default sound device", "null": "Silent", "light": "Light", "dark": "Dark",
                  "dense": "Plain (the precision above)", "fp16_packed": "fp16, packed (CPU)",
                  "int8": "int8 (CPU, fastest, slightly less faithful)",
-                 "process": "In a process of its own", "inline": "Inside the app"}
+                 "process": "In a process of its own", "inline": "Inside the app",
+                 "remote": "On a speech server"}
 
 
 def editor_for(spec: Field, value: Any, parent: QWidget) -> QWidget:
@@ -71,6 +72,8 @@ def editor_for(spec: Field, value: Any, parent: QWidget) -> QWidget:
         return spin
     line = QLineEdit(str(value), parent)
     line.setMinimumWidth(320)
+    if meta.get("secret"):
+        line.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
     return line
 
 
@@ -111,6 +114,7 @@ class SettingsDialog(QDialog):
             forms[group].addRow(spec.metadata["label"] + ":", editor)
             self.editors[spec.name] = editor
         layout.addWidget(self.tabs, 1)
+        self._link_enabled_editors()
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b00020;")
@@ -122,6 +126,21 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(self.restore_defaults)
         layout.addWidget(buttons)
+
+    def _link_enabled_editors(self) -> None:
+        """A setting declared enabled_when=(name, value) is editable only while that setting's editor shows it."""
+        for spec in Settings.editable_fields():
+            condition = spec.metadata.get("enabled_when")
+            if not condition or condition[0] not in self.editors:
+                continue
+            source, wanted, editor = self.editors[condition[0]], condition[1], self.editors[spec.name]
+
+            def follow(*_: Any, source: QWidget = source, wanted: Any = wanted, editor: QWidget = editor) -> None:
+                editor.setEnabled(editor_value(source) == wanted)
+
+            if isinstance(source, QComboBox):
+                source.currentIndexChanged.connect(follow)
+            follow()
 
     def values(self) -> dict[str, Any]:
         return {name: editor_value(editor) for name, editor in self.editors.items()}

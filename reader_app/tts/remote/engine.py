@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from reader_app.audio.clip import AudioClip
-from reader_app.models.catalog import ModelInfo
+from reader_app.models.catalog import REMOTE_SIZE, ModelInfo
 from reader_app.tts import budget
 from reader_app.tts.engine import (
     MODEL_KIND_LABEL,
@@ -57,9 +57,9 @@ class RemoteEngine:
     def model_info(self) -> ModelInfo:
         """What narration knows of a model (voice checks, clip keys), for the server's model."""
         return ModelInfo(path=Path(self.server_model or "remote"), kind=self.kind or ModelKind.CUSTOM_VOICE,
-                         size="remote", is_random_test_checkpoint=False, model_id=self.model_id,
+                         size=REMOTE_SIZE, is_random_test_checkpoint=False, model_id=self.model_id,
                          speakers=tuple(s.lower() for s in self.speakers),
-                         languages=tuple(s.lower() for s in self.languages))
+                         languages=tuple(s.lower() for s in self.languages), extra={"server": self.client.url})
 
     def _describe(self) -> tuple[str, str, ModelKind | None, list[str]]:
         """Ours answers /health with everything; vLLM-Omni has /v1/models (and its model's name says its kind)."""
