@@ -22,7 +22,7 @@ from reader_app.narration.narrator_base import NarratorBase
 from reader_app.narration.plan import NarrationPlan, PlayerItem
 from reader_app.store.clip_key import ClipKey
 from reader_app.store.errors import StoreError
-from reader_app.tts.engine import SpeechEngine
+from reader_app.tts.engine import EngineGone, SpeechEngine
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,13 @@ class GenerationWorker(NarratorBase):
         def attempt(indices: list[int], whole: bool) -> list[AudioClip]:
             todo = [index for index in indices if index not in finished]  # a retry never remakes a stored clip
             if todo:
-                self._synthesize(engine, plan, todo, live if whole else None, finished)
+                try:
+                    self._synthesize(engine, plan, todo, live if whole else None, finished)
+                except EngineGone as exc:  # said once; the engine comes back for the rest of the same batch
+                    self.listener.on_notice(str(exc))
+                    todo = [index for index in todo if index not in finished]
+                    if todo:
+                        self._synthesize(engine, plan, todo, None, finished)
             missing = [index for index in indices if index not in finished]
             if missing:
                 raise RuntimeError(f"the engine returned no audio for {len(missing)} sentence(s)")

@@ -21,6 +21,7 @@ what was stored stays (a later run continues from there).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 from collections import deque
@@ -36,7 +37,9 @@ from reader_app.narration.config import ClipCache, EngineProvider, NarrationConf
 from reader_app.narration.rendering import Renderer
 from reader_app.store.clip_key import ClipKey
 from reader_app.store.errors import StoreError
-from reader_app.tts.engine import SpeechEngine, SynthesisRequest
+from reader_app.tts.engine import EngineGone, SpeechEngine, SynthesisRequest
+
+log = logging.getLogger(__name__)
 
 _ELSEWHERE_POLL_S = 0.2  # how often clips another worker is making are looked for in the store
 # Sentences handed to the engine at once, in batch widths: enough that a slot freed by a short sentence takes the
@@ -177,7 +180,7 @@ class Pregenerator:
             self._make_some(engine, keys[start:start + width], state, stored_one)
 
     def _make_some(self, engine: SpeechEngine, keys: list[ClipKey], state: PregenProgress,
-                   stored_one: Callable[[], None]) -> None:
+                   stored_one: Callable[[], None], whole_again: bool = True) -> None:
         requests = [dataclasses.replace(self._requests[key.digest], priority=PREGEN_PRIORITY) for key in keys]
         kept: set[int] = set()
 
@@ -195,7 +198,11 @@ class Pregenerator:
             return  # what was finished is stored
         except _Stop:
             raise
-        except Exception:  # noqa: BLE001 - model code may raise anything on a bad sentence: each is tried alone
+        except Exception as exc:  # noqa: BLE001 - model code may raise anything on a bad sentence: each alone
+            if isinstance(exc, EngineGone) and whole_again:  # its process died: it comes back for the rest
+                log.warning("%s", exc)
+                rest = [key for index, key in enumerate(keys) if index not in kept]
+                return self._make_some(engine, rest, state, stored_one, whole_again=False)
             for index, request in enumerate(requests):
                 if index in kept or self.cancel.is_set():
                     continue

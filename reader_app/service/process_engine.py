@@ -35,7 +35,7 @@ from reader_app.service.protocol import (
     Shutdown,
     Synthesize,
 )
-from reader_app.tts.engine import SAMPLE_RATE, ClipCallback, EngineError, StreamEvent, SynthesisRequest
+from reader_app.tts.engine import SAMPLE_RATE, ClipCallback, EngineError, EngineGone, StreamEvent, SynthesisRequest
 from reader_app.tts.stream_clips import collect_clips
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ _POLL_S = 0.2
 _DIED = object()  # put on every waiting job's queue when the child goes away
 
 
-class EngineProcessDied(EngineError):
+class EngineProcessDied(EngineGone):
     """The engine process ended while a job ran (the next job starts a new one)."""
 
 

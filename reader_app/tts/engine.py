@@ -149,6 +149,11 @@ class EngineError(RuntimeError):
     """A clear, user-facing failure: missing model, unsupported voice for this model kind, bad input."""
 
 
+class EngineGone(EngineError):
+    """The engine went away mid-job (its process died): nothing was wrong with the sentences, and the next call
+    brings it back, so the job is worth one more whole try. The message says it to the listener."""
+
+
 class StopReason(StrEnum):
     """Why a sentence's generation ended."""
 
