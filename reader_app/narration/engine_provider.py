@@ -105,6 +105,14 @@ def local_host(setting: str = EngineHost.PROCESS) -> EngineHost:
     return EngineHost.PROCESS if host == EngineHost.REMOTE else host
 
 
+def studio_engine(model_path: str, settings: Any, options: dict[str, Any]) -> SpeechEngine:
+    """The stock engine of this folder for the voice studio and the lexicon's Listen, where local_host says
+    (stock: clone prompts need qwen_tts's own model), shared with anyone in the process holding the same one.
+    settings: device, dtype, cpu_threads and engine_host are read; options go to the engine."""
+    return qwen_engine_provider(model_path, settings.device, settings.dtype, settings.cpu_threads or None,
+                                engine=EngineKind.STOCK, host=local_host(settings.engine_host), **options).get()
+
+
 def engine_key(engine: str, model_path: str, device: str, dtype: str, threads: int | None,
                options: dict[str, Any], host: EngineHost = EngineHost.INLINE) -> str:
     """What makes two loaded engines the same: the engine, the folder (resolved), placement, options and host."""
@@ -114,8 +122,8 @@ def engine_key(engine: str, model_path: str, device: str, dtype: str, threads: i
 
 def shared_engine(engine: str, model_path: str, device: str = "auto", dtype: str = "auto",
                   threads: int | None = None, **options: Any) -> SpeechEngine:
-    """The engine for this folder and these options, loaded now if nobody in the process holds it (the voice
-    studio's way in; the narrator uses qwen_engine_provider). engine: fast or stock (EngineKind)."""
+    """The engine for this folder and these options, loaded in this process now if nobody here holds it (the
+    voice studio goes through studio_engine; the narrator uses qwen_engine_provider). engine: fast or stock."""
     return qwen_engine_provider(model_path, device, dtype, threads, engine=engine, **options).get()
 
 

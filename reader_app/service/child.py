@@ -2,8 +2,8 @@
 
 Started by reader_app.service.process_engine with multiprocessing's spawn method (the same on Linux, macOS and
 Windows, and in a frozen build), so it begins as a fresh interpreter and imports only what it needs.
-The main thread reads the pipe (jobs, cancels, shutdown); one worker thread runs the engine over a continuous
-feed of every job's sentences (feed.py), so a cancel is seen while a job decodes. When the app goes away (its
+The main thread reads the pipe (jobs, clone prompts, cancels, shutdown); one worker thread runs the engine over a
+continuous feed of every job's sentences (feed.py), so a cancel is seen while a job decodes. When the app goes away (its
 end of the pipe closes), this process ends too.
 """
 
@@ -25,10 +25,13 @@ from reader_app.service.protocol import (
     JobDone,
     JobFailed,
     LoadFailed,
+    MakeClonePrompt,
+    PromptReady,
     Ready,
     Shutdown,
     Synthesize,
 )
+from reader_app.tts.clone_prompt import PromptData, prompt_data
 from reader_app.tts.engine import (
     AudioChunk,
     EngineError,
@@ -69,8 +72,8 @@ class JobServer:
     """Reads the pipe on the main thread; one worker thread runs the engine.
 
     An engine that takes a continuous feed (the fast engine) gets every job's first takes through one JobFeed,
-    so all of them share its batch; other jobs (later takes, which sample alone, and every job of an engine
-    that cannot feed) run one after another, between feed runs.
+    so all of them share its batch; other jobs (later takes, which sample alone, every job of an engine
+    that cannot feed, and clone prompts) run one after another, between feed runs.
     """
 
     def __init__(self, conn: Connection, engine: SpeechEngine) -> None:
@@ -79,7 +82,7 @@ class JobServer:
         self.feeding = isinstance(engine, FeedingSpeechEngine)
         self.feed = JobFeed(self._failed)
         self._send_lock = threading.Lock()
-        self._solo: deque[Synthesize] = deque()
+        self._solo: deque[Synthesize | MakeClonePrompt] = deque()
         self._cancelled: set[int] = set()  # solo jobs
         self._lock = threading.Lock()
         self._stopping = False
@@ -94,6 +97,8 @@ class JobServer:
                 break
             if isinstance(message, Synthesize):
                 self._submit(message)
+            elif isinstance(message, MakeClonePrompt):
+                self._queue_solo(message)
             elif isinstance(message, Cancel):
                 with self._lock:
                     self._cancelled.add(message.job)
@@ -110,6 +115,9 @@ class JobServer:
         if self.feeding and all(request.take <= 0 for request in job.requests):
             self.feed.add(job.job, job.requests)
             return
+        self._queue_solo(job)
+
+    def _queue_solo(self, job: Synthesize | MakeClonePrompt) -> None:
         with self._lock:
             self._solo.append(job)
         self.feed.held = True  # the running batch drains, then this job runs alone
@@ -151,9 +159,12 @@ class JobServer:
         with self._lock:
             return job in self._cancelled or self._stopping
 
-    def _run_solo(self, job: Synthesize) -> None:
+    def _run_solo(self, job: Synthesize | MakeClonePrompt) -> None:
+        reply: Any = JobDone(job.job)
         try:
-            if not self._is_cancelled(job.job):
+            if isinstance(job, MakeClonePrompt):
+                reply = PromptReady(job.job, self._clone_prompt(job))
+            elif not self._is_cancelled(job.job):
                 self._run(job)
         except EngineError as exc:
             self._failed(job.job, exc)
@@ -165,7 +176,14 @@ class JobServer:
         finally:
             with self._lock:
                 self._cancelled.discard(job.job)
-        self._send(JobDone(job.job))
+        self._send(reply)
+
+    def _clone_prompt(self, job: MakeClonePrompt) -> PromptData:
+        make = getattr(self.engine, "clone_prompt_for", None)
+        if make is None:  # the fast engine: the studio starts its children with the stock one
+            raise EngineError(f"The {self.engine.settings.get('engine', 'loaded')} engine cannot build voice "
+                              "clones; the voice studio uses the stock engine.")
+        return prompt_data(make(job.voice))  # numpy: the app side never unpickles a torch tensor
 
     def _run(self, job: Synthesize) -> None:
         engine = self.engine

@@ -20,7 +20,7 @@ import time
 import weakref
 from collections.abc import Generator, Sequence
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reader_app.audio.clip import AudioClip
 from reader_app.service.child import child_main
@@ -31,12 +31,26 @@ from reader_app.service.protocol import (
     JobDone,
     JobFailed,
     LoadFailed,
+    MakeClonePrompt,
+    PromptReady,
     Ready,
     Shutdown,
     Synthesize,
 )
-from reader_app.tts.engine import SAMPLE_RATE, ClipCallback, EngineError, EngineGone, StreamEvent, SynthesisRequest
+from reader_app.tts.clone_prompt import PromptData
+from reader_app.tts.engine import (
+    SAMPLE_RATE,
+    ClipCallback,
+    EngineError,
+    EngineGone,
+    StreamEvent,
+    SynthesisRequest,
+    VoiceSpec,
+)
 from reader_app.tts.stream_clips import collect_clips
+
+if TYPE_CHECKING:
+    from reader_app.models.catalog import ModelInfo
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +162,7 @@ class ProcessEngine:
     """A SpeechEngine whose model lives in a child process (started by start(), restarted on the next need)."""
 
     sample_rate = SAMPLE_RATE
+    concurrent_jobs = True  # jobs are queued in the child by priority, batched together
 
     def __init__(self, spec: EngineSpec) -> None:
         self.spec = spec
@@ -156,6 +171,7 @@ class ProcessEngine:
         self._start_lock = threading.Lock()
         self._job_ids = itertools.count(1)
         self.starts = 0  # how many engine processes this engine has started (tests, diagnostics)
+        self._info: ModelInfo | None = None
         self._finalizer: weakref.finalize | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
@@ -218,6 +234,35 @@ class ProcessEngine:
     def speakers(self) -> list[str]:
         return list(self.ready.speakers)
 
+    @property
+    def info(self) -> ModelInfo:
+        """The checkpoint's description, read from its folder here (config.json: no model, no torch)."""
+        if self._info is None:
+            from reader_app.models.catalog import inspect_model
+
+            self._info = inspect_model(self.spec.model_path)
+        return self._info
+
+    # -- voice cloning -----------------------------------------------------------------------------------------
+    def clone_prompt_for(self, voice: VoiceSpec) -> PromptData:
+        """The clone prompt of voice.ref_audio (a file the child reads), computed by the child's engine, as numpy
+        arrays (reader_app.tts.clone_prompt.save_clone_prompt stores it); EngineError saying why it cannot."""
+        child = self._live_child()
+        job = next(self._job_ids)
+        events = child.open_job(job)
+        try:
+            child.send(MakeClonePrompt(job, voice))
+            message = events.get()
+            if message is _DIED:
+                raise EngineProcessDied(child.died_message())
+            if isinstance(message, PromptReady):
+                return message.prompt
+            if isinstance(message, JobFailed):
+                raise _failure(message)
+            raise RuntimeError(f"The engine process answered a clone prompt with {type(message).__name__}.")
+        finally:
+            child.close_job(job)
+
     # -- synthesis ---------------------------------------------------------------------------------------------
     def synthesize_stream(self, requests: Sequence[SynthesisRequest]) -> Generator[StreamEvent, None, None]:
         """Chunks of every request as the child decodes them; closing the generator cancels the job."""
@@ -238,9 +283,7 @@ class ProcessEngine:
                     return
                 elif isinstance(message, JobFailed):
                     finished = True
-                    if message.user_error:
-                        raise EngineError(message.message)
-                    raise RuntimeError(message.message)
+                    raise _failure(message)
         finally:
             child.close_job(job)
             if not finished and child.alive:
@@ -253,3 +296,8 @@ class ProcessEngine:
                    on_clip: ClipCallback | None = None) -> list[AudioClip]:
         """Whole clips, assembled from the stream; `cancel` stops the job between chunks."""
         return collect_clips(self.synthesize_stream(requests), self.sample_rate, cancel, on_clip)
+
+
+def _failure(message: JobFailed) -> Exception:
+    """A job the child failed, as the app's error: EngineError for a clear, user-facing reason."""
+    return EngineError(message.message) if message.user_error else RuntimeError(message.message)

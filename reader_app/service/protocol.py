@@ -2,6 +2,7 @@
 
 Every message is a small frozen dataclass (pickled by the pipe); audio travels as float32 numpy arrays inside
 reader_app.tts.engine.StreamEvent, unchanged, so what the child decodes is what the app plays, sample for sample.
+Clone prompts come back as reader_app.tts.clone_prompt.PromptData (numpy arrays), never as torch tensors.
 Nothing here imports torch: the app side must stay free of it.
 """
 
@@ -10,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from reader_app.tts.engine import StreamEvent, SynthesisRequest
+from reader_app.tts.clone_prompt import PromptData
+from reader_app.tts.engine import StreamEvent, SynthesisRequest, VoiceSpec
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,15 @@ class EngineSpec:
 class Synthesize:
     job: int
     requests: tuple[SynthesisRequest, ...]
+
+
+@dataclass(frozen=True)
+class MakeClonePrompt:
+    """The voice studio saving a clone: the child's engine computes the prompt of voice.ref_audio (a file on
+    this machine) and answers PromptReady, or JobFailed like a synthesis job."""
+
+    job: int
+    voice: VoiceSpec
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,12 @@ class Chunk:
 @dataclass(frozen=True)
 class JobDone:
     job: int
+
+
+@dataclass(frozen=True)
+class PromptReady:
+    job: int
+    prompt: PromptData
 
 
 @dataclass(frozen=True)

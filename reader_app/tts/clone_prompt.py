@@ -202,26 +202,39 @@ def read_prompt_file(path: str | Path, *, hidden_size: int | None = None) -> Pro
         raise ClonePromptError(f"{path.name} is not a usable voice prompt: {exc}.") from None
 
 
-def _prompt_data(item: Any) -> tuple[dict[str, str], dict[str, np.ndarray]]:
-    tensors = {EMBEDDING: item.ref_spk_embedding.detach().float().cpu().contiguous().numpy()}
-    if item.ref_code is not None:
-        tensors[CODES] = item.ref_code.detach().cpu().long().contiguous().numpy()
-    meta = {"format": FORMAT, "x_vector_only_mode": json.dumps(bool(item.x_vector_only_mode)),
-            "icl_mode": json.dumps(bool(item.icl_mode)), "ref_text": json.dumps(item.ref_text),
-            "sample_rate": str(SAMPLE_RATE)}
+def _meta_tensors(item: Any) -> tuple[dict[str, str], dict[str, np.ndarray]]:
+    """What the file holds, from a qwen_tts VoiceClonePromptItem (torch) or a PromptData (numpy)."""
+    if isinstance(item, PromptData):  # e.g. from the engine process: x-vector mode is simply "not ICL"
+        tensors = {EMBEDDING: np.ascontiguousarray(item.embedding, dtype=np.float32)}
+        if item.codes is not None:
+            tensors[CODES] = np.ascontiguousarray(item.codes, dtype=np.int64)
+        icl, x_vector_only, ref_text = item.icl_mode, not item.icl_mode, item.ref_text
+    else:
+        tensors = {EMBEDDING: item.ref_spk_embedding.detach().float().cpu().contiguous().numpy()}
+        if item.ref_code is not None:
+            tensors[CODES] = item.ref_code.detach().cpu().long().contiguous().numpy()
+        icl, x_vector_only, ref_text = item.icl_mode, item.x_vector_only_mode, item.ref_text
+    meta = {"format": FORMAT, "x_vector_only_mode": json.dumps(bool(x_vector_only)),
+            "icl_mode": json.dumps(bool(icl)), "ref_text": json.dumps(ref_text), "sample_rate": str(SAMPLE_RATE)}
     return meta, tensors
 
 
-def save_clone_prompt(item: Any, path: str | Path) -> Path:
-    """Write a qwen_tts VoiceClonePromptItem to a safetensors file; ClonePromptError (and nothing written)
-    for a prompt that load_clone_prompt would refuse."""
-    from safetensors.numpy import save_file
-
-    meta, tensors = _prompt_data(item)
+def prompt_data(item: Any) -> PromptData:
+    """A prompt as checked numpy arrays (torch-free to pickle, send and save), from a qwen_tts
+    VoiceClonePromptItem or a PromptData; ClonePromptError for one that load_clone_prompt would refuse."""
+    meta, tensors = _meta_tensors(item)
     try:
-        check_prompt(meta, tensors)
+        return check_prompt(meta, tensors)
     except ValueError as exc:
         raise ClonePromptError(f"The voice prompt cannot be saved: {exc}.") from None
+
+
+def save_clone_prompt(item: Any, path: str | Path) -> Path:
+    """Write a prompt (a qwen_tts VoiceClonePromptItem or its PromptData: the same file either way) to a
+    safetensors file; ClonePromptError (and nothing written) for a prompt that load_clone_prompt would refuse."""
+    from safetensors.numpy import save_file
+
+    meta, tensors = _meta_tensors(prompt_data(item))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(path), metadata=meta)

@@ -2,8 +2,9 @@
 
 A voice is a folder of plain files (reader_app.voices.files): voice.json, and for cloned voices the cleaned
 reference recording and the clone prompt in safetensors, computed once so reuse costs nothing.
-Listing and lookup never import torch; saving a clone needs a Base QwenEngine, which the caller loads (on a
-worker thread in the GUI). Sharing goes through reader_app.voices.archive.
+Listing and lookup never import torch; saving a clone needs a Base engine, which the caller loads (on a
+worker thread in the GUI; the studio's runs in a process of its own, reader_app/service).
+Sharing goes through reader_app.voices.archive.
 
 Names are unique (case-insensitively) even when several processes or threads save or import at once: a new
 voice is written into a temporary folder, then its name is checked (or, on import, chosen) and the folder
@@ -230,24 +231,28 @@ def save_preset_voice(name: str, speaker: str, instruct: str | None = None, *, d
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _model_meta(engine) -> dict:
+def _model_meta(engine, hidden_size: int) -> dict:
+    """What voice.json records of the model that cloned the voice (info: read from the checkpoint's folder)."""
     info = engine.info
-    return {"kind": info.kind, "size": info.size, "model_id": info.model_id,
-            "hidden_size": int(engine.model.model.config.talker_config.hidden_size)}
+    return {"kind": info.kind, "size": info.size, "model_id": info.model_id, "hidden_size": hidden_size}
 
 
-def _write_clone(tmp: Path, prepared: PreparedAudio, ref_text: str | None, engine) -> None:
-    """Store the cleaned recording and its clone prompt (speaker embedding, and codes in ICL mode)."""
+def _write_clone(tmp: Path, prepared: PreparedAudio, ref_text: str | None, engine) -> int:
+    """Store the cleaned recording and its clone prompt (speaker embedding, and codes in ICL mode); returns the
+    model's hidden size, read off the embedding (the engine checks it against its talker): the engine may live
+    in another process (reader_app/service), so nothing here touches its model."""
     import soundfile as sf
 
-    from reader_app.tts.clone_prompt import save_clone_prompt
+    from reader_app.tts.clone_prompt import prompt_data, save_clone_prompt
 
     if getattr(engine, "kind", None) != ModelKind.BASE:  # any object may be handed in: refuse clearly
         raise EngineError("Cloning needs a Base model; choose a Qwen3-TTS Base checkpoint.")
     ref = tmp / "ref.flac"
     sf.write(str(ref), prepared.samples, prepared.sample_rate, subtype="PCM_16")
-    prompt = engine.clone_prompt_for(VoiceSpec(kind=VoiceKind.CLONE, ref_audio=str(ref), ref_text=ref_text or None))
+    prompt = prompt_data(engine.clone_prompt_for(VoiceSpec(kind=VoiceKind.CLONE, ref_audio=str(ref),
+                                                           ref_text=ref_text or None)))
     save_clone_prompt(prompt, tmp / vf.PROMPT_FILE)
+    return prompt.hidden_size
 
 
 def clone_voice(name: str, audio: str | Path | np.ndarray, engine, *, sample_rate: int | None = None,
@@ -270,10 +275,10 @@ def clone_voice(name: str, audio: str | Path | np.ndarray, engine, *, sample_rat
         notes.append("No transcript: only the voice's timbre is cloned (x-vector mode).")
     tmp = Path(tempfile.mkdtemp(prefix=".new-", dir=user_dir()))
     try:
-        _write_clone(tmp, prepared, ref_text, engine)
+        hidden_size = _write_clone(tmp, prepared, ref_text, engine)
         default = f"Cloned from {'a microphone recording' if origin == 'microphone' else Path(str(audio)).name}"
         vf.write_meta(tmp, _meta(name, "clone", origin, description=description or default, language=language,
-                                 ref_text=ref_text, model=_model_meta(engine), notes=notes))
+                                 ref_text=ref_text, model=_model_meta(engine, hidden_size), notes=notes))
         with _names_locked():
             return _entry(_commit(tmp, name, replace), False), notes
     finally:
@@ -300,9 +305,9 @@ def save_designed_voice(name: str, description: str, *, preview=None, sample_tex
             text = (sample_text or "").strip() or None
             prepared = prepare_reference(np.asarray(samples), int(rate), has_transcript=bool(text))
             notes.extend(prepared.notes)
-            _write_clone(tmp, prepared, text, clone_engine)
+            hidden_size = _write_clone(tmp, prepared, text, clone_engine)
             vf.write_meta(tmp, _meta(name, "clone", "design", ref_text=text, sample_text=text,
-                                     model=_model_meta(clone_engine), notes=notes, **fields))
+                                     model=_model_meta(clone_engine, hidden_size), notes=notes, **fields))
         else:
             if preview is not None:
                 notes.append("Saved the description only: choose a Base model to fix the voice from the preview.")
