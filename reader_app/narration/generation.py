@@ -36,13 +36,17 @@ LOAD_ADVICE = "Sentences not in the cache are skipped; choose another model fold
 class GenerationWorker(NarratorBase):
     """The narration-generate thread of a Narrator: `_generation_loop` runs until the narrator is closed."""
 
-    def _generation_loop(self) -> None:
+    def _generation_loop(self, cursor_lane: bool = False) -> None:
+        """cursor_lane: the second thread, for an engine that takes jobs side by side (concurrent_jobs): it only
+        makes the cursor sentence, so after a seek the listener does not wait for the look-ahead batch still in
+        flight on the first thread (that batch goes on, and its clips are stored)."""
+        pick = self._pick_cursor if cursor_lane else self._pick_batch
         while True:
             with self._cond:
-                batch = self._pick_batch()
-                while not batch and not self._closed and not self._elsewhere:
+                batch = pick()
+                while not batch and not self._closed and (cursor_lane or not self._elsewhere):
                     self._cond.wait()
-                    batch = self._pick_batch()
+                    batch = pick()
                 if self._closed:
                     return
                 if not batch:  # only clips other workers are making: look for them again shortly
@@ -58,7 +62,7 @@ class GenerationWorker(NarratorBase):
             try:
                 batch, claimed = self._claim(plan, batch)
                 if batch:
-                    self._generate(plan, batch)
+                    self._generate(plan, batch, cursor_lane)
             finally:
                 self.claims.release(claimed)
                 with self._cond:
@@ -115,10 +119,20 @@ class GenerationWorker(NarratorBase):
     def _pick_batch(self) -> list[int]:
         return self._plan.next_batch(self.scheduler, self._cursor, self._in_flight | self._elsewhere.keys())
 
-    def _generate(self, plan: NarrationPlan, batch: list[int]) -> None:
+    def _pick_cursor(self) -> list[int]:
+        """The cursor lane's batch: the cursor sentence alone when it is to be made and the engine takes a
+        second job meanwhile (known once it is loaded), else nothing."""
+        if not self._concurrent_jobs:
+            return []
+        batch = self._pick_batch()
+        return batch if batch == [self._cursor] else []
+
+    def _generate(self, plan: NarrationPlan, batch: list[int], cursor_lane: bool = False) -> None:
         for index in batch:
             self.listener.on_requested(index)
         engine, problem = self._engine(plan)
+        if cursor_lane and not self._concurrent_jobs:  # the engine changed to one that takes one job at a time
+            return  # released: the first thread makes it
         if engine is None:
             # Nothing can make this audio now: pass over it (cached sentences after it still play); a seek asks
             # the engine again.
@@ -153,8 +167,8 @@ class GenerationWorker(NarratorBase):
                     on_chunk: synthesis.ChunkCallback | None, finished: dict[int, AudioClip]) -> None:
         """Synthesizes `batch`, storing each clip as soon as it is finished (into `finished` too): a short
         sentence is playable while the batch's longest one is still being made."""
-        self.engine_calls += 1
         with self._cond:
+            self.engine_calls += 1
             cursor = self._cursor
         requests = [plan.request(i, priority=0 if i <= cursor else 1) for i in batch]
 
@@ -168,7 +182,8 @@ class GenerationWorker(NarratorBase):
             synthesis.synthesize(engine, requests, self._cancel, on_chunk, on_clip=keep)
         finally:
             with self._cond:
-                self._live_index = None
+                if self._live_index in batch:  # not another lane's sentence, streaming meanwhile
+                    self._live_index = None
 
     def _live_chunks(self, engine: SpeechEngine, plan: NarrationPlan,
                      batch: list[int]) -> synthesis.ChunkCallback | None:
@@ -243,6 +258,11 @@ class GenerationWorker(NarratorBase):
         problem = plan.renderer.engine_problem(engine)
         if problem is not None:
             return None, self._engine_failed(f"{problem}. Sentences not in the cache are skipped.")
+        concurrent = bool(getattr(engine, "concurrent_jobs", False))
+        with self._cond:
+            if concurrent != self._concurrent_jobs:
+                self._concurrent_jobs = concurrent
+                self._cond.notify_all()  # the cursor lane may start
         return engine, ""
 
     def _engine_failed(self, message: str) -> str:

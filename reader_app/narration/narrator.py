@@ -82,11 +82,13 @@ class Narrator(GenerationWorker, Feeder, PlayerListener[PlayerItem]):
         self._memory = {}  # clips the store could not keep (disk full): still playable
         self._store_failing = False  # the last put failed: said once, until a put succeeds again
         self._engine_error = None
+        self._concurrent_jobs = False  # the engine takes a second job meanwhile: the cursor lane works
         self._chapter_stop = ChapterStop(self.sentences)  # "pause at the end of this chapter", while armed
         self._closed = False
         # Not daemons: at interpreter exit a batch in flight finishes instead of torch being torn down under it
         # (which aborts the process).
         self._threads = [threading.Thread(target=self._generation_loop, name="narration-generate"),
+                         threading.Thread(target=self._generation_loop, args=(True,), name="narration-cursor"),
                          threading.Thread(target=self._feed_loop, name="narration-feed")]
         for thread in self._threads:
             thread.start()

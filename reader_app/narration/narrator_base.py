@@ -60,6 +60,7 @@ class NarratorBase:
     _memory: dict[str, AudioClip]
     _store_failing: bool
     _engine_error: str | None
+    _concurrent_jobs: bool
     _chapter_stop: ChapterStop
     _closed: bool
 

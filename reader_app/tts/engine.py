@@ -191,6 +191,10 @@ ClipCallback = Callable[[int, "AudioClip"], None]  # (request index, its clip), 
 
 
 class SpeechEngine(Protocol):
+    """An engine may also say `concurrent_jobs = True`: it takes calls from several threads at once and batches
+    them together (the engine process, a speech server); the narrator then makes the cursor sentence after a seek
+    beside the look-ahead batch in flight."""
+
     sample_rate: int
 
     @property

@@ -46,6 +46,7 @@ _END = object()
 
 class RemoteEngine:
     sample_rate = SAMPLE_RATE
+    concurrent_jobs = True  # each call its own requests: the server batches them
 
     def __init__(self, url: str, token: str | None = None, *, max_concurrent: int = MAX_CONCURRENT,
                  client: SpeechServerClient | None = None) -> None:
