@@ -114,7 +114,7 @@ def test_a_server_that_is_down_is_said_in_one_line():
         RemoteEngine("http://127.0.0.1:9", client=SpeechServerClient("http://127.0.0.1:9", sleep=lambda s: None))
 
 
-def test_pregen_and_play_with_the_engine_remote(server, tmp_path):
+def test_pregen_play_and_export_with_the_engine_remote(server, tmp_path):
     home = isolated_home(tmp_path)  # a data folder of its own: other tests use the sample book
 
     def _cli(*args: str) -> subprocess.CompletedProcess:
@@ -130,6 +130,12 @@ def test_pregen_and_play_with_the_engine_remote(server, tmp_path):
     assert played.returncode == 0, played.stderr
     report = json.loads(played.stdout)
     assert report["sentences_played"] == 2 and all(s.get("cached") for s in report["sentences"][:2])
+    flac = tmp_path / "part.flac"  # chapter 2 from the server's cache, chapter 3 made by the server now
+    exported = _cli("export", book, "--chapters", "2-3", "--format", "flac", "-o", str(flac), "--json", *remote)
+    assert exported.returncode == 0, exported.stderr
+    export = json.loads(exported.stdout)
+    assert export["reused"] == summary["total"] and export["generated"] > 0 and export["chapters"] == 2
+    assert flac.stat().st_size > 1000
     wrong = _cli("play", book, "--output", "null", "--engine", "remote", "--server", server.url, "--token", "no")
     assert wrong.returncode != 0 and "401" in wrong.stderr and "Traceback" not in wrong.stderr
     missing = _cli("play", book, "--output", "null", "--engine", "remote")

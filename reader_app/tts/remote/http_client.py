@@ -71,7 +71,8 @@ class SpeechServerClient:
                 return call()
             except RetryableError as error:
                 last = str(error)
-        raise EngineError(f"The speech server at {self.url} did not answer ({last}) after {self.attempts} tries.")
+        tries = "one try" if self.attempts == 1 else f"{self.attempts} tries"
+        raise EngineError(f"The speech server at {self.url} did not answer ({last}) after {tries}.")
 
 
 def _error_message(error: urllib.error.HTTPError) -> str:
