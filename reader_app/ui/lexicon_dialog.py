@@ -298,18 +298,16 @@ class LexiconDialog(QDialog):
     # -- listening --------------------------------------------------------------------------------------
     def _load_engine(self, folder: str) -> Any:
         """The narration's own engine when Listen uses its model (already loaded, in the engine process by
-        default: no second model, no torch in this process), else the shared stock engine of that folder."""
-        from reader_app.narration.engine_provider import shared_engine  # one load at a time, shared by folder
+        default: no second model, no torch in this process), else the studio's stock engine of that folder."""
+        from reader_app.narration.engine_provider import studio_engine  # in its own process: no torch here
         from reader_app.narration.session import model_path_or_none
-        from reader_app.tts.engine import EngineKind
 
         s = self.services.settings
         narrating = model_path_or_none(s)
         provider = self.services.engine_provider()
         if provider is not None and narrating is not None and os.path.realpath(narrating) == os.path.realpath(folder):
             return provider.get()
-        return shared_engine(EngineKind.STOCK, folder, device=s.device, dtype=s.dtype,
-                             threads=s.cpu_threads or None, **self.services.engine_options)
+        return studio_engine(folder, s, self.services.engine_options)
 
     def listen(self, entry: LexiconEntry) -> None:
         try:

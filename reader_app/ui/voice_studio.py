@@ -72,13 +72,9 @@ class VoiceStudioDialog(QDialog):
 
     # -- setup ------------------------------------------------------------------------------------------
     def _load_engine(self, folder: str):
-        from reader_app.narration.engine_provider import shared_engine  # one load at a time, shared by folder
-        from reader_app.tts.engine import EngineKind
+        from reader_app.narration.engine_provider import studio_engine  # in its own process: no torch here
 
-        s = self.services.settings
-        options = self.services.engine_options
-        return shared_engine(EngineKind.STOCK, folder, device=s.device, dtype=s.dtype,
-                             threads=s.cpu_threads or None, **options)
+        return studio_engine(folder, self.services.settings, self.services.engine_options)
 
     def _models(self) -> dict[ModelKind, list[tuple[str, str]]]:
         """Model folders by kind: the configured model, installed ones, and those chosen here before."""

@@ -1,8 +1,8 @@
 """Model work for the voice studio, off the GUI thread: one QThread runs queued jobs, engines cached by folder.
 
 A job is a plain callable taking the engine getter; its result or its error message comes back through a
-signal (queued to the GUI thread). Engines are created lazily on the worker, so torch and qwen_tts are never
-imported on the GUI thread.
+signal (queued to the GUI thread). Engines are created lazily on the worker; the dialogs' default factory
+(narration.engine_provider.studio_engine) runs them in an engine process, so torch never enters the GUI process.
 """
 
 from __future__ import annotations
