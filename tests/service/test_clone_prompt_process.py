@@ -3,6 +3,7 @@ checkpoint, compared with the same stock engine loaded in this process. No mocks
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import struct
 from pathlib import Path
@@ -15,7 +16,7 @@ from reader_app.narration.engine_provider import HOST_VARIABLE, studio_engine
 from reader_app.service.process_engine import ProcessEngine
 from reader_app.settings import Settings
 from reader_app.tts.clone_prompt import PromptData, prompt_data, read_prompt_file, save_clone_prompt
-from reader_app.tts.engine import EngineError, ModelKind, VoiceKind, VoiceSpec
+from reader_app.tts.engine import EngineError, EngineHost, ModelKind, VoiceKind, VoiceSpec
 from reader_app.voices import library as voices
 from tests.support.audio import SR, speechlike
 
@@ -24,10 +25,13 @@ TRANSCRIPT = "The quick brown fox jumps over the lazy dog."
 SETTINGS = Settings(device="cpu", cpu_threads=1)  # one torch thread on both sides: the same floats
 
 
-def _engine(tiny_base: Path, host: str):
+def _engine(tiny_base: Path, variable: str | None, setting: EngineHost = EngineHost.PROCESS):
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(HOST_VARIABLE, host)
-        return studio_engine(str(tiny_base), SETTINGS, dict(OPTIONS))
+        if variable is None:
+            patch.delenv(HOST_VARIABLE, raising=False)
+        else:
+            patch.setenv(HOST_VARIABLE, variable)
+        return studio_engine(str(tiny_base), dataclasses.replace(SETTINGS, engine_host=setting), dict(OPTIONS))
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +41,8 @@ def here(tiny_base):
 
 @pytest.fixture(scope="module")
 def there(tiny_base):
-    engine = _engine(tiny_base, "process")
+    # Narration on a speech server: the studio still needs its local Base checkpoint, in a process of its own.
+    engine = _engine(tiny_base, None, EngineHost.REMOTE)
     yield engine
     engine.close()
 
