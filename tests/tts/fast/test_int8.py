@@ -8,7 +8,7 @@ import torch
 
 from reader_app.tts.engine import SynthesisRequest, VoiceSpec
 from reader_app.tts.fast.config import WeightFormat
-from reader_app.tts.placement import fbgemm_int8_available, resolve_placement
+from reader_app.tts.placement import fbgemm_int8_available, int8_reduce_range, resolve_placement
 from tests.support.stock import load_wrapper
 
 pytestmark = pytest.mark.skipif(not fbgemm_int8_available(), reason="torch has no fbgemm int8 kernels here")
@@ -25,6 +25,8 @@ def _linear(out_features: int = 96, in_features: int = 128, reduce_range: bool =
 
 @pytest.mark.parametrize("reduce_range", [False, True])
 def test_an_int8_product_is_within_a_few_percent_of_fp32(reduce_range):
+    if not reduce_range and int8_reduce_range():
+        pytest.skip("without VNNI, 8-bit activations saturate fbgemm's int16 sums: the engine uses 7 bits here")
     layer, weight, bias, gen = _linear(reduce_range=reduce_range)
     x = torch.randn(3, 5, 128, generator=gen)
     x[1] *= 1000.0  # rows of very different magnitude each keep their own 8 bits
