@@ -9,7 +9,6 @@ studio's worker thread with the shared engine.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -296,18 +295,15 @@ class LexiconDialog(QDialog):
         super().closeEvent(event)
 
     # -- listening --------------------------------------------------------------------------------------
-    def _load_engine(self, folder: str) -> Any:
-        """The narration's own engine when Listen uses its model (already loaded, in the engine process by
-        default: no second model, no torch in this process), else the studio's stock engine of that folder."""
+    def _load_engine(self, source: str) -> Any:
+        """The narration's own engine when Listen uses what narrates (a folder, or a speech server's URL: already
+        loaded, no second model, no torch in this process), else the studio's stock engine of that folder."""
         from reader_app.narration.engine_provider import studio_engine  # in its own process: no torch here
-        from reader_app.narration.session import model_path_or_none
 
-        s = self.services.settings
-        narrating = model_path_or_none(s)
-        provider = self.services.engine_provider()
-        if provider is not None and narrating is not None and os.path.realpath(narrating) == os.path.realpath(folder):
+        provider = self.services.narration_engine_for(source)
+        if provider is not None:
             return provider.get()
-        return studio_engine(folder, s, self.services.engine_options)
+        return studio_engine(source, self.services.settings, self.services.engine_options)
 
     def listen(self, entry: LexiconEntry) -> None:
         try:
@@ -319,7 +315,8 @@ class LexiconDialog(QDialog):
                                     error=True)
         language = self._language()
         text = sample_text(self.book.sentences() if self.book else [], entry, self.lexicon(), language)
-        voice, folder = self.narrator.config.voice, str(info.path)
+        voice = self.narrator.config.voice
+        folder = self.services.narration_source() if info.on_server else str(info.path)
         self.show_status(f"Generating: “{text}”…")
         from reader_app.voices import library as voices
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -144,6 +145,15 @@ class AppServices:
             self._provider = self._provider_for(source)
             self._provider_source = source
         return self._provider
+
+    def narration_engine_for(self, source: str) -> EngineProvider | None:
+        """Narration's own provider when `source` (a model folder or a server URL) is what narrates, else None
+        (a dialog listening with another folder loads its own)."""
+        narrating = self.narration_source()
+        if not narrating or not source:
+            return None
+        same = source == narrating if _is_server(narrating) else os.path.realpath(source) == os.path.realpath(narrating)
+        return self.engine_provider() if same else None
 
     def source_engine(self, source: str) -> tuple[ModelInfo, EngineProvider]:
         """The model and engine provider of a narration_source() (a queued book remembers its own), for worker

@@ -82,7 +82,7 @@ class VoiceStudioDialog(QDialog):
 
         infos = []
         try:
-            configured = self.services.model_info()
+            configured = self.services.local_model_info()  # a speech server's model is no folder to use here
             if configured is not None:
                 infos.append(configured)
         except (EngineError, OSError):  # an invalid configured model just is not offered

@@ -94,6 +94,25 @@ def test_the_window_and_its_queue_narrate_from_the_server(qtbot, tmp_path, serve
     library.close()
 
 
+def test_pronunciation_listen_speaks_through_the_server(qtbot, tmp_path, server):  # noqa: F811 - the fixture
+    from reader_app.studio.lexicon import LexiconEntry
+    from reader_app.ui.lexicon_dialog import LexiconDialog
+
+    library = Library(tmp_path / "data")
+    services = _services(library, server.url)
+    window = open_window(qtbot, services)
+    window.actions_.pronunciation.trigger()
+    dialog = window.findChild(LexiconDialog)
+    narrating = services.engine_provider().get()
+    assert isinstance(narrating, RemoteEngine) and dialog._load_engine(server.url) is narrating
+    with qtbot.waitSignal(dialog.spoken, timeout=60_000):
+        dialog.listen(LexiconEntry("Alice", "A-lees"))
+    assert "Listening" in dialog.status.text()
+    dialog.close()
+    window.close()
+    library.close()
+
+
 def test_the_settings_dialog_offers_the_server(qtbot, tmp_path):
     dialog = SettingsDialog(Settings(remote_server="http://gpu-box:8000", remote_token="t0ken"))
     qtbot.addWidget(dialog)
