@@ -30,8 +30,8 @@ if TYPE_CHECKING:  # annotations only: both load when first used
 
 log = logging.getLogger(__name__)
 
-NO_SERVER = ("No speech server is set: Settings > Model > Speech server (reader-app serve or vLLM-Omni, "
-             "e.g. http://gpu-box:8000).")
+NO_SERVER = ("No speech server is set: Settings > Settings…, Model tab, Speech server (reader-app serve or "
+             "vLLM-Omni, e.g. http://gpu-box:8000).")
 
 
 class AppServices:
