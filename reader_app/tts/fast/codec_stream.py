@@ -57,13 +57,16 @@ class CodecStreamer:
         return self.codec.decode(codes, self.state)
 
 
-def codec_decoder(decoder: Any) -> Any:
-    """The decoder to stream with: an fp32 copy when the model was loaded in bf16 on a CPU without native
-    bf16 math (its bf16 convolutions run ~50x slower than fp32 there: seconds per frame)."""
+def codec_decoder(decoder: Any, in_place: bool = False) -> Any:
+    """The decoder to stream with: in fp32 when the model was loaded in bf16 on a CPU without native bf16 math
+    (its bf16 convolutions run ~50x slower than fp32 there: seconds per frame). A copy, unless in_place (an
+    engine that owns its model: the stock tokenizer then decodes with it too, and no bf16 copy stays)."""
     from reader_app.tts.placement import cpu_has_native_bf16
 
     param = next(decoder.parameters())
     if param.device.type == "cpu" and param.dtype != torch.float32 and not cpu_has_native_bf16():
+        if in_place:
+            return decoder.float().eval()  # parameter by parameter: one bf16 tensor at a time is freed
         import copy
 
         return copy.deepcopy(decoder).float().eval()

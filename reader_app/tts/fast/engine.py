@@ -53,6 +53,7 @@ class FastEngine:
 
     def __init__(self, model_path: str | Path, settings: FastSettings | None = None, **overrides: Any) -> None:
         from reader_app.models.catalog import inspect_model
+        from reader_app.tts.fast import memory
         from reader_app.tts.qwen_import import import_qwen_tts
 
         settings = dataclasses.replace(settings or FastSettings(), **overrides)
@@ -63,12 +64,14 @@ class FastEngine:
         kwargs: dict[str, Any] = {"dtype": model_load_dtype(placement)}
         if placement.device.type != "cpu":
             kwargs["device_map"] = str(placement.device)
-        try:
-            wrapper = qwen_tts.Qwen3TTSModel.from_pretrained(str(info.path), **kwargs)
-        except Exception as exc:  # one clear message for any loader failure
-            raise EngineError(f"Could not load the model in {info.path}: {type(exc).__name__}: {exc}") from exc
-        self._setup(wrapper, settings, info.model_id)
-        self._own_model()
+        with memory.transient_copies_returned():  # one copy of each weight at a time (tts/fast/memory.py)
+            try:
+                wrapper = qwen_tts.Qwen3TTSModel.from_pretrained(str(info.path), **kwargs)
+            except Exception as exc:  # one clear message for any loader failure
+                raise EngineError(f"Could not load the model in {info.path}: {type(exc).__name__}: {exc}") from exc
+            memory.evict_unreferenced_file_pages()  # what the loader converted into copies (the codec, say)
+            self._setup(wrapper, settings, info.model_id, owns_model=True)
+            self._own_model()
 
     @classmethod
     def from_wrapper(cls, wrapper: Any, settings: FastSettings | None = None,
@@ -80,15 +83,15 @@ class FastEngine:
         engine._setup(wrapper, settings, model_id)
         return engine
 
-    def _setup(self, wrapper: Any, settings: FastSettings, model_id: str) -> None:
+    def _setup(self, wrapper: Any, settings: FastSettings, model_id: str, owns_model: bool = False) -> None:
         self.wrapper = wrapper
         self.fast_settings = settings
         self._model_id = model_id
         self.placement = resolve_placement(settings.device, settings.dtype, settings.weights)
         self.kind = wrapper.model.tts_model_type
-        self.parts = ModelParts(wrapper.model, self.placement)
+        self.parts = ModelParts(wrapper.model, self.placement, evict_sources=owns_model)
         self.prompts = PromptBuilder(wrapper)
-        self.codec = codec_decoder(wrapper.model.speech_tokenizer.model.decoder)
+        self.codec = codec_decoder(wrapper.model.speech_tokenizer.model.decoder, in_place=owns_model)
         self.streaming_codec = StatefulCodec(self.codec)
         overrides = {k: v for k, v in dataclasses.asdict(settings.sampling).items() if v is not None}
         overrides = {("subtalker_dosample" if k == "subtalker_do_sample" else k): v for k, v in overrides.items()}
@@ -107,6 +110,7 @@ class FastEngine:
         tokenizer = self.wrapper.model.speech_tokenizer.model
         tokenizer.decoder = self.codec
         memory.release_stock_decoders(self.wrapper.model, self.parts)
+        memory.evict_unreferenced_file_pages()
         memory.return_freed_memory()
 
     # -- SpeechEngine -----------------------------------------------------------------------------------

@@ -16,7 +16,15 @@ ROPE_TABLE_LEN = 16384  # talker positions (prompt + frames); about 20 minutes o
 
 
 class ModelParts:
-    def __init__(self, model: Any, placement: Placement) -> None:
+    def __init__(self, model: Any, placement: Placement, evict_sources: bool = False) -> None:
+        """evict_sources: the engine owns `model`, so the checkpoint pages of each weight copied here leave the
+        resident set as soon as the copy exists (tts/fast/memory.py): loading peaks at one layer, not a model."""
+        from reader_app.tts.fast import memory
+
+        def converted(*modules: Any) -> None:
+            if evict_sources:
+                memory.evict_file_pages(memory.module_tensors(*modules))
+
         dev, dt, fmt = placement.device, placement.dtype, placement.weights
         # The output heads are 2 % of a frame's weight reads but give the logits directly: int8 stays out there.
         head_fmt = WeightFormat.FP16_PACKED if fmt == WeightFormat.INT8 else fmt
@@ -29,14 +37,14 @@ class ModelParts:
         self.hidden = cfg.hidden_size
 
         with torch.no_grad():
-            self.talker = DecoderStack(talker.model.layers, talker.model.norm, fmt, dt, dev)
+            self.talker = DecoderStack(talker.model.layers, talker.model.norm, fmt, dt, dev, converted)
             self.codec_head = fuse_linears([talker.codec_head], head_fmt, dt, dev)
             self.codec_embed = talker.model.codec_embedding.weight.detach().to(dev, dt)
             rot = talker.model.rotary_emb
             self.talker_rope = RopeTable(rot.inv_freq.to(dev), rot.attention_scaling, ROPE_TABLE_LEN, dt, dev)
 
             cp = talker.code_predictor
-            self.predictor = DecoderStack(cp.model.layers, cp.model.norm, fmt, dt, dev)
+            self.predictor = DecoderStack(cp.model.layers, cp.model.norm, fmt, dt, dev, converted)
             self.pred_proj = single_linear(cp.small_to_mtp_projection, fmt, dt, dev)
             # (15, 2048, D_talker): embeddings of codebooks 1..15, gathered in one op per frame
             self.pred_embed = torch.stack([e.weight.detach() for e in cp.model.codec_embedding]).to(dev, dt)
@@ -45,3 +53,5 @@ class ModelParts:
             prot = cp.model.rotary_emb
             self.pred_rope = RopeTable(prot.inv_freq.to(dev), prot.attention_scaling, self.num_groups + 1, dt, dev)
             self.pred_repetition_penalty = float(getattr(cp.generation_config, "repetition_penalty", 1.0) or 1.0)
+            heads = [talker.codec_head, cp.lm_head, cp.small_to_mtp_projection]
+            converted(*heads, talker.model.codec_embedding, cp.model.codec_embedding)

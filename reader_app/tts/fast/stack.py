@@ -8,6 +8,7 @@ at each slot's own position) and `shared` (all rows at the same positions: the c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +48,9 @@ class _Layer:
 
 class DecoderStack:
     def __init__(self, layers: nn.ModuleList, norm: Any, fmt: str, dtype: torch.dtype,
-                 device: torch.device) -> None:
+                 device: torch.device, converted: Callable[[nn.Module], None] | None = None) -> None:
+        """converted(layer) is called with each stock layer once its weights have been copied here (an engine
+        that owns its model evicts the source pages then: tts/fast/memory.py)."""
         # Upstream's modules are read by attribute name (nn.Module's __getattr__ is untyped: Any here).
         attn0: Any = layers[0].self_attn
         self.head_dim: int = attn0.head_dim
@@ -71,6 +74,8 @@ class DecoderStack:
                 down=fuse_linears([m.down_proj], fmt, dtype, device),
                 ln1=vec(layer.input_layernorm.weight), ln2=vec(layer.post_attention_layernorm.weight),
                 q_norm=vec(a.q_norm.weight), k_norm=vec(a.k_norm.weight)))
+            if converted is not None:
+                converted(layer)
         self.norm = vec(norm.weight)
         self.native_gqa = device.type != "mps"  # MPS SDPA may lack enable_gqa: expand K/V there instead
         self.q_size = self.n_heads * self.head_dim

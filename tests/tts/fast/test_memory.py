@@ -3,6 +3,10 @@ weights it packed are freed, prompts and the codec still work; dense weights sha
 
 from __future__ import annotations
 
+import sys
+
+import pytest
+
 from reader_app.tts.engine import SynthesisRequest, VoiceSpec
 
 REQUEST = SynthesisRequest("It was the best of times.", VoiceSpec(kind="preset", speaker="ryan"), "english")
@@ -58,3 +62,62 @@ def test_a_clone_prompt_still_builds_after_the_release(tiny_base, tmp_path):
     voice = VoiceSpec(kind="clone", ref_audio=str(ref), ref_text="Hello world, this is a test.")
     clip = engine.synthesize([SynthesisRequest("Call me Ishmael.", voice, "english")])[0]
     assert clip.duration_s > 0
+
+
+def _vm_rss_kb() -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="madvise on /proc/self/maps: Linux only")
+def test_a_mapped_checkpoint_tensors_pages_leave_the_resident_set_and_its_data_stays(tmp_path):
+    import torch
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    from reader_app.tts.fast.memory import evict_file_pages
+
+    path = tmp_path / "w.safetensors"
+    save_file({"w": torch.randn(2048, 4096).to(torch.bfloat16)}, str(path))  # 16 MiB
+    with safe_open(str(path), framework="pt") as f:
+        mapped = f.get_tensor("w")  # a view into the file's mapping, as the model loader gets
+    total = float(mapped.float().sum())  # every page read: resident
+    before = _vm_rss_kb()
+    assert evict_file_pages([mapped]) > 15 * 2**20
+    assert before - _vm_rss_kb() > 12 * 1024  # gone from the resident set...
+    assert float(mapped.float().sum()) == total  # ...and read back from the file, unchanged
+    heap = torch.ones(1 << 20)
+    assert evict_file_pages([heap]) == 0 and float(heap.sum()) == 1 << 20  # the allocator's pages: untouched
+
+
+def _mapped_resident_kb(folder) -> int:
+    """Resident kB of this process's mappings of the checkpoint files under `folder`."""
+    total, inside = 0, False
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            fields = line.split()
+            if "-" in fields[0] and not fields[0].endswith(":"):
+                inside = len(fields) >= 6 and fields[5].startswith(str(folder)) and fields[5].endswith(".safetensors")
+            elif inside and fields[0] == "Rss:":
+                total += int(fields[1])
+    return total
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="madvise on /proc/self/maps: Linux only")
+def test_an_engine_that_owns_its_model_keeps_no_checkpoint_pages_it_converted(tiny_custom_voice, tmp_path):
+    import shutil
+
+    from reader_app.tts.fast import FastEngine
+    from tests.support.stock import load_wrapper
+
+    owned, shared = tmp_path / "owned", tmp_path / "shared"  # folders of their own: only these mappings count
+    for folder in (owned, shared):
+        shutil.copytree(tiny_custom_voice, folder)
+    wrapper = load_wrapper(str(shared))  # the stock loader alone: what it converted stays mapped and resident
+    assert _mapped_resident_kb(shared) > 1024
+    engine = FastEngine(owned, device="cpu", weights="fp16_packed", max_frames=8)
+    assert _mapped_resident_kb(owned) < _mapped_resident_kb(shared) / 4
+    assert engine.synthesize([REQUEST])[0].duration_s > 0  # what it still reads comes back from the file
+    encoder = engine.wrapper.model.speech_tokenizer.model.encoder
+    assert sum(p.numel() for p in encoder.parameters()) == 0  # a CustomVoice model clones nothing
+    del wrapper
