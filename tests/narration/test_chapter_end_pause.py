@@ -15,15 +15,6 @@ from tests.support.engines import StreamingToneEngine, ToneEngine
 from tests.support.narration import Recorder, settle
 
 
-class NoticeRecorder(Recorder):
-    def __init__(self) -> None:
-        super().__init__()
-        self.notices: list[str] = []
-
-    def on_notice(self, message: str) -> None:
-        self.notices.append(message)
-
-
 @pytest.fixture
 def book():
     return make_book([
@@ -49,7 +40,7 @@ def all_ready(narrator, count: int) -> bool:
 
 
 def test_pauses_before_the_next_chapters_heading_and_play_goes_on_from_it(book, make_narrator):
-    rec = NoticeRecorder()
+    rec = Recorder()
     narrator, _cache, out = make_narrator(book, ToneEngine(), rec)
     assert wait_until(lambda: all_ready(narrator, book.sentence_count()), 10)
     narrator.pause_at_chapter_end()
@@ -67,7 +58,7 @@ def test_pauses_before_the_next_chapters_heading_and_play_goes_on_from_it(book, 
 
 
 def test_a_heading_already_queued_is_taken_back(book, make_narrator):
-    rec = NoticeRecorder()
+    rec = Recorder()
     # The feeder runs far ahead of the ear: the heading is on the player's queue before the choice is made.
     narrator, _cache, out = make_narrator(book, ToneEngine(), rec, feed_ahead_s=30.0)
     assert wait_until(lambda: all_ready(narrator, book.sentence_count()), 10)
@@ -80,7 +71,7 @@ def test_a_heading_already_queued_is_taken_back(book, make_narrator):
 
 
 def test_it_follows_a_seek_and_the_end_of_the_book_is_not_a_boundary(book, make_narrator):
-    rec = NoticeRecorder()
+    rec = Recorder()
     narrator, _cache, out = make_narrator(book, ToneEngine(), rec)
     assert wait_until(lambda: all_ready(narrator, book.sentence_count()), 10)
     narrator.pause_at_chapter_end()
@@ -94,7 +85,7 @@ def test_it_follows_a_seek_and_the_end_of_the_book_is_not_a_boundary(book, make_
 
 
 def test_turned_off_it_plays_on(book, make_narrator):
-    rec = NoticeRecorder()
+    rec = Recorder()
     narrator, _cache, out = make_narrator(book, ToneEngine(), rec)
     assert wait_until(lambda: all_ready(narrator, book.sentence_count()), 10)
     narrator.pause_at_chapter_end()
@@ -105,7 +96,7 @@ def test_turned_off_it_plays_on(book, make_narrator):
 
 
 def test_a_streamed_heading_is_not_played_past_the_boundary(book, make_narrator):
-    rec = NoticeRecorder()
+    rec = Recorder()
     engine = StreamingToneEngine(chunk_s=0.1)
     narrator, _cache, out = make_narrator(book, engine, rec, lookahead_s=0.5, batch_size=1)
     narrator.pause_at_chapter_end()

@@ -20,15 +20,6 @@ from tests.support.narration import Recorder, config
 GONE = "The speech engine process stopped (killed by signal 9); it starts again for the next sentence."
 
 
-class NoticeRecorder(Recorder):
-    def __init__(self) -> None:
-        super().__init__()
-        self.notices: list[str] = []
-
-    def on_notice(self, message: str) -> None:
-        self.notices.append(message)
-
-
 class DiesOnceEngine(ToneEngine):
     """Finishes the first clip of its first batch of several, then 'dies' (EngineGone); fine after that."""
 
@@ -50,7 +41,7 @@ class DiesOnceEngine(ToneEngine):
 
 def test_the_narrator_says_it_once_and_remakes_the_rest_of_the_batch_whole(make_narrator):
     book = make_book([[["First one.", "Second one.", "Third one.", "Fourth one.", "Fifth one."]]])
-    engine, rec = DiesOnceEngine(), NoticeRecorder()
+    engine, rec = DiesOnceEngine(), Recorder()
     narrator, cache, _ = make_narrator(book, engine, rec, batch_size=4)
     assert wait_until(lambda: all(narrator.is_ready(i) for i in range(5)), 10)
     assert rec.notices == [GONE] and rec.errors == [] and rec.skipped == []

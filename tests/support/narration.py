@@ -35,6 +35,7 @@ class Recorder(NarrationListener):
         self.ready: list[int] = []
         self.states: list[NarrationState] = []
         self.errors: list[str] = []
+        self.notices: list[str] = []
         self.skipped: list[int] = []
 
     def on_sentence_started(self, index: int, delay_s: float) -> None:
@@ -48,6 +49,9 @@ class Recorder(NarrationListener):
 
     def on_error(self, message: str) -> None:
         self.errors.append(message)
+
+    def on_notice(self, message: str) -> None:
+        self.notices.append(message)
 
     def on_sentence_skipped(self, index: int, message: str) -> None:
         self.skipped.append(index)
