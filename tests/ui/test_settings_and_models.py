@@ -161,7 +161,9 @@ def test_event_loop_keeps_ticking_while_a_big_book_parses_and_a_model_loads(qtbo
     assert window.book.sentence_count() > 10_000
     assert len(ticks) > parse_s / 0.01 * 0.3, (len(ticks), parse_s)
 
-    assert longest_gap() < time_limit(0.5), longest_gap()
+    # Parsing on the GUI thread would stop it for the whole parse (seconds). A worker's long C calls (regexes over
+    # a chapter) hold the GIL in bursts: 0.49-0.59 s measured on the AMD EPYC VM, code before and after 2026-12-03.
+    assert longest_gap() < time_limit(1.0), longest_gap()
     window.close()
     timer.stop()
     library.close()
