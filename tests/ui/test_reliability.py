@@ -84,8 +84,8 @@ def test_a_damaged_book_cache_opens_and_the_window_says_what_the_store_did(qtbot
         db.write(b"\xff" * 4096)
     reopened = open_window(qtbot, services)
     assert reopened.book is not None and reopened.controller.narrator is not None
-    status = reopened.transport.status_label.text()
-    assert "damaged" in status.lower(), status
+    label = reopened.transport.status_label
+    qtbot.waitUntil(lambda: "damaged" in label.text().lower(), timeout=10_000)
     reopened.close()
 
 
