@@ -136,6 +136,48 @@ def _import_sox_quietly() -> None:
             pass
 
 
+def _skip_sklearn(transformers: types.ModuleType) -> None:
+    """transformers imports sklearn.metrics (3 s, with scipy.stats) as soon as its generation module loads, for
+    assisted generation's confidence threshold, which Qwen3-TTS never uses; sklearn is only installed because
+    librosa depends on it. Telling transformers it is absent (the flag its is_sklearn_available() reads; the
+    transformers version is pinned) keeps that out of every engine process."""
+    import_utils = getattr(getattr(transformers, "utils", None), "import_utils", None)
+    if import_utils is not None and hasattr(import_utils, "_sklearn_available"):
+        import_utils._sklearn_available = False
+
+
+def _deferred_mel(*args: Any, **kwargs: Any) -> Any:
+    """librosa.filters.mel, imported on its first call."""
+    from librosa.filters import mel
+
+    return mel(*args, **kwargs)
+
+
+@contextlib.contextmanager
+def _librosa_filters_deferred():
+    """While qwen_tts imports, `from librosa.filters import mel` gets a function that imports the real module
+    when first called. Importing librosa.filters costs ~120 MB of memory and ~2 s (numba, scipy) in every
+    engine process, and qwen_tts only calls mel to clone a voice (the speaker encoder's spectrogram)."""
+    if "librosa.filters" in sys.modules:
+        yield
+        return
+    try:
+        librosa = importlib.import_module("librosa")  # cheap: librosa loads its submodules lazily
+    except Exception:  # noqa: BLE001 - third-party: qwen_tts's own import then says what is missing
+        yield
+        return
+    standin = _new_module("librosa.filters", False)
+    standin.mel = _deferred_mel  # type: ignore[attr-defined]
+    sys.modules["librosa.filters"] = standin
+    try:
+        yield
+    finally:  # the real module takes its place from now on
+        if sys.modules.get("librosa.filters") is standin:
+            del sys.modules["librosa.filters"]
+        if vars(librosa).get("filters") is standin:
+            delattr(librosa, "filters")
+
+
 _MODEL_LOCK = threading.RLock()  # reentrant: a model's construction imports qwen_tts under it
 
 # transformers names looked up after the import (qwen_tts's loaders, the fast engine's codec state): resolved
@@ -160,6 +202,7 @@ def import_qwen_tts() -> types.ModuleType:
         # transformers first: it inspects torchaudio's spec while importing, before any stand-in exists.
         os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
         transformers = importlib.import_module("transformers")
+        _skip_sklearn(transformers)
         for name in _TRANSFORMERS_NAMES:
             try:
                 getattr(transformers, name)
@@ -171,5 +214,5 @@ def import_qwen_tts() -> types.ModuleType:
             sox_logger.addFilter(_SOX_FILTER)
         _import_sox_quietly()
         # qwen_tts prints a flash-attn banner (25 Hz tokenizer) straight to stdout on import.
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), _librosa_filters_deferred():
             return importlib.import_module("qwen_tts")
