@@ -21,7 +21,8 @@ def parity_device() -> str:
 
 
 @functools.cache
-def load_wrapper(path: str, device: str = "cpu"):
+def load_wrapper(path: str, device: str = "cpu", dtype=None):
+    """The stock wrapper, in fp32 unless `dtype` says otherwise."""
     from reader_app.tts.qwen_import import import_qwen_tts
 
     qwen_tts = import_qwen_tts()
@@ -36,7 +37,7 @@ def load_wrapper(path: str, device: str = "cpu"):
             torch.backends.cuda.matmul.allow_tf32 = False
             torch.backends.cudnn.allow_tf32 = False
         kwargs["device_map"] = device
-    return qwen_tts.Qwen3TTSModel.from_pretrained(path, dtype=torch.float32, **kwargs)
+    return qwen_tts.Qwen3TTSModel.from_pretrained(path, dtype=dtype or torch.float32, **kwargs)
 
 
 def stock_codes(wrapper, api: str, texts: list[str], frames: int, **kwargs) -> list[np.ndarray]:

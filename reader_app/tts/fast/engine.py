@@ -34,8 +34,8 @@ from reader_app.tts.engine import (
 )
 from reader_app.tts.fast.batcher import ContinuousBatcher, FrameEvent, Job
 from reader_app.tts.fast.codec_state import StatefulCodec
-from reader_app.tts.fast.codec_stream import CodecStreamer, codec_decoder
-from reader_app.tts.fast.config import FastSettings
+from reader_app.tts.fast.codec_stream import CodecStreamer, codec_decoder, pack_codec_transformer
+from reader_app.tts.fast.config import FastSettings, WeightFormat
 from reader_app.tts.fast.guard import LoopDetector
 from reader_app.tts.fast.parts import ModelParts
 from reader_app.tts.fast.prompts import Prompt, PromptBuilder
@@ -92,6 +92,8 @@ class FastEngine:
         self.parts = ModelParts(wrapper.model, self.placement, evict_sources=owns_model)
         self.prompts = PromptBuilder(wrapper)
         self.codec = codec_decoder(wrapper.model.speech_tokenizer.model.decoder, in_place=owns_model)
+        if owns_model and self.placement.weights in (WeightFormat.FP16_PACKED, WeightFormat.INT8):
+            pack_codec_transformer(self.codec)  # the stock model is ours: its codec may change form
         self.streaming_codec = StatefulCodec(self.codec)
         overrides = {k: v for k, v in dataclasses.asdict(settings.sampling).items() if v is not None}
         overrides = {("subtalker_dosample" if k == "subtalker_do_sample" else k): v for k, v in overrides.items()}
@@ -283,7 +285,10 @@ class FastEngine:
         generator = None
         if not self.use_graphs:
             generator = torch.Generator(device=self.placement.device)
-        stepper = FrameStepper(p, batch, talker, pred, logits, generator)
+        # The talker cache grows (doubling) as sentences need it. Off CUDA it starts small, sized to what is
+        # admitted (0.6B in fp32: 230 KB per position and slot); with graphs each growth is a recapture.
+        start_len = 256 if self.use_graphs else 64
+        stepper = FrameStepper(p, batch, talker, pred, logits, generator, max_len=start_len)
         runner: Callable[[int], None] = stepper.step
         if self.use_graphs:
             from reader_app.tts.fast.graphs import GraphStepRunner

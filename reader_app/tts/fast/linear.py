@@ -44,6 +44,30 @@ class PackedFp16Linear:
         return torch.ops.quantized.linear_dynamic_fp16(x, self.packed)
 
 
+class PackedFp16Module(nn.Module):
+    """An nn.Linear swapped for PackedFp16Linear inside a stock module (the codec's transformer), so the stock
+    forward runs on it: one fp16 copy of the weight instead of the fp32 one."""
+
+    def __init__(self, linear: nn.Linear) -> None:
+        super().__init__()
+        self.op = PackedFp16Linear(linear.weight, linear.bias)
+        self.in_features, self.out_features = linear.in_features, linear.out_features
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.op(x)
+
+
+def pack_linears_fp16(module: nn.Module) -> int:
+    """Replace every nn.Linear under `module` (fp32, CPU) by a PackedFp16Module; returns how many."""
+    swapped = 0
+    for parent in list(module.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, nn.Linear):
+                setattr(parent, name, PackedFp16Module(child))
+                swapped += 1
+    return swapped
+
+
 _SPAN_COLUMNS = 4  # zero-weight input columns holding -1 and +1 (4: fbgemm packs K in groups of 4)
 _KEPT_ROWS = 64  # input buffers are kept for decode steps up to this many rows; a prefill's are made per call
 

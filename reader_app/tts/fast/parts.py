@@ -39,7 +39,10 @@ class ModelParts:
         with torch.no_grad():
             self.talker = DecoderStack(talker.model.layers, talker.model.norm, fmt, dt, dev, converted)
             self.codec_head = fuse_linears([talker.codec_head], head_fmt, dt, dev)
-            self.codec_embed = talker.model.codec_embedding.weight.detach().to(dev, dt)
+            # Embeddings stay in the checkpoint's precision as loaded (bf16 under the packed CPU formats): a frame
+            # gathers 16 rows of them, converted then; fp32 tables would cost 140 MB more for the same values.
+            self.embed_dtype = dt
+            self.codec_embed = talker.model.codec_embedding.weight.detach().to(dev)
             rot = talker.model.rotary_emb
             self.talker_rope = RopeTable(rot.inv_freq.to(dev), rot.attention_scaling, ROPE_TABLE_LEN, dt, dev)
 
@@ -47,7 +50,7 @@ class ModelParts:
             self.predictor = DecoderStack(cp.model.layers, cp.model.norm, fmt, dt, dev, converted)
             self.pred_proj = single_linear(cp.small_to_mtp_projection, fmt, dt, dev)
             # (15, 2048, D_talker): embeddings of codebooks 1..15, gathered in one op per frame
-            self.pred_embed = torch.stack([e.weight.detach() for e in cp.model.codec_embedding]).to(dev, dt)
+            self.pred_embed = torch.stack([e.weight.detach().to(dev) for e in cp.model.codec_embedding])
             self.pred_heads = [fuse_linears([h], head_fmt, dt, dev) for h in cp.lm_head]
             self.pred_vocab = cp.config.vocab_size
             prot = cp.model.rotary_emb

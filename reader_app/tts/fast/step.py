@@ -150,12 +150,12 @@ class FrameStepper:
     def _step(self, s: FrameStepper | _Slots, kv_len: int) -> None:
         """The step over the slots of `s`: the stepper itself (full width) or a `_Slots` view of its first rows."""
         p = self.parts
-        first_embed = p.codec_embed[s.code0]  # (B, D)
+        first_embed = p.codec_embed[s.code0].to(p.embed_dtype)  # (B, D)
         groups = self._predict_groups(s, first_embed)  # (B, 15)
         s.frame[:, 0] = s.code0
         s.frame[:, 1:] = groups
         # next talker input: sum of the 16 codebook embeddings + this step's text (or pad once text ran out)
-        group_embeds = p.pred_embed[self.group_idx, groups]  # (B, 15, D)
+        group_embeds = p.pred_embed[self.group_idx, groups].to(p.embed_dtype)  # (B, 15, D)
         x = torch.cat([first_embed.unsqueeze(1), group_embeds], dim=1).sum(1)
         t_idx = s.gen_step.clamp(max=s.trailing.shape[1] - 1)
         text = s.trailing[s.rows, t_idx]
@@ -196,7 +196,7 @@ class FrameStepper:
                 seen[s.rows, tok] = True
             groups.append(tok)
             if j + 1 < p.num_groups - 1:
-                h = p.pred_embed[j][tok].unsqueeze(1)
+                h = p.pred_embed[j][tok].unsqueeze(1).to(p.embed_dtype)
         return torch.stack(groups, dim=1)
 
 

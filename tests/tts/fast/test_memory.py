@@ -30,6 +30,33 @@ def test_packed_weights_free_the_stock_copies_and_the_engine_still_speaks(tiny_c
     assert clip.duration_s > 0
 
 
+def test_the_codec_transformer_is_packed_and_decodes_as_before(tiny_custom_voice):
+    import numpy as np
+    import torch
+    from torch import nn
+
+    from reader_app.tts.fast import FastEngine
+    from reader_app.tts.fast.codec_stream import decode_codes
+    from reader_app.tts.fast.linear import PackedFp16Module
+    from tests.support.stock import load_wrapper
+
+    engine = FastEngine(tiny_custom_voice, device="cpu", weights="int8", max_frames=8)
+    layers = engine.codec.pre_transformer.layers
+    assert not any(isinstance(m, nn.Linear) for m in layers.modules())  # no fp32 copy of them is kept
+    packed = [m for m in layers.modules() if isinstance(m, PackedFp16Module)]
+    assert packed
+    dense = FastEngine(tiny_custom_voice, device="cpu", dtype="float32", weights="dense", max_frames=8)
+    assert not any(isinstance(m, PackedFp16Module) for m in dense.codec.modules())  # dense: stock math
+    # the reference: the stock codec as the packed engine loads it (bf16, as the packed formats load), in fp32
+    reference = load_wrapper(str(tiny_custom_voice), dtype=torch.bfloat16).model.speech_tokenizer.model.decoder
+    codes = np.random.default_rng(1).integers(0, 2048, (40, 16))
+    ours, stock = decode_codes(engine.codec, codes), decode_codes(reference.float(), codes)
+    assert np.sqrt(np.mean(stock ** 2)) > 0.01
+    assert np.max(np.abs(ours - stock)) < 1e-3  # fp16 copies of bf16-born weights: float rounding only
+    with torch.no_grad():  # the streaming path runs the same modules
+        assert engine.synthesize([REQUEST])[0].duration_s > 0
+
+
 def test_dense_weights_shared_with_stock_are_kept(tiny_custom_voice):
     from reader_app.tts.fast import FastEngine
 

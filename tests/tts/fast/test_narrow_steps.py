@@ -117,6 +117,19 @@ def test_narrow_views_follow_cache_growth(tiny_custom_voice):
     assert st._slots(1).cache.k[0].data_ptr() == st.cache.k[0].data_ptr()
 
 
+def test_a_cache_that_grows_during_sentences_gives_the_codes_of_one_made_big_enough(tiny_custom_voice):
+    """Off CUDA the talker cache starts at 64 positions and doubles as sentences need it (twice here)."""
+    grown = _engine(tiny_custom_voice, "dense", max_batch=2)
+    assert grown._stepper(2)[0].max_len == 64
+    codes = grown.generate_codes(_requests(2), max_frames=150, suppress_eos=True)
+    assert grown._stepper(2)[0].max_len >= 256  # it grew twice on the way
+    big = _engine(tiny_custom_voice, "dense", max_batch=2)
+    assert big._stepper(2)[0].ensure_capacity(512, 1)
+    expected = big.generate_codes(_requests(2), max_frames=150, suppress_eos=True)
+    for got, want in zip(codes, expected, strict=True):
+        assert got.shape == (150, 16) and np.array_equal(got, want)
+
+
 @pytest.mark.parametrize("budgets, solo, expected_rows", [
     # slot 0 alone, slots 1 and 2 join, slot 2 ends after 3 frames, slot 0 after 5, slot 1 after 10
     ([5, 10, 3], 0, [1] + [3] * 3 + [2] * 7),
