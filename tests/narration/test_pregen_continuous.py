@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 from reader_app.narration.pregen import PREGEN_PRIORITY, Pregenerator
-from reader_app.resources import sample_book_path
 from reader_app.store import BookCache
 from reader_app.store.maintenance import read_only_rows
 from tests.support.books import make_book
@@ -104,8 +103,9 @@ def _stored_clips(home: Path) -> set[str]:
 
 
 def test_a_killed_pregen_keeps_every_clip_it_stored_and_a_rerun_makes_only_the_rest(tiny_custom_voice, tmp_path):
-    book = str(sample_book_path())
-    args = ["pregen", book, "--model", str(tiny_custom_voice), "--chapters", "1-2", *TINY]
+    book = tmp_path / "ten sentences.txt"  # enough for several windows of the engine's two slots, and quick
+    book.write_text(" ".join(f"This is sentence number {n} of a short book." for n in range(1, 11)) + "\n")
+    args = ["pregen", str(book), "--model", str(tiny_custom_voice), *TINY]
     run = subprocess.Popen(_cli(tmp_path, *args), env=_env(tmp_path), stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
     try:
