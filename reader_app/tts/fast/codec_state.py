@@ -61,7 +61,7 @@ class _TransposedConv:
     """ConvTranspose1d (kernel = m * stride) with upstream's right trim: one GEMM gives every tap, the taps
     overlap-add into place, and the trimmed tail waits in the state for the next chunk's first frames."""
 
-    def __init__(self, module: Any) -> None:
+    def __init__(self, module: Any, fp16_taps: bool = False) -> None:
         conv = module.conv
         self.stride, kernel = conv.stride[0], conv.kernel_size[0]
         if kernel % self.stride or module.right_pad != kernel - self.stride:
@@ -69,14 +69,27 @@ class _TransposedConv:
         w = conv.weight.detach()  # (in, out, kernel)
         self.out_channels = w.shape[1]
         self.groups = kernel // self.stride
-        self.taps = w.permute(2, 1, 0).reshape(kernel * self.out_channels, w.shape[0]).contiguous()
+        taps = w.permute(2, 1, 0).reshape(kernel * self.out_channels, w.shape[0]).contiguous()
+        # fp16_taps: fbgemm's fp16-packed GEMM, half the weight reads (these layers read up to 75 MB for a few
+        # frames): 4x faster for a 2-frame chunk, 1.2-1.6x for 16-frame chunks, and half the memory.
+        self.taps = None if fp16_taps else taps
+        self.packed = torch.ops.quantized.linear_prepack_fp16(taps.float(), None) if fp16_taps else None
         self.bias = None if conv.bias is None else conv.bias.detach().view(1, -1, 1)
         self.key = id(module)
+
+    def _tap_products(self, x: torch.Tensor) -> torch.Tensor:
+        """(b, m, s, c, n): tap (i * s + r) of input frame t, for every tap and frame."""
+        b, cin, n = x.shape
+        s, c, m = self.stride, self.out_channels, self.groups
+        if self.taps is not None:
+            return torch.matmul(self.taps, x).view(b, m, s, c, n)
+        rows = x.transpose(1, 2).reshape(b * n, cin)
+        return torch.ops.quantized.linear_dynamic_fp16(rows, self.packed).view(b, n, m, s, c).permute(0, 2, 3, 4, 1)
 
     def __call__(self, x: torch.Tensor, state: CodecState) -> torch.Tensor:
         b, _, n = x.shape
         s, c, m = self.stride, self.out_channels, self.groups
-        y = torch.matmul(self.taps, x).view(b, m, s, c, n)  # tap (i * s + r) of input frame t
+        y = self._tap_products(x)
         full = x.new_zeros(b, c, (n + m - 1) * s)
         for i in range(m):  # tap group i lands i frames later: output t * s + i * s + r
             full[..., i * s: (i + n) * s].view(b, c, n, s).add_(y[:, i].permute(0, 2, 3, 1))
@@ -128,14 +141,16 @@ class StatefulCodec:
     """Decodes a sentence's codes chunk by chunk: `decode(codes, state)` gives exactly the samples a full
     decode of all frames so far would give for the new ones."""
 
-    def __init__(self, decoder: Any) -> None:
+    def __init__(self, decoder: Any, fp16_taps: bool = False) -> None:
+        """fp16_taps: transposed convolutions on fbgemm fp16-packed weights (an fp32 decoder on the CPU)."""
         self.decoder = decoder
+        self.fp16_taps = fp16_taps
         self.device = next(decoder.parameters()).device
         self.samples_per_frame = int(decoder.total_upsample)
         self.pre_conv = _CausalConv(decoder.pre_conv)
         self.upsample: list[Op] = []
         for trans, convnext in decoder.upsample:
-            self.upsample += [_TransposedConv(trans), _ConvNeXt(convnext)]
+            self.upsample += [_TransposedConv(trans, fp16_taps), _ConvNeXt(convnext)]
         self.body: list[Op] = []
         for block in decoder.decoder:
             self.body += self._ops(block)
@@ -153,7 +168,7 @@ class StatefulCodec:
                 ops += self._ops(sub)
             return ops
         if name.endswith("CausalTransConvNet"):
-            return [_TransposedConv(block)]
+            return [_TransposedConv(block, self.fp16_taps)]
         if name.endswith("ResidualUnit"):
             return [_ResidualUnit(block)]
         raise ValueError(f"streaming decode does not know codec layer {name}")

@@ -73,14 +73,19 @@ def codec_decoder(decoder: Any, in_place: bool = False) -> Any:
     return decoder
 
 
+def codec_is_fp32_cpu(decoder: Any) -> bool:
+    """Where fbgemm's fp16-packed weights can stand in for the codec's fp32 ones."""
+    param = next(decoder.parameters())
+    return param.device.type == "cpu" and param.dtype == torch.float32
+
+
 def pack_codec_transformer(decoder: Any) -> int:
     """The codec's transformer (a quarter of the decoder's weights, 112 MB in fp32, at one position per frame:
     bound by weight reads) on fbgemm fp16-packed weights: half the memory, about twice as fast, the same audio to
     float rounding (the weights came from bf16). Only an fp32 decoder on the CPU; returns the linears packed."""
     from reader_app.tts.fast.linear import pack_linears_fp16
 
-    param = next(decoder.parameters())
-    if param.device.type != "cpu" or param.dtype != torch.float32:
+    if not codec_is_fp32_cpu(decoder):
         return 0
     with torch.no_grad():
         return pack_linears_fp16(decoder.pre_transformer.layers)

@@ -34,7 +34,12 @@ from reader_app.tts.engine import (
 )
 from reader_app.tts.fast.batcher import ContinuousBatcher, FrameEvent, Job
 from reader_app.tts.fast.codec_state import StatefulCodec
-from reader_app.tts.fast.codec_stream import CodecStreamer, codec_decoder, pack_codec_transformer
+from reader_app.tts.fast.codec_stream import (
+    CodecStreamer,
+    codec_decoder,
+    codec_is_fp32_cpu,
+    pack_codec_transformer,
+)
 from reader_app.tts.fast.config import FastSettings, WeightFormat
 from reader_app.tts.fast.guard import LoopDetector
 from reader_app.tts.fast.parts import ModelParts
@@ -92,9 +97,10 @@ class FastEngine:
         self.parts = ModelParts(wrapper.model, self.placement, evict_sources=owns_model)
         self.prompts = PromptBuilder(wrapper)
         self.codec = codec_decoder(wrapper.model.speech_tokenizer.model.decoder, in_place=owns_model)
-        if owns_model and self.placement.weights in (WeightFormat.FP16_PACKED, WeightFormat.INT8):
+        packed = self.placement.weights in (WeightFormat.FP16_PACKED, WeightFormat.INT8)
+        if owns_model and packed:
             pack_codec_transformer(self.codec)  # the stock model is ours: its codec may change form
-        self.streaming_codec = StatefulCodec(self.codec)
+        self.streaming_codec = StatefulCodec(self.codec, fp16_taps=packed and codec_is_fp32_cpu(self.codec))
         overrides = {k: v for k, v in dataclasses.asdict(settings.sampling).items() if v is not None}
         overrides = {("subtalker_dosample" if k == "subtalker_do_sample" else k): v for k, v in overrides.items()}
         self._gen_kwargs = overrides

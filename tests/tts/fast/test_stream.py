@@ -135,3 +135,28 @@ def test_engine_stream_events(tiny_custom_voice):
         assert sum(lengths) == 20 * 1920
         first = mine[0]
         assert first.index == i and first.chunk.sample_rate == 24000 and first.is_last is False
+
+
+def test_fp16_packed_transposed_convolutions_give_the_same_audio(tiny_custom_voice):
+    """The packed CPU formats run the codec's transposed convolutions on fbgemm fp16 taps. Their weights come
+    from bf16 there (the packed formats load the model in bf16), which fp16 holds exactly: the same audio."""
+    import torch
+
+    from reader_app.tts.fast.codec_state import StatefulCodec, _TransposedConv
+
+    decoder = _decoder(tiny_custom_voice)
+    with torch.no_grad():
+        for module in decoder.modules():
+            if type(module).__name__.endswith("TransConvNet"):
+                module.conv.weight.copy_(module.conv.weight.bfloat16().float())
+    codes = np.random.default_rng(3).integers(0, 2048, (40, 16))
+    packed = StatefulCodec(decoder, fp16_taps=True)
+    convs = [op for op in packed.upsample + packed.body if isinstance(op, _TransposedConv)]
+    assert convs and all(op.taps is None and op.packed is not None for op in convs)
+    want = StatefulCodec(decoder)
+    got_state, want_state = packed.new_state(), want.new_state()
+    for start, size in ((0, 2), (2, 4), (6, 8), (14, 16), (30, 10)):  # the engine's chunking, then a tail
+        chunk = codes[start:start + size]
+        got, expected = packed.decode(chunk, got_state), want.decode(chunk, want_state)
+        assert got.shape == expected.shape == (size * 1920,)
+        assert np.max(np.abs(got - expected)) < 1e-4, start  # exact weights: summation order only
