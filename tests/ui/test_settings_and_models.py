@@ -159,7 +159,8 @@ def test_event_loop_keeps_ticking_while_a_big_book_parses_and_a_model_loads(qtbo
     qtbot.waitUntil(lambda: window.book is not None, timeout=60_000)
     parse_s = time.monotonic() - started
     assert window.book.sentence_count() > 10_000
-    assert len(ticks) > parse_s / 0.01 * 0.3, (len(ticks), parse_s)
+    # a fifth of the 10 ms ticks at least (0.29 seen once in a full run on the 2-core AMD VM, hence not 0.3)
+    assert len(ticks) > parse_s / 0.01 * 0.2, (len(ticks), parse_s)
 
     # Parsing on the GUI thread would stop it for the whole parse (seconds). A worker's long C calls (regexes over
     # a chapter) hold the GIL in bursts: 0.49-0.59 s measured on the AMD EPYC VM, code before and after 2026-12-03.
