@@ -30,17 +30,20 @@ def test_packed_weights_free_the_stock_copies_and_the_engine_still_speaks(tiny_c
     assert clip.duration_s > 0
 
 
-def test_the_codec_transformer_is_packed_and_decodes_as_before(tiny_custom_voice):
+def test_the_codec_transformer_is_packed_and_decodes_as_before(tiny_custom_voice, monkeypatch):
     import numpy as np
     import torch
     from torch import nn
 
+    from reader_app.tts import placement
     from reader_app.tts.fast import FastEngine
     from reader_app.tts.fast.codec_stream import decode_codes
     from reader_app.tts.fast.linear import PackedFp16Module
     from tests.support.stock import load_wrapper
 
+    monkeypatch.setattr(placement, "cpu_has_native_bf16", lambda: False)  # the fp32 codec of most CPUs
     engine = FastEngine(tiny_custom_voice, device="cpu", weights="int8", max_frames=8)
+    assert engine.streaming_codec.fp16_taps
     layers = engine.codec.pre_transformer.layers
     assert not any(isinstance(m, nn.Linear) for m in layers.modules())  # no fp32 copy of them is kept
     packed = [m for m in layers.modules() if isinstance(m, PackedFp16Module)]
@@ -55,6 +58,21 @@ def test_the_codec_transformer_is_packed_and_decodes_as_before(tiny_custom_voice
     assert np.max(np.abs(ours - stock)) < 1e-3  # fp16 copies of bf16-born weights: float rounding only
     with torch.no_grad():  # the streaming path runs the same modules
         assert engine.synthesize([REQUEST])[0].duration_s > 0
+
+
+def test_a_cpu_with_bf16_math_keeps_the_codec_in_bf16_unpacked(tiny_custom_voice, monkeypatch):
+    import torch
+
+    from reader_app.tts import placement
+    from reader_app.tts.fast import FastEngine
+    from reader_app.tts.fast.linear import PackedFp16Module
+
+    monkeypatch.setattr(placement, "cpu_has_native_bf16", lambda: True)
+    engine = FastEngine(tiny_custom_voice, device="cpu", weights="int8", max_frames=8)
+    assert next(engine.codec.parameters()).dtype == torch.bfloat16  # bf16 convolutions run natively there
+    assert not any(isinstance(m, PackedFp16Module) for m in engine.codec.modules())
+    assert not engine.streaming_codec.fp16_taps
+    assert engine.synthesize([REQUEST])[0].duration_s > 0
 
 
 def test_dense_weights_shared_with_stock_are_kept(tiny_custom_voice):
