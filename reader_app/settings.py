@@ -108,8 +108,8 @@ class Settings:
                                reloads=Reload.NARRATOR | Reload.ENGINE, help="0 lets torch decide.")
     weights: WeightFormat = setting(WeightFormat.AUTO, "Weights", "Model", choices=tuple(WeightFormat),
                                     reloads=Reload.NARRATOR | Reload.ENGINE,
-                                    help="How the model's weights are stored on the CPU. auto: fp16 (or bf16 "
-                                    "where the CPU has bf16 math); int8: about twice as fast again on one core, "
+                                    help="How the model's weights are stored on the CPU. auto: fp16 "
+                                    "(fbgemm-packed); int8: about 1.3x faster again on one core, "
                                     "with a small loss of fidelity (docs/BENCHMARKS.md).")
     engine_host: EngineHost = setting(EngineHost.PROCESS, "Run the engine", "Model", choices=tuple(EngineHost),
                                       reloads=Reload.NARRATOR | Reload.ENGINE,

@@ -3,9 +3,13 @@
 auto device: CUDA, else Apple's Metal (MPS), else the CPU.
 auto dtype: bfloat16 on CUDA (float16 on GPUs without bf16); float16 on MPS (its bf16 support depends on the
 macOS version, float16 works everywhere and halves memory traffic against float32); on the CPU bfloat16 only
-where the CPU does bf16 math in hardware, else float32. The fast engine then packs its linear weights as fp16
-for fbgemm on CPUs without bf16 (weights="auto"). int8 weights (fbgemm, CPU only) are opt-in: see
-docs/BENCHMARKS.md for their measured fidelity against fp32 and against qwentts.cpp's Q8_0.
+where the CPU does bf16 math in hardware, else float32.
+auto weights (the fast engine): on the CPU, the talker's and the code predictor's linears packed as fp16 for
+fbgemm wherever fbgemm has them, bf16 CPUs included; the model (prompts, codec) then loads in bf16, and the
+codec stays bf16 where the CPU does bf16 math, else runs in fp32. Measured at batch 1 and 8 (docs/BENCHMARKS.md):
+fp16-packed 174 ms per frame against bf16 dense 419 on an AVX512-BF16 EPYC, 391 against 469 on an AMX Xeon.
+int8 weights (fbgemm, CPU only) are opt-in: see docs/BENCHMARKS.md for their measured fidelity against fp32 and
+against qwentts.cpp's Q8_0.
 """
 
 from __future__ import annotations
@@ -122,9 +126,10 @@ def resolve_placement(device: str = "auto", dtype: str = "auto", weights: str = 
         raise ValueError(f"unknown weights format {weights!r}; use one of: "
                          f"{', '.join(WeightFormat)}") from None
     if fmt == WeightFormat.AUTO:
-        packed = dev.type == "cpu" and dt == torch.float32 and fbgemm_fp16_available() and dtype == "auto"
+        # An explicit dtype asks for dense weights in it; auto on the CPU packs (faster than bf16 dense, AMX too).
+        packed = dev.type == "cpu" and dtype in ("", "auto") and fbgemm_fp16_available()
         fmt = WeightFormat.FP16_PACKED if packed else WeightFormat.DENSE
-    elif fmt in (WeightFormat.FP16_PACKED, WeightFormat.INT8):
+    if fmt in (WeightFormat.FP16_PACKED, WeightFormat.INT8):
         available = fbgemm_fp16_available() if fmt == WeightFormat.FP16_PACKED else fbgemm_int8_available()
         if dev.type != "cpu" or not available:
             raise ValueError(f"{fmt} weights need the CPU and torch's fbgemm kernels (device here: {dev.type})")

@@ -70,6 +70,24 @@ def test_packed_fp16_weights_track_dense_logits(tiny_custom_voice):
     assert codes.shape == (6, 16)
 
 
+@pytest.mark.parametrize("native_bf16", [False, True])
+def test_auto_packs_cpu_weights_as_fp16_with_or_without_bf16_math(monkeypatch, native_bf16):
+    """fp16-packed beat bf16 dense on both bf16 CPUs measured (AVX512-BF16 and AMX), so auto packs on every
+    CPU fbgemm serves; only an explicit dtype asks for dense weights in it."""
+    import torch
+
+    from reader_app.tts import placement
+
+    if not placement.fbgemm_fp16_available():
+        pytest.skip("no fbgemm on this CPU")
+    monkeypatch.setattr(placement, "cpu_has_native_bf16", lambda: native_bf16)
+    auto = placement.resolve_placement("cpu", "auto", "auto")
+    assert (auto.weights, auto.dtype) == ("fp16_packed", torch.float32)  # fbgemm computes in fp32
+    assert placement.model_load_dtype(auto) == torch.bfloat16  # prompts and codec: bf16, the codec per CPU
+    explicit = placement.resolve_placement("cpu", "bfloat16", "auto")
+    assert (explicit.weights, explicit.dtype) == ("dense", torch.bfloat16)
+
+
 def test_budget_stops_runaway(tiny_custom_voice):
     engine = _engine(tiny_custom_voice, max_frames=9, trim_silence=False)
     events = list(engine.synthesize_stream([SynthesisRequest("A long sentence " * 10, VoiceSpec(kind="preset"))]))
