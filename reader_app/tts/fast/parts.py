@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from reader_app.tts.fast.config import WeightFormat
-from reader_app.tts.fast.linear import fuse_linears, single_linear
+from reader_app.tts.fast.linear import LinearOp, fuse_linears, single_linear
 from reader_app.tts.fast.rope import RopeTable
 from reader_app.tts.fast.stack import DecoderStack
 from reader_app.tts.placement import Placement
@@ -38,7 +38,10 @@ class ModelParts:
 
         with torch.no_grad():
             self.talker = DecoderStack(talker.model.layers, talker.model.norm, fmt, dt, dev, converted)
+            # Each copy's source pages are evicted as soon as it exists, not after all of them: loading then
+            # peaks at one weight's copy, not at every head's (0.6B int8: about 120 MB lower; docs/BENCHMARKS.md).
             self.codec_head = fuse_linears([talker.codec_head], head_fmt, dt, dev)
+            converted(talker.codec_head)
             # Embeddings stay in the checkpoint's precision as loaded (bf16 under the packed CPU formats): a frame
             # gathers 16 rows of them, converted then; fp32 tables would cost 140 MB more for the same values.
             self.embed_dtype = dt
@@ -49,12 +52,16 @@ class ModelParts:
             cp = talker.code_predictor
             self.predictor = DecoderStack(cp.model.layers, cp.model.norm, fmt, dt, dev, converted)
             self.pred_proj = single_linear(cp.small_to_mtp_projection, fmt, dt, dev)
+            converted(cp.small_to_mtp_projection)
             # (15, 2048, D_talker): embeddings of codebooks 1..15, gathered in one op per frame
             self.pred_embed = torch.stack([e.weight.detach().to(dev) for e in cp.model.codec_embedding])
-            self.pred_heads = [fuse_linears([h], head_fmt, dt, dev) for h in cp.lm_head]
+            converted(cp.model.codec_embedding)
+            self.pred_heads: list[LinearOp] = []
+            for head in cp.lm_head:
+                self.pred_heads.append(fuse_linears([head], head_fmt, dt, dev))
+                converted(head)
             self.pred_vocab = cp.config.vocab_size
             prot = cp.model.rotary_emb
             self.pred_rope = RopeTable(prot.inv_freq.to(dev), prot.attention_scaling, self.num_groups + 1, dt, dev)
             self.pred_repetition_penalty = float(getattr(cp.generation_config, "repetition_penalty", 1.0) or 1.0)
-            heads = [talker.codec_head, cp.lm_head, cp.small_to_mtp_projection]
-            converted(*heads, talker.model.codec_embedding, cp.model.codec_embedding)
+            converted(talker.model.codec_embedding)  # a view of it stays in use: its pages fault back as read
