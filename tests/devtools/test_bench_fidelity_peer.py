@@ -19,8 +19,9 @@ def test_bench_int8_with_the_fidelity_table(tiny_custom_voice, tmp_path):
                  "--json", str(out)]) == 0
     result = json.loads(out.read_text())
     assert result["engine_compute"] == "cpu/float32/int8"
-    assert result["codes_ms_per_frame"] > 0 and result["codec_ms_per_frame"] == pytest.approx(
-        result["ms_per_frame"] - result["codes_ms_per_frame"], abs=0.11)
+    # the codec is timed inside the streamed run: a part of its time, as the codes-only run is of another run
+    assert result["codes_ms_per_frame"] > 0 and 0 < result["codec_ms_per_frame"] < result["ms_per_frame"]
+    assert result["codec_ms_per_frame"] == result["batches"]["1"]["codec_ms_per_frame"]
     table = result["fidelity"]
     assert result["fidelity_frames"] == 12 and {"fp16_packed", "int8", "q8_0"} <= set(table)
     for row in table.values():
