@@ -6,8 +6,9 @@ macOS version, float16 works everywhere and halves memory traffic against float3
 where the CPU does bf16 math in hardware, else float32.
 auto weights (the fast engine): on the CPU, the talker's and the code predictor's linears packed as fp16 for
 fbgemm wherever fbgemm has them, bf16 CPUs included; the model (prompts, codec) then loads in bf16, and the
-codec stays bf16 where the CPU does bf16 math, else runs in fp32. Measured at batch 1 and 8 (docs/BENCHMARKS.md):
-fp16-packed 174 ms per frame against bf16 dense 419 on an AVX512-BF16 EPYC, 391 against 469 on an AMX Xeon.
+codec stays bf16 where the CPU does bf16 math, else runs in fp32. Measured (docs/BENCHMARKS.md): fp16-packed
+174 ms per frame against bf16 dense 419 at batch 1 on an AVX512-BF16 EPYC (batch 8: 1.58x against 1.28x real
+time), 391 against 469 at batch 1 on an AMX Xeon.
 int8 weights (fbgemm, CPU only) are opt-in: see docs/BENCHMARKS.md for their measured fidelity against fp32 and
 against qwentts.cpp's Q8_0.
 """

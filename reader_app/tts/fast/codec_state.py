@@ -61,7 +61,7 @@ class _TransposedConv:
     """ConvTranspose1d (kernel = m * stride) with upstream's right trim: one GEMM gives every tap, the taps
     overlap-add into place, and the trimmed tail waits in the state for the next chunk's first frames."""
 
-    def __init__(self, module: Any, fp16_taps: bool = False) -> None:
+    def __init__(self, module: Any, fp16_taps: bool = False, share_weights: bool = False) -> None:
         conv = module.conv
         self.stride, kernel = conv.stride[0], conv.kernel_size[0]
         if kernel % self.stride or module.right_pad != kernel - self.stride:
@@ -74,7 +74,7 @@ class _TransposedConv:
         # frames): 4x faster for a 2-frame chunk, 1.2-1.6x for 16-frame chunks, and half the memory.
         self.taps = None if fp16_taps else taps
         self.packed = torch.ops.quantized.linear_prepack_fp16(taps.float(), None) if fp16_taps else None
-        if self.taps is not None:  # the module's weight becomes a view of the taps: one copy (46 MB in bf16)
+        if share_weights and self.taps is not None:  # the module's weight becomes a view of the taps: one copy
             conv.weight.data = self.taps.view(kernel, self.out_channels, w.shape[0]).permute(2, 1, 0)
         self.bias = None if conv.bias is None else conv.bias.detach().view(1, -1, 1)
         self.key = id(module)
@@ -143,16 +143,20 @@ class StatefulCodec:
     """Decodes a sentence's codes chunk by chunk: `decode(codes, state)` gives exactly the samples a full
     decode of all frames so far would give for the new ones."""
 
-    def __init__(self, decoder: Any, fp16_taps: bool = False) -> None:
-        """fp16_taps: transposed convolutions on fbgemm fp16-packed weights (an fp32 decoder on the CPU)."""
+    def __init__(self, decoder: Any, fp16_taps: bool = False, share_weights: bool = False) -> None:
+        """fp16_taps: transposed convolutions on fbgemm fp16-packed weights (an fp32 decoder on the CPU).
+        share_weights: the decoder's transposed-convolution weights become views of the tap matrices, so one copy
+        exists (46 MB on 0.6B in bf16); the decoder's own forward then runs 2-3x slower in those layers, so only
+        for a decoder nothing else decodes with (an engine that owns its model)."""
         self.decoder = decoder
         self.fp16_taps = fp16_taps
+        self.share_weights = share_weights
         self.device = next(decoder.parameters()).device
         self.samples_per_frame = int(decoder.total_upsample)
         self.pre_conv = _CausalConv(decoder.pre_conv)
         self.upsample: list[Op] = []
         for trans, convnext in decoder.upsample:
-            self.upsample += [_TransposedConv(trans, fp16_taps), _ConvNeXt(convnext)]
+            self.upsample += [_TransposedConv(trans, fp16_taps, share_weights), _ConvNeXt(convnext)]
         self.body: list[Op] = []
         for block in decoder.decoder:
             self.body += self._ops(block)
@@ -170,7 +174,7 @@ class StatefulCodec:
                 ops += self._ops(sub)
             return ops
         if name.endswith("CausalTransConvNet"):
-            return [_TransposedConv(block, self.fp16_taps)]
+            return [_TransposedConv(block, self.fp16_taps, self.share_weights)]
         if name.endswith("ResidualUnit"):
             return [_ResidualUnit(block)]
         raise ValueError(f"streaming decode does not know codec layer {name}")

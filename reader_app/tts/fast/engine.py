@@ -100,7 +100,8 @@ class FastEngine:
         packed = self.placement.weights in (WeightFormat.FP16_PACKED, WeightFormat.INT8)
         if owns_model and packed:
             pack_codec_transformer(self.codec)  # the stock model is ours: its codec may change form
-        self.streaming_codec = StatefulCodec(self.codec, fp16_taps=packed and codec_is_fp32_cpu(self.codec))
+        self.streaming_codec = StatefulCodec(self.codec, fp16_taps=packed and codec_is_fp32_cpu(self.codec),
+                                             share_weights=owns_model)
         overrides = {k: v for k, v in dataclasses.asdict(settings.sampling).items() if v is not None}
         overrides = {("subtalker_dosample" if k == "subtalker_do_sample" else k): v for k, v in overrides.items()}
         self._gen_kwargs = overrides

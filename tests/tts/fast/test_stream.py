@@ -163,17 +163,21 @@ def test_fp16_packed_transposed_convolutions_give_the_same_audio(tiny_custom_voi
 
 
 def test_transposed_convolutions_keep_one_copy_of_their_weights(tiny_custom_voice):
-    """The tap matrices the streaming decode multiplies by are the modules' weights themselves (a permuted view),
-    not copies (46 MB on 0.6B in bf16), and the stock decode over the modules still gives the same audio."""
+    """With share_weights (an engine that owns its model) the tap matrices the streaming decode multiplies by are
+    the modules' weights themselves (a permuted view), not copies (46 MB on 0.6B in bf16), and the stock decode
+    over the modules still gives the same audio. Without it a shared decoder's weights are left as they were."""
     from reader_app.tts.fast.codec_state import StatefulCodec, _TransposedConv
     from reader_app.tts.fast.codec_stream import decode_codes
 
     decoder = _decoder(tiny_custom_voice)
     codes = np.random.default_rng(4).integers(0, 2048, (24, 16))
     before = decode_codes(decoder, codes)
-    codec = StatefulCodec(decoder)
-    convs = [op for op in codec.upsample + codec.body if isinstance(op, _TransposedConv)]
     modules = [m.conv for m in decoder.modules() if type(m).__name__.endswith("TransConvNet")]
+    own = {m.weight.untyped_storage().data_ptr() for m in modules}
+    StatefulCodec(decoder)
+    assert {m.weight.untyped_storage().data_ptr() for m in modules} == own  # not shared: untouched
+    codec = StatefulCodec(decoder, share_weights=True)
+    convs = [op for op in codec.upsample + codec.body if isinstance(op, _TransposedConv)]
     assert convs and len(convs) == len(modules)
     taps = {op.taps.untyped_storage().data_ptr() for op in convs}
     assert {m.weight.untyped_storage().data_ptr() for m in modules} == taps and len(taps) == len(convs)
